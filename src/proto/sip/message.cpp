@@ -1,0 +1,489 @@
+#include "proto/sip/message.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <functional>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace vs::proto::sip {
+namespace {
+
+constexpr std::string_view kVersion = "SIP/2.0";
+
+bool isWs(char c) { return c == ' ' || c == '\t'; }
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (isWs(s.front()) || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
+  while (!s.empty() && (isWs(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 3261 token characters (method names, header names, parameter names).
+bool isTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool isToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), isTokenChar);
+}
+
+template <class T>
+std::optional<T> parseNumber(std::string_view s) {
+  T v{};
+  if (s.empty()) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// One line of input: its text without the terminator, and where the next line starts.
+struct Line {
+  std::string_view text;
+  std::size_t next = 0;
+};
+
+// Accepts CRLF and bare LF (some stacks and text logs use LF only). nullopt: no terminator yet.
+std::optional<Line> lineAt(std::string_view in, std::size_t pos) {
+  auto lf = in.find('\n', pos);
+  if (lf == std::string_view::npos) return std::nullopt;
+  auto end = lf;
+  if (end > pos && in[end - 1] == '\r') --end;
+  return Line{in.substr(pos, end - pos), lf + 1};
+}
+
+std::size_t skipLeadingCrlf(std::string_view in) {
+  std::size_t pos = 0;
+  while (pos < in.size() && (in[pos] == '\r' || in[pos] == '\n')) ++pos;
+  return pos;
+}
+
+Error errorAt(std::size_t line, std::size_t offset, std::string_view what) {
+  return makeError(fmt::format("line {}: {}", line, what), offset);
+}
+
+// Joins a folded header value: every line break plus the whitespace around it becomes one space.
+std::string unfold(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    char c = raw[i];
+    if (c == '\r' || c == '\n') {
+      while (!out.empty() && isWs(out.back())) out.pop_back();
+      while (i < raw.size() && (raw[i] == '\r' || raw[i] == '\n' || isWs(raw[i]))) ++i;
+      out.push_back(' ');
+      continue;
+    }
+    out.push_back(c);
+    ++i;
+  }
+  return std::string(trim(out));
+}
+
+// Index of the quote closing the quoted-string opened at `open`, or npos when it never closes; an
+// unclosed quote is then treated as an ordinary character (seen in captures: a display name \"x\").
+std::size_t closingQuote(std::string_view s, std::size_t open) {
+  for (std::size_t i = open + 1; i < s.size(); ++i) {
+    if (s[i] == '\\') ++i;
+    else if (s[i] == '"') return i;
+  }
+  return std::string_view::npos;
+}
+
+struct CompactName {
+  char letter;
+  std::string_view name;
+};
+constexpr std::array<CompactName, 14> kCompact{{
+    {'i', "Call-ID"}, {'f', "From"}, {'t', "To"}, {'v', "Via"}, {'l', "Content-Length"}, {'m', "Contact"},
+    {'c', "Content-Type"}, {'k', "Supported"}, {'s', "Subject"}, {'e', "Content-Encoding"}, {'o', "Event"},
+    {'r', "Refer-To"}, {'u', "Allow-Events"}, {'x', "Session-Expires"},
+}};
+
+// Parses "SIP/2.0 200 OK".
+Result<StatusLine> parseStatusLine(std::string_view line, std::size_t base) {
+  StatusLine st;
+  if (line.size() < kVersion.size() || !iequals(line.substr(0, kVersion.size()), kVersion)) {
+    return errorAt(1, base, "expected 'SIP/2.0'");
+  }
+  st.version = line.substr(0, kVersion.size());
+  std::size_t pos = kVersion.size();
+  if (pos >= line.size() || line[pos] != ' ') return errorAt(1, base + pos, "expected a space after 'SIP/2.0'");
+  ++pos;
+  auto code_text = line.substr(pos, 3);
+  auto code = parseNumber<int>(code_text);
+  if (code_text.size() != 3 || !code) return errorAt(1, base + pos, "expected a 3-digit status code");
+  if (*code < 100 || *code > 699) return errorAt(1, base + pos, "status code out of range (100-699)");
+  st.code = *code;
+  pos += 3;
+  if (pos < line.size()) {
+    if (line[pos] != ' ') return errorAt(1, base + pos, "expected a space after the status code");
+    st.reason = trim(line.substr(pos + 1));
+  }
+  return st;
+}
+
+// Parses "OPTIONS sip:bob@example.com SIP/2.0".
+Result<RequestLine> parseRequestLine(std::string_view line, std::size_t base) {
+  RequestLine rq;
+  auto sp1 = line.find(' ');
+  rq.method = line.substr(0, sp1);
+  if (!isToken(rq.method)) return errorAt(1, base, "expected a method");
+  if (sp1 == std::string_view::npos) return errorAt(1, base + line.size(), "expected a Request-URI");
+  auto sp2 = line.find(' ', sp1 + 1);
+  rq.uri = line.substr(sp1 + 1, sp2 == std::string_view::npos ? std::string_view::npos : sp2 - sp1 - 1);
+  if (rq.uri.empty() || sp2 == std::string_view::npos) return errorAt(1, base + sp1 + 1, "expected a Request-URI");
+  rq.version = line.substr(sp2 + 1);
+  if (!iequals(rq.version, kVersion)) return errorAt(1, base + sp2 + 1, "expected 'SIP/2.0'");
+  return rq;
+}
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view canonicalName(std::string_view name) {
+  if (name.size() == 1) {
+    char c = lower(name[0]);
+    for (const auto& cn : kCompact) {
+      if (cn.letter == c) return cn.name;
+    }
+  }
+  return name;
+}
+
+std::vector<std::string_view> splitList(std::string_view value) {
+  std::vector<std::string_view> out;
+  int angle = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '"') {
+      auto close = closingQuote(value, i);
+      if (close != std::string_view::npos) i = close;
+    } else if (c == '<') ++angle;
+    else if (c == '>' && angle > 0) --angle;
+    else if (c == ',' && angle == 0) {
+      auto part = trim(value.substr(start, i - start));
+      if (!part.empty()) out.push_back(part);
+      start = i + 1;
+    }
+  }
+  auto part = trim(value.substr(std::min(start, value.size())));
+  if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+std::optional<std::string_view> headerParam(std::string_view value, std::string_view name) {
+  int angle = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '"') {
+      auto close = closingQuote(value, i);
+      if (close != std::string_view::npos) i = close;
+      continue;
+    }
+    if (c == '<') { ++angle; continue; }
+    if (c == '>' && angle > 0) { --angle; continue; }
+    if (c != ';' || angle != 0) continue;
+    // A parameter runs to the next ';' or ',' (quoted values cannot hold the params we look up).
+    auto end = value.find_first_of(";,", i + 1);
+    auto param = value.substr(i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1);
+    auto eq = param.find('=');
+    auto pname = trim(param.substr(0, eq));
+    if (iequals(pname, name)) {
+      if (eq == std::string_view::npos) return std::string_view{};
+      return trim(param.substr(eq + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+Via parseVia(std::string_view via_parm) {
+  Via v;
+  v.value = trim(via_parm);
+  std::string_view s = v.value;
+  // sent-protocol is three tokens separated by '/', with optional whitespace around the slashes.
+  std::size_t pos = 0;
+  int slashes = 0;
+  while (pos < s.size()) {
+    char c = s[pos];
+    if (c == '/') {
+      ++slashes;
+      ++pos;
+      while (pos < s.size() && isWs(s[pos])) ++pos;
+      continue;
+    }
+    if (isWs(c)) {
+      auto next = pos;
+      while (next < s.size() && isWs(s[next])) ++next;
+      if (slashes < 2 || (next < s.size() && s[next] == '/')) {
+        pos = next;
+        continue;
+      }
+      break;
+    }
+    ++pos;
+  }
+  v.protocol = trim(s.substr(0, pos));
+  auto last_slash = v.protocol.rfind('/');
+  if (last_slash != std::string_view::npos) v.transport = trim(v.protocol.substr(last_slash + 1));
+  auto rest = trim(s.substr(pos));
+  auto semi = rest.find(';');
+  v.sent_by = trim(rest.substr(0, semi));
+  // IPv6 references in sent-by are bracketed, so ';' cannot appear inside sent-by itself.
+  auto params = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi);
+  while (!params.empty()) {
+    params.remove_prefix(1);  // ';'
+    auto next = params.find(';');
+    auto param = params.substr(0, next);
+    params = next == std::string_view::npos ? std::string_view{} : params.substr(next);
+    auto eq = param.find('=');
+    auto pname = trim(param.substr(0, eq));
+    auto pval = eq == std::string_view::npos ? std::string_view{} : trim(param.substr(eq + 1));
+    if (iequals(pname, "branch")) v.branch = pval;
+    else if (iequals(pname, "received")) v.received = pval;
+    else if (iequals(pname, "rport")) {
+      v.has_rport = true;
+      v.rport = pval;
+    }
+  }
+  return v;
+}
+
+std::optional<std::string_view> Message::header(std::string_view name) const {
+  auto want = canonicalName(name);
+  for (const auto& h : headers_) {
+    if (iequals(h.name, want)) return h.value;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> Message::headers(std::string_view name) const {
+  auto want = canonicalName(name);
+  std::vector<std::string_view> out;
+  for (const auto& h : headers_) {
+    if (iequals(h.name, want)) out.push_back(h.value);
+  }
+  return out;
+}
+
+std::string_view Message::callId() const { return header("Call-ID").value_or(std::string_view{}); }
+
+std::optional<CSeq> Message::cseq() const {
+  auto v = header("CSeq");
+  if (!v) return std::nullopt;
+  auto s = trim(*v);
+  std::size_t i = 0;
+  while (i < s.size() && !isWs(s[i])) ++i;
+  auto num = parseNumber<std::uint32_t>(s.substr(0, i));
+  auto method = trim(s.substr(i));
+  if (!num || !isToken(method)) return std::nullopt;
+  return CSeq{*num, method};
+}
+
+std::vector<Via> Message::vias() const {
+  std::vector<Via> out;
+  for (const auto& h : headers_) {
+    if (!iequals(h.name, "Via")) continue;
+    for (auto parm : splitList(h.value)) out.push_back(parseVia(parm));
+  }
+  return out;
+}
+
+std::optional<Via> Message::topVia() const {
+  auto v = header("Via");
+  if (!v) return std::nullopt;
+  auto parts = splitList(*v);
+  if (parts.empty()) return std::nullopt;
+  return parseVia(parts.front());
+}
+
+std::string_view Message::fromTag() const {
+  auto v = header("From");
+  return v ? headerParam(*v, "tag").value_or(std::string_view{}) : std::string_view{};
+}
+
+std::string_view Message::toTag() const {
+  auto v = header("To");
+  return v ? headerParam(*v, "tag").value_or(std::string_view{}) : std::string_view{};
+}
+
+Result<Message> parseMessage(std::string_view in, bool datagram) {
+  if (in.size() > kMaxMessageBytes) {
+    return makeError(fmt::format("message larger than {} bytes", kMaxMessageBytes), kMaxMessageBytes);
+  }
+  Message m;
+  std::size_t begin = skipLeadingCrlf(in);
+  if (begin == in.size()) return makeError("empty message", begin);
+
+  auto first = lineAt(in, begin);
+  if (!first) return errorAt(1, in.size(), "incomplete start line");
+  m.start_line_ = first->text;
+  if (first->text.size() >= 4 && iequals(first->text.substr(0, 4), "SIP/")) {
+    auto st = parseStatusLine(first->text, begin);
+    if (!st) return st.error();
+    m.is_request_ = false;
+    m.status_ = st.value();
+  } else {
+    auto rq = parseRequestLine(first->text, begin);
+    if (!rq) return rq.error();
+    m.is_request_ = true;
+    m.request_ = rq.value();
+  }
+
+  // Offsets of folded values, joined once the header section is known to be complete.
+  std::vector<std::size_t> folded_index;
+  std::size_t pos = first->next;
+  std::size_t line_no = 1;
+  std::size_t value_begin = 0;  // offset of the current header's value in `in`
+  bool ended = false;
+  while (pos <= in.size()) {
+    auto line = lineAt(in, pos);
+    ++line_no;
+    if (!line) break;
+    if (line->text.empty()) {
+      pos = line->next;
+      ended = true;
+      break;
+    }
+    if (isWs(line->text.front())) {
+      if (m.headers_.empty()) return errorAt(line_no, pos, "continuation line without a header");
+      auto& h = m.headers_.back();
+      auto end = pos + line->text.size();
+      h.value = in.substr(value_begin, end - value_begin);
+      if (folded_index.empty() || folded_index.back() != m.headers_.size() - 1) {
+        folded_index.push_back(m.headers_.size() - 1);
+      }
+      pos = line->next;
+      continue;
+    }
+    auto colon = line->text.find(':');
+    if (colon == std::string_view::npos) return errorAt(line_no, pos, "expected ':' in header");
+    auto name = trim(line->text.substr(0, colon));
+    if (!isToken(name)) return errorAt(line_no, pos, "invalid header name");
+    if (m.headers_.size() == kMaxHeaders) {
+      return errorAt(line_no, pos, fmt::format("more than {} headers", kMaxHeaders));
+    }
+    auto value = line->text.substr(colon + 1);
+    std::size_t i = 0;
+    while (i < value.size() && isWs(value[i])) ++i;
+    value_begin = pos + colon + 1 + i;
+    m.headers_.push_back(Header{canonicalName(name), trim(value)});
+    pos = line->next;
+  }
+  if (!ended) return errorAt(line_no, in.size(), "incomplete header section (no empty line)");
+
+  for (auto idx : folded_index) {
+    auto joined = std::make_shared<const std::string>(unfold(m.headers_[idx].value));
+    m.headers_[idx].value = *joined;
+    m.folded_.push_back(std::move(joined));
+  }
+
+  std::size_t available = in.size() - pos;
+  std::size_t body_len = datagram ? available : 0;
+  if (auto cl = m.header("Content-Length")) {
+    auto n = parseNumber<std::size_t>(trim(*cl));
+    if (!n) {
+      // A folded value lives in our own storage and has no offset in the input.
+      bool inside = std::less_equal<>()(in.data(), cl->data()) && std::less<>()(cl->data(), in.data() + in.size());
+      auto off = inside ? static_cast<std::size_t>(cl->data() - in.data()) : 0;
+      return makeError(fmt::format("Content-Length: not a number: '{}'", *cl), off);
+    }
+    if (*n > available) {
+      return makeError(fmt::format("Content-Length {} exceeds the {} bytes available", *n, available), in.size());
+    }
+    body_len = *n;
+  }
+  m.body_ = in.substr(pos, body_len);
+  m.raw_ = in.substr(begin, pos + body_len - begin);
+  m.consumed_ = pos + body_len;
+  return m;
+}
+
+Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram) {
+  return parseMessage(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), datagram);
+}
+
+bool probe(std::string_view bytes) {
+  auto begin = skipLeadingCrlf(bytes);
+  auto rest = bytes.substr(begin);
+  if (rest.size() >= 8 && iequals(rest.substr(0, 8), "SIP/2.0 ")) return true;
+  auto eol = rest.find_first_of("\r\n");
+  auto line = rest.substr(0, eol);
+  auto sp = line.find(' ');
+  if (sp == std::string_view::npos || !isToken(line.substr(0, sp))) return false;
+  return line.size() >= kVersion.size() + 1 && iequals(line.substr(line.size() - kVersion.size()), kVersion);
+}
+
+StreamFrame frameStream(std::string_view buffer) {
+  StreamFrame f;
+  f.skip = skipLeadingCrlf(buffer);
+  auto in = buffer.substr(f.skip);
+  if (in.empty()) return f;
+
+  std::optional<std::size_t> content_length;
+  std::size_t pos = 0;
+  std::size_t line_no = 0;
+  bool ended = false;
+  while (true) {
+    auto line = lineAt(in, pos);
+    ++line_no;
+    if (!line) break;
+    pos = line->next;
+    if (line->text.empty()) {
+      ended = true;
+      break;
+    }
+    if (line_no == 1 || isWs(line->text.front())) continue;
+    auto colon = line->text.find(':');
+    if (colon == std::string_view::npos) continue;  // parseMessage reports it with context
+    if (iequals(canonicalName(trim(line->text.substr(0, colon))), "Content-Length")) {
+      auto value = trim(line->text.substr(colon + 1));
+      auto n = parseNumber<std::size_t>(value);
+      if (!n) {
+        f.status = StreamFrame::Status::kError;
+        f.error = makeError(fmt::format("line {}: Content-Length: not a number: '{}'", line_no, value), f.skip + pos);
+        return f;
+      }
+      content_length = *n;
+    }
+  }
+  if (!ended) {
+    if (in.size() > kMaxMessageBytes) {
+      f.status = StreamFrame::Status::kError;
+      f.error = makeError(fmt::format("no end of headers within {} bytes", kMaxMessageBytes), f.skip + in.size());
+    }
+    return f;
+  }
+  std::size_t cl = content_length.value_or(0);
+  if (cl > kMaxMessageBytes || pos + cl > kMaxMessageBytes) {
+    f.status = StreamFrame::Status::kError;
+    f.error = makeError(fmt::format("message of {} bytes exceeds the {}-byte limit", pos + cl, kMaxMessageBytes),
+                        f.skip);
+    return f;
+  }
+  if (in.size() < pos + cl) return f;
+  f.status = StreamFrame::Status::kMessage;
+  f.length = pos + cl;
+  return f;
+}
+
+}  // namespace vs::proto::sip
