@@ -92,6 +92,10 @@ class Reader {
   void fail(std::string msg) {
     if (error.empty()) error = path_ + msg;
   }
+  // Takes an error that already carries its full path (from a nested Reader).
+  void adopt(const std::string& full) {
+    if (error.empty()) error = full;
+  }
 
  private:
   static const char* typeName(json::value_t t) {
@@ -141,14 +145,14 @@ Result<Scan> scanFromJson(std::string_view text) {
     Reader tr("template.");
     s.template_name = tr.str(*t, "name");
     s.template_version = tr.str(*t, "version");
-    if (!tr.error.empty()) rd.fail(tr.error);
+    if (!tr.error.empty()) rd.adopt(tr.error);
   }
   if (const json* h = rd.field(j, "host", json::value_t::object, false)) {
     Reader hr("host.");
     s.host.hostname = hr.str(*h, "hostname", false);
     s.host.os = hr.str(*h, "os", false);
     s.host.voipscope_version = hr.str(*h, "voipscope_version", false);
-    if (!hr.error.empty()) rd.fail(hr.error);
+    if (!hr.error.empty()) rd.adopt(hr.error);
   }
   std::string started = rd.str(j, "started_at");
   if (rd.error.empty()) {
@@ -192,7 +196,7 @@ Result<Scan> scanFromJson(std::string_view text) {
           }
           Measurement m{mr.str(mj, "name"), mr.num(mj, "value"), mr.str(mj, "unit", false)};
           if (!mr.error.empty()) {
-            rr.fail(mr.error);
+            rr.adopt(mr.error);
             break;
           }
           r.measurements.push_back(std::move(m));
@@ -208,7 +212,7 @@ Result<Scan> scanFromJson(std::string_view text) {
         }
       }
       if (!rr.error.empty()) {
-        rd.fail(rr.error);
+        rd.adopt(rr.error);
         break;
       }
       s.results.push_back(std::move(r));
