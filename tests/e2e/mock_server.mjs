@@ -15,7 +15,13 @@ export function startMockServer(distDir, state) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     const send = (status, type, body) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      // The same policy as the real server (src/server/api.cpp), so a violation shows up here too.
+      res.writeHead(status, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        'content-security-policy':
+          "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+      });
       res.end(body);
     };
     const json = (status, value) => send(status, 'application/json', JSON.stringify(value));
