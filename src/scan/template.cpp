@@ -1,5 +1,6 @@
 #include "scan/template.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -305,6 +306,10 @@ LoadResult Linter::run(std::string_view text) {
       TreeBuilder second(ignored);
       if (parser.HandleNextDocument(second)) error(second.doc_start, "a template is one YAML document; found a second one");
     }
+  } catch (const YAML::DeepRecursion& e) {
+    LoadResult r;
+    r.errors.push_back({file_, toLoc(e.mark), "YAML nested too deeply: not a template"});
+    return r;
   } catch (const YAML::Exception& e) {
     // After a syntax error nothing else in the file can be trusted: report that one error only.
     LoadResult r;
