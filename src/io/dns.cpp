@@ -108,7 +108,8 @@ bool validPort(std::string_view s) {
   return v >= 1 && v <= 65535;
 }
 
-// "IP", "IP:PORT", "[v6]:PORT" (and a bare v6 literal) -> the c-ares CSV form; nullopt when malformed.
+// "IP", "IP:PORT", "[v6]:PORT" (and "[v6]" or a bare v6 literal) -> the c-ares CSV form, port always
+// explicit (c-ares 1.18 rejects "[v6]" without one); nullopt when malformed.
 std::optional<std::string> normalizeServer(const std::string& s) {
   if (s.empty()) return std::nullopt;
   if (s.front() == '[') {
@@ -117,19 +118,19 @@ std::optional<std::string> normalizeServer(const std::string& s) {
     const std::string ip = s.substr(1, close - 1);
     if (!validIp(ip, AF_INET6)) return std::nullopt;
     const std::string rest = s.substr(close + 1);
-    if (rest.empty()) return "[" + ip + "]";
+    if (rest.empty()) return "[" + ip + "]:53";
     if (rest.front() != ':' || !validPort(std::string_view(rest).substr(1))) return std::nullopt;
     return "[" + ip + "]" + rest;
   }
   const auto colons = std::count(s.begin(), s.end(), ':');
-  if (colons == 0) return validIp(s, AF_INET) ? std::optional<std::string>(s) : std::nullopt;
+  if (colons == 0) return validIp(s, AF_INET) ? std::optional<std::string>(s + ":53") : std::nullopt;
   if (colons == 1) {
     const auto c = s.find(':');
     const std::string ip = s.substr(0, c);
     if (!validIp(ip, AF_INET) || !validPort(std::string_view(s).substr(c + 1))) return std::nullopt;
     return s;
   }
-  return validIp(s, AF_INET6) ? std::optional<std::string>("[" + s + "]") : std::nullopt;
+  return validIp(s, AF_INET6) ? std::optional<std::string>("[" + s + "]:53") : std::nullopt;
 }
 
 class AresResolver final : public Resolver {
