@@ -1,7 +1,33 @@
 #include "cli/app.h"
 
-#include "core/exit_code.h"
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
 
 namespace vs::cli {
-int run(int, char**) { return toInt(ExitCode::kOk); }
+
+int run(int argc, char** argv) {
+  CLI::App app{"voipscope: tells why VoIP calls fail or sound bad, and keeps proving it"};
+  app.set_version_flag("--version", fmt::format("voipscope {}", kVersion));
+  app.require_subcommand(1);
+  ExitCode result = ExitCode::kOk;
+  setupScan(app, std::make_shared<ScanOptions>(), result);
+  setupServe(app, std::make_shared<ServeOptions>(), result);
+  setupUpload(app, std::make_shared<UploadCmdOptions>(), result);
+  setupTemplate(app, std::make_shared<TemplateOptions>(), result);
+  setupDemo(app, std::make_shared<DemoOptions>(), result);
+  setupResponders(app, std::make_shared<RespondersOptions>(), result);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return toInt(ExitCode::kUsage);
+  }
+  return toInt(result);
+}
+
 }  // namespace vs::cli

@@ -1,0 +1,76 @@
+#pragma once
+// One subcommand per file: an options struct, setupX(CLI::App&) registering it, runX(options) -> ExitCode.
+#include <CLI/App.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/exit_code.h"
+
+namespace vs::cli {
+
+struct ScanOptions {
+  std::string template_file;
+  std::string site;
+  bool json = false;
+  bool verbose = false;
+  bool no_color = false;
+  std::vector<std::string> dns_servers;
+  std::string upload_url;
+  std::string token;
+  std::string outbox_dir;
+  std::string ca_file;
+  bool insecure = false;
+};
+void setupScan(CLI::App& app, std::shared_ptr<ScanOptions> opts, ExitCode& result);
+ExitCode runScan(const ScanOptions& opts);
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = "voipscope.db";
+  std::string token;
+  int threads = 4;
+};
+void setupServe(CLI::App& app, std::shared_ptr<ServeOptions> opts, ExitCode& result);
+ExitCode runServe(const ServeOptions& opts);
+
+struct UploadCmdOptions {
+  bool flush = false;
+  bool list = false;
+  std::string url;
+  std::string token;
+  std::string outbox_dir;
+  std::string ca_file;
+  bool insecure = false;
+};
+void setupUpload(CLI::App& app, std::shared_ptr<UploadCmdOptions> opts, ExitCode& result);
+ExitCode runUpload(const UploadCmdOptions& opts);
+
+struct TemplateOptions {
+  std::vector<std::string> files;
+};
+void setupTemplate(CLI::App& app, std::shared_ptr<TemplateOptions> opts, ExitCode& result);
+ExitCode runTemplateLint(const TemplateOptions& opts);
+
+struct DemoOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = "voipscope-demo.db";
+  bool no_serve = false;
+  bool once = false;
+  bool json = false;
+  std::string upload_url;
+  std::string token;
+  std::string outbox_dir;
+  std::string site = "Demo site (loopback)";
+};
+void setupDemo(CLI::App& app, std::shared_ptr<DemoOptions> opts, ExitCode& result);
+ExitCode runDemo(const DemoOptions& opts);
+
+struct RespondersOptions {
+  std::string bind_address = "127.0.0.1";
+  std::vector<std::string> dns_records;
+};
+void setupResponders(CLI::App& app, std::shared_ptr<RespondersOptions> opts, ExitCode& result);
+ExitCode runResponders(const RespondersOptions& opts);
+
+}  // namespace vs::cli

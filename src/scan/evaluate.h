@@ -1,0 +1,55 @@
+#pragma once
+// Pure evaluation: a probe's outcome + the check's thresholds from the template -> status, message,
+// measurements, evidence. No I/O here, so every threshold rule is unit-tested on made-up outcomes.
+#include <cstdint>
+#include <string>
+
+#include "core/model.h"
+#include "core/result.h"
+#include "io/dns.h"
+#include "io/http_client.h"
+#include "probe/latency.h"
+#include "probe/sip_options.h"
+#include "probe/tcp_connect.h"
+#include "scan/template.h"
+
+namespace vs::scan {
+
+// Defaults used when a template leaves a key out (documented in docs/templates.md).
+namespace defaults {
+inline constexpr std::int64_t kTimeoutMs = 3000;
+inline constexpr std::int64_t kSipTimeoutMs = 2000;
+inline constexpr std::int64_t kHttpTimeoutMs = 5000;
+inline constexpr double kDnsWarnMs = 500;
+inline constexpr double kTcpWarnMs = 500;
+inline constexpr double kSipWarnMs = 300;
+inline constexpr double kSipFailMs = 1000;
+inline constexpr double kHttpWarnMs = 2000;
+inline constexpr std::int64_t kCertWarnDays = 30;
+inline constexpr std::int64_t kCertFailDays = 0;
+inline constexpr std::int64_t kLatencyCount = 20;
+inline constexpr std::int64_t kLatencyIntervalMs = 50;
+inline constexpr std::int64_t kLatencyTimeoutMs = 1000;
+// G.114: one-way delay under 150 ms is good for most applications; as RTT, 100/150 ms is a common
+// readiness threshold for hosted voice. Jitter 20/30 ms and loss 0.5/2 % match common UCaaS guidance.
+inline constexpr double kLatencyWarnMs = 100;
+inline constexpr double kLatencyFailMs = 150;
+inline constexpr double kJitterWarnMs = 20;
+inline constexpr double kJitterFailMs = 30;
+inline constexpr double kLossWarnPct = 0.5;
+inline constexpr double kLossFailPct = 2;
+}  // namespace defaults
+
+// A result for this spec and target, with id/type/category filled and status ERROR until evaluated.
+CheckResult baseResult(const CheckSpec& spec, std::string target);
+// WARN/FAIL/ERROR get the template's remediation text; PASS/SKIP do not.
+void finish(CheckResult& r, const CheckSpec& spec);
+
+void evaluateDns(CheckResult& r, const CheckSpec& spec, const Result<io::ResolveAnswer>& answer);
+void evaluateTcp(CheckResult& r, const CheckSpec& spec, const probe::TcpConnectResult& tcp);
+void evaluateSipOptions(CheckResult& r, const CheckSpec& spec, const probe::SipOptionsResult& sip);
+void evaluateHttp(CheckResult& r, const CheckSpec& spec, const Result<io::HttpResponse>& response,
+                  std::int64_t now_unix_ms);
+void evaluateLatency(CheckResult& r, const CheckSpec& spec, const probe::LatencyResult& lat);
+
+}  // namespace vs::scan
