@@ -60,9 +60,8 @@ std::string buildResponse(const Message& request, const ResponseParams& p) {
   for (auto via : request.headers("Via")) out += fmt::format("Via: {}\r\n", via);
   if (auto from = request.header("From")) out += fmt::format("From: {}\r\n", *from);
   if (auto to = request.header("To")) {
-    bool add_tag = p.status_code > 100 && request.toTag().empty() &&
-                   !headerParam(*to, "tag").has_value();
-    if (add_tag) {
+    // A dialog-creating peer needs our tag on every final (and non-100 provisional) response.
+    if (p.status_code > 100 && !headerParam(*to, "tag").has_value()) {
       auto tag = p.to_tag.empty() ? randomHex(6) : p.to_tag;
       out += fmt::format("To: {};tag={}\r\n", *to, tag);
     } else {
