@@ -15,6 +15,7 @@
 #include <charconv>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "io/detail_http_common.h"
@@ -104,7 +105,8 @@ std::string serialize(const HttpServerResponse& r, bool head_only) {
   headers.reserve(r.headers.size() + 3);
   bool has_type = false;
   for (const auto& [n, v] : r.headers) {
-    if (http::equalsIgnoreCase(n, "connection")) continue;  // we always close
+    // We always close and always send nosniff, whatever the handler says.
+    if (http::equalsIgnoreCase(n, "connection") || http::equalsIgnoreCase(n, "x-content-type-options")) continue;
     if (http::equalsIgnoreCase(n, "content-type")) has_type = true;
     headers.emplace_back(n, v);
   }
@@ -133,7 +135,8 @@ class HttpServerImpl final : public HttpServer {
       : options_(std::move(options)),
         handler_(std::move(handler)),
         pool_(static_cast<std::size_t>(std::max(1, options_.threads))),
-        acceptor_(io_) {
+        io_(std::make_unique<asio::io_context>(1)),
+        acceptor_(std::in_place, *io_) {
     limits_.max_header_bytes = options_.max_header_bytes;
     limits_.max_start_line_bytes = std::min(http::kMaxStartLineBytes, options_.max_header_bytes);
     limits_.max_body_bytes = options_.max_body_bytes;
@@ -143,14 +146,14 @@ class HttpServerImpl final : public HttpServer {
 
   VoidResult listen(const tcp::endpoint& ep) {
     std::error_code ec;
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    acceptor_->open(ep.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(ep, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return makeError("listen on " + detail::formatEndpoint(ep) + ": " + detail::describe(ec));
-    local_ = acceptor_.local_endpoint(ec);
-    asio::co_spawn(io_, acceptLoop(), asio::detached);
-    io_thread_ = std::thread([this] { io_.run(); });
+    local_ = acceptor_->local_endpoint(ec);
+    asio::co_spawn(*io_, acceptLoop(), asio::detached);
+    io_thread_ = std::thread([this] { io_->run(); });
     return Ok{};
   }
 
@@ -161,24 +164,25 @@ class HttpServerImpl final : public HttpServer {
     std::lock_guard lock(stop_mutex_);
     if (stopped_) return;
     stopped_ = true;
-    io_.stop();
+    io_->stop();
     if (io_thread_.joinable()) io_thread_.join();
     // Handlers still running finish first: their connections' coroutines (owned by io_) hold the
-    // requests they read.
+    // requests they read. Then the loop goes, taking the suspended coroutines with it while every
+    // member they refer to is still alive.
     pool_.join();
-    std::error_code ec;
-    acceptor_.close(ec);
+    acceptor_.reset();
+    io_.reset();
   }
 
  private:
   asio::awaitable<void> acceptLoop() {
     while (true) {
       std::error_code ec;
-      tcp::socket sock = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      tcp::socket sock = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
       if (ec) {
         // Out of descriptors and the like: back off instead of spinning.
-        asio::steady_timer pause(io_, std::chrono::milliseconds(50));
+        asio::steady_timer pause(*io_, std::chrono::milliseconds(50));
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
@@ -187,7 +191,7 @@ class HttpServerImpl final : public HttpServer {
         continue;
       }
       ++active_;
-      asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+      asio::co_spawn(*io_, serve(std::move(sock)), asio::detached);
     }
   }
 
@@ -203,6 +207,7 @@ class HttpServerImpl final : public HttpServer {
   asio::awaitable<ReadVerdict> readRequest(tcp::socket& sock) {
     std::string buf;
     std::vector<char> chunk(kReadChunk);
+    bool continued = false;
     while (true) {
       auto outcome = http::parseRequest(buf, limits_);
       if (outcome.failed()) {
@@ -212,6 +217,16 @@ class HttpServerImpl final : public HttpServer {
       std::error_code ec;
       const auto& msg = outcome.message;
       if (msg.header_bytes > 0) {
+        if (!continued) {
+          // curl and others wait up to a second for this before sending a body.
+          continued = true;
+          auto expect = msg.headers.get("expect");
+          if (expect && http::equalsIgnoreCase(*expect, "100-continue")) {
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            co_await asio::async_write(sock, asio::buffer(kContinue), asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return ReadVerdict{-1, {}, {}};
+          }
+        }
         // Head parsed, body pending: read exactly the rest in one operation.
         std::size_t have = buf.size();
         buf.resize(msg.header_bytes + msg.content_length);
@@ -257,7 +272,7 @@ class HttpServerImpl final : public HttpServer {
     try {
       std::error_code ec;
       std::string remote = detail::formatEndpoint(sock.remote_endpoint(ec));
-      asio::steady_timer deadline(io_, options_.read_timeout);
+      asio::steady_timer deadline(*io_, options_.read_timeout);
       auto raced = co_await (readRequest(sock) || deadline.async_wait(asio::use_awaitable));
 
       HttpServerResponse response;
@@ -308,12 +323,12 @@ class HttpServerImpl final : public HttpServer {
   HttpServerOptions options_;
   HttpHandler handler_;
   http::ParseLimits limits_;
-  asio::io_context io_{1};
+  std::atomic<std::size_t> active_{0};
   asio::thread_pool pool_;
-  tcp::acceptor acceptor_;
+  std::unique_ptr<asio::io_context> io_;
+  std::optional<tcp::acceptor> acceptor_;
   tcp::endpoint local_;
   std::thread io_thread_;
-  std::atomic<std::size_t> active_{0};
   std::mutex stop_mutex_;
   bool stopped_ = false;
 };

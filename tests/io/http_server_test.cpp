@@ -364,6 +364,63 @@ TEST(HttpServer, StopIsIdempotentAndClosesTheListener) {
   server.reset();  // destructor after stop: no double join
 }
 
+TEST(HttpServer, AnswersExpectContinueBeforeTheBody) {
+  auto server = startServer([](const HttpServerRequest& req) { return HttpServerResponse{200, "text/plain", {}, req.body}; });
+  ASSERT_TRUE(server);
+  asio::io_context io;
+  tcp::socket sock(io);
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+  asio::write(sock, asio::buffer(std::string("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")));
+  std::string got;
+  std::array<char, 1024> chunk{};
+  std::function<void()> readUntilBlankLine = [&] {
+    sock.async_read_some(asio::buffer(chunk), [&](std::error_code ec, std::size_t n) {
+      got.append(chunk.data(), n);
+      if (!ec && got.find("\r\n\r\n") == std::string::npos) readUntilBlankLine();
+    });
+  };
+  readUntilBlankLine();
+  io.run_for(2000ms);
+  ASSERT_EQ(got, "HTTP/1.1 100 Continue\r\n\r\n");
+  asio::write(sock, asio::buffer(std::string("hello")));
+  got.clear();
+  std::function<void()> readAll = [&] {
+    sock.async_read_some(asio::buffer(chunk), [&](std::error_code ec, std::size_t n) {
+      got.append(chunk.data(), n);
+      if (!ec) readAll();
+    });
+  };
+  io.restart();
+  readAll();
+  io.run_for(2000ms);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(got.substr(got.size() - 5), "hello");
+}
+
+TEST(HttpServer, StopWaitsForARunningHandler) {
+  std::atomic<bool> handler_done{false};
+  std::atomic<bool> entered{false};
+  auto server = startServer([&](const HttpServerRequest&) {
+    entered = true;
+    std::this_thread::sleep_for(200ms);
+    handler_done = true;
+    return HttpServerResponse{};
+  });
+  ASSERT_TRUE(server);
+  auto pending = std::async(std::launch::async, [&] {
+    HttpRequest req;
+    req.url = url(*server, "/");
+    req.timeout = 2000ms;
+    return fetch(req);
+  });
+  for (int i = 0; i < 100 && !entered; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(entered.load());
+  server->stop();
+  EXPECT_TRUE(handler_done.load()) << "stop() returned while a handler was still running";
+  (void)pending.get();  // either answered or cut off; it must simply finish
+  server.reset();
+}
+
 TEST(HttpServer, ListenAddresses) {
   auto bad = HttpServer::start({.listen = "nonsense"}, [](const HttpServerRequest&) { return HttpServerResponse{}; });
   EXPECT_FALSE(bad.ok());
