@@ -31,7 +31,9 @@ find_path(VOIPSCOPE_SQLITE_INCLUDE sqlite3.h REQUIRED)
 
 add_library(vs_asio INTERFACE)
 target_include_directories(vs_asio SYSTEM INTERFACE ${VOIPSCOPE_ASIO_INCLUDE})
-target_compile_definitions(vs_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+# Asio picks aligned_alloc or operator new per translation unit depending on include order, so one TU may
+# free with std::free what another allocated with new: ASan aborts (alloc-dealloc-mismatch). One path only.
+target_compile_definitions(vs_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED ASIO_DISABLE_STD_ALIGNED_ALLOC)
 target_link_libraries(vs_asio INTERFACE Threads::Threads)
 
 add_library(vs_cares INTERFACE)

@@ -9,7 +9,7 @@ build_pkgs=(
   libcli11-dev libfmt-dev libsqlite3-dev libpq-dev libcpp-httplib-dev zlib1g-dev
 )
 test_pkgs=(
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   kamailio sip-tester sipsak tshark dnsmasq-base iproute2 procps
   chromium
 )

@@ -102,10 +102,10 @@ ExitCode runDemo(const DemoOptions& opts) {
   }
   blockTerminationSignals();
 
-  ResponderSet::Options ro;
-  ro.dns_records[kDemoName] = {"127.0.0.1"};
-  ro.sip_server_header = "voipscope-demo-sbc";
-  auto responders = ResponderSet::start(ro);
+  ResponderSet::Options resp_opts;
+  resp_opts.dns_records[kDemoName] = {"127.0.0.1"};
+  resp_opts.sip_server_header = "voipscope-demo-sbc";
+  auto responders = ResponderSet::start(resp_opts);
   if (!responders) {
     printError("demo", "cannot start responders: " + responders.error().message);
     return ExitCode::kRuntime;

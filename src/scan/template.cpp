@@ -1,11 +1,5 @@
 #include "scan/template.h"
 
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -18,6 +12,7 @@
 
 #include "proto/endpoint.h"
 #include "scan/check_types.h"
+#include "scan/yaml_tree.h"
 
 namespace vs::scan {
 
@@ -28,116 +23,12 @@ std::string LintMessage::format() const {
 
 namespace {
 
+using detail::YNode;
+
 // A template is small; anything bigger is not one (and must not make the linter allocate without bound).
 constexpr std::size_t kMaxTemplateBytes = 1 << 20;
 constexpr std::string_view kFlatHint = "templates are flat, write the values out where they apply";
 
-// Our own YAML tree, built from parser events rather than YAML::Node: the events tell quoted from plain
-// scalars, expose anchors and aliases (which YAML::Load silently resolves), and keep duplicate keys.
-struct YNode {
-  enum class Kind { kNull, kScalar, kSeq, kMap, kAlias };
-  Kind kind = Kind::kNull;
-  SourceLoc loc;
-  bool quoted = false;  // non-plain scalar: "..." '...' | >
-  std::string value;
-  std::vector<YNode> items;  // kSeq items, or kMap keys
-  std::vector<YNode> values;  // kMap values
-};
-
-SourceLoc toLoc(const YAML::Mark& m) { return {m.line + 1, m.column + 1}; }
-
-class TreeBuilder : public YAML::EventHandler {
- public:
-  explicit TreeBuilder(std::vector<std::pair<SourceLoc, std::string>>& errors) : errors_(errors) {}
-
-  std::optional<YNode> root;
-  SourceLoc doc_start;
-
-  void OnDocumentStart(const YAML::Mark& mark) override { doc_start = toLoc(mark); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    checkAnchor(mark, anchor);
-    attach(leaf(YNode::Kind::kNull, mark));
-  }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    auto it = anchor_names_.find(anchor);
-    std::string name = it == anchor_names_.end() ? "?" : it->second;
-    errors_.push_back({toLoc(mark), "alias '*" + name + "' is not allowed: " + std::string(kFlatHint)});
-    attach(leaf(YNode::Kind::kAlias, mark));
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
-    checkAnchor(mark, anchor);
-    checkTag(mark, tag);
-    YNode n = leaf(YNode::Kind::kScalar, mark);
-    n.quoted = tag == "!";
-    n.value = value;
-    attach(std::move(n));
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    checkAnchor(mark, anchor);
-    checkTag(mark, tag);
-    stack_.push_back({leaf(YNode::Kind::kSeq, mark), false});
-  }
-  void OnSequenceEnd() override { pop(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    checkAnchor(mark, anchor);
-    checkTag(mark, tag);
-    stack_.push_back({leaf(YNode::Kind::kMap, mark), false});
-  }
-  void OnMapEnd() override { pop(); }
-  void OnAnchor(const YAML::Mark&, const std::string& name) override { last_anchor_name_ = name; }
-
- private:
-  struct Frame {
-    YNode node;
-    bool have_key;  // kMap: a key is waiting for its value
-  };
-
-  static YNode leaf(YNode::Kind kind, const YAML::Mark& mark) {
-    YNode n;
-    n.kind = kind;
-    n.loc = toLoc(mark);
-    return n;
-  }
-  void checkAnchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
-    if (anchor == YAML::NullAnchor) return;
-    anchor_names_[anchor] = last_anchor_name_;
-    errors_.push_back({toLoc(mark), "anchor '&" + last_anchor_name_ + "' is not allowed: " + std::string(kFlatHint)});
-  }
-  void checkTag(const YAML::Mark& mark, const std::string& tag) {
-    if (tag.empty() || tag == "?" || tag == "!") return;
-    errors_.push_back({toLoc(mark), "YAML tag '" + tag + "' is not allowed: write plain values"});
-  }
-  void attach(YNode n) {
-    if (stack_.empty()) {
-      root = std::move(n);
-      return;
-    }
-    Frame& top = stack_.back();
-    if (top.node.kind == YNode::Kind::kSeq) {
-      top.node.items.push_back(std::move(n));
-    } else if (!top.have_key) {
-      top.node.items.push_back(std::move(n));
-      top.have_key = true;
-    } else {
-      top.node.values.push_back(std::move(n));
-      top.have_key = false;
-    }
-  }
-  void pop() {
-    YNode n = std::move(stack_.back().node);
-    stack_.pop_back();
-    attach(std::move(n));
-  }
-
-  std::vector<std::pair<SourceLoc, std::string>>& errors_;
-  std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, std::string> anchor_names_;
-  std::string last_anchor_name_;
-};
 
 // Optimal string alignment distance: a transposed pair of letters counts as one edit.
 std::size_t editDistance(std::string_view a, std::string_view b) {
@@ -296,40 +187,21 @@ std::optional<std::string> Linter::scalarString(const YNode& n, const std::strin
 }
 
 LoadResult Linter::run(std::string_view text) {
-  std::vector<std::pair<SourceLoc, std::string>> tree_errors;
-  TreeBuilder builder(tree_errors);
-  try {
-    std::istringstream in{std::string(text)};
-    YAML::Parser parser(in);
-    if (parser.HandleNextDocument(builder)) {
-      std::vector<std::pair<SourceLoc, std::string>> ignored;
-      TreeBuilder second(ignored);
-      if (parser.HandleNextDocument(second)) error(second.doc_start, "a template is one YAML document; found a second one");
-    }
-  } catch (const YAML::DeepRecursion& e) {
+  detail::YamlTree tree = detail::parseYamlTree(text, kFlatHint);
+  if (tree.fatal) {
     LoadResult r;
-    r.errors.push_back({file_, toLoc(e.mark), "YAML nested too deeply: not a template"});
-    return r;
-  } catch (const YAML::Exception& e) {
-    // After a syntax error nothing else in the file can be trusted: report that one error only.
-    LoadResult r;
-    SourceLoc loc = e.mark.is_null() ? SourceLoc{} : toLoc(e.mark);
-    r.errors.push_back({file_, loc, "YAML syntax error: " + e.msg});
-    return r;
-  } catch (const std::exception& e) {
-    LoadResult r;
-    r.errors.push_back({file_, {}, std::string("YAML parser failed: ") + e.what()});
+    r.errors.push_back({file_, tree.fatal->first, tree.fatal->second});
     return r;
   }
-  for (auto& [loc, msg] : tree_errors) error(loc, std::move(msg));
+  for (auto& [loc, msg] : tree.errors) error(loc, std::move(msg));
 
-  if (!builder.root || builder.root->kind == YNode::Kind::kNull) {
+  if (!tree.root || tree.root->kind == YNode::Kind::kNull) {
     error({1, 1}, "empty template: expected a mapping with template:, version: and checks:");
-  } else if (builder.root->kind != YNode::Kind::kMap) {
-    error(builder.root->loc, "a template must be a mapping (template:, version:, checks:, ...), not " +
-                                 describe(*builder.root));
+  } else if (tree.root->kind != YNode::Kind::kMap) {
+    error(tree.root->loc, "a template must be a mapping (template:, version:, checks:, ...), not " +
+                              describe(*tree.root));
   } else {
-    const YNode& root = *builder.root;
+    const YNode& root = *tree.root;
     static const std::vector<std::string_view> kTopKeys = {"template", "version", "description", "platform",
                                                            "targets", "checks"};
     const YNode* targets = nullptr;

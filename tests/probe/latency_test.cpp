@@ -122,8 +122,10 @@ TEST_F(LatencyTest, LossAndJitterMatchTheServersDelays) {
   std::vector<double> held;
   for (const auto& [seq, ms] : echo.held_ms) held.push_back(ms);
   ASSERT_EQ(held.size(), 16u);
-  EXPECT_NEAR(r->jitter_ms, meanAbsDiff(held), 1.0);
-  EXPECT_NEAR(r->jitter_ms, meanAbsDiff(delays), 3.0);
+  // Tolerances allow for timer wake-ups on a loaded 2-core CI machine under sanitizers; a prober that
+  // matched replies by arrival order or lost the schedule would be off by far more.
+  EXPECT_NEAR(r->jitter_ms, meanAbsDiff(held), 2.0);
+  EXPECT_NEAR(r->jitter_ms, meanAbsDiff(delays), 4.0);
   EXPECT_GE(r->min_ms, 0.0);
   EXPECT_LT(r->min_ms, 15.0);
   EXPECT_GE(r->max_ms, 36.0);  // seq 18; seq 19 is dropped
@@ -189,11 +191,13 @@ TEST_F(LatencyTest, ScheduleIsNotDelayedByReplies) {
   EXPECT_EQ(r->received, 10);
   ASSERT_EQ(echo.arrivals.size(), 10u);
   double spacing = elapsedMs(echo.arrivals.front(), echo.arrivals.back()) / 9.0;
-  EXPECT_NEAR(spacing, 30.0, 1.5);
-  // Ends once everything is answered: last send at 270 ms plus 100 ms, not at the timeout.
+  // Sending after each reply would space probes 130 ms apart; on schedule they are 30 ms apart.
+  EXPECT_NEAR(spacing, 30.0, 5.0);
+  // Ends once everything is answered: last send at 270 ms plus 100 ms, not at the 500 ms timeout
+  // (which would end it at 770 ms or later).
   EXPECT_GE(took, 370);
-  EXPECT_LT(took, 470);
-  EXPECT_NEAR(r->avg_ms, 100.0, 2.0);
+  EXPECT_LT(took, 700);
+  EXPECT_NEAR(r->avg_ms, 100.0, 10.0);
 }
 
 TEST_F(LatencyTest, SipModeAgainstResponder) {

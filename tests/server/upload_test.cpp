@@ -88,7 +88,9 @@ TEST_F(UploadTest, WrongIdEchoServerErrorAndAuthFailureAllKeepTheScan) {
     auto report = flushOutbox(*outbox_, opts("http://" + srv->address()));
     EXPECT_EQ(report.confirmed, 0) << variant;
     EXPECT_EQ(pending(), 1u) << variant;
-    if (variant == 1) EXPECT_NE(report.attempts[0].detail.find("disk full"), std::string::npos);
+    if (variant == 1) {
+      EXPECT_NE(report.attempts[0].detail.find("disk full"), std::string::npos);
+    }
   }
 }
 
