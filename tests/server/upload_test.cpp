@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
@@ -135,6 +136,36 @@ TEST_F(UploadTest, RealApiConfirmsAndRemovesThenNothingIsSentTwice) {
   EXPECT_EQ(replay.confirmed, 1);
   EXPECT_EQ(replay.attempts[0].detail, "already stored");
   EXPECT_EQ(*(*db)->countScans(), 2);
+}
+
+TEST_F(UploadTest, AnswerLostToATimeoutIsResentAndConfirmedByTheReplayWithoutADuplicate) {
+  auto db = store::openSqliteStore(dir_.file("slow.db"));
+  ASSERT_TRUE(db.ok());
+  auto api = makeApiHandler(**db, ApiOptions{"tok"});
+  std::atomic<bool> slow{true};
+  auto srv = startServer([&](const io::HttpServerRequest& req) {
+    auto resp = api(req);  // committed before we stall: the 201 is what gets lost
+    if (slow) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return resp;
+  });
+  ASSERT_TRUE(srv);
+  ASSERT_TRUE(outbox_->add(makeScan(vs::testing::idN(40))).ok());
+  UploadOptions o = opts("http://" + srv->address());
+  o.timeout = std::chrono::milliseconds(400);
+  auto first = flushOutbox(*outbox_, o);
+  EXPECT_EQ(first.confirmed, 0);
+  EXPECT_EQ(first.attempts[0].http_status, 0);  // no answer in time
+  EXPECT_NE(first.attempts[0].detail.find("no response within"), std::string::npos) << first.attempts[0].detail;
+  EXPECT_EQ(pending(), 1u);
+  EXPECT_EQ(*(*db)->countScans(), 1);  // the server did store it
+
+  slow = false;
+  auto second = flushOutbox(*outbox_, o);
+  EXPECT_EQ(second.confirmed, 1);
+  EXPECT_EQ(second.attempts[0].http_status, 200);
+  EXPECT_EQ(second.attempts[0].detail, "already stored");
+  EXPECT_EQ(pending(), 0u);
+  EXPECT_EQ(*(*db)->countScans(), 1);
 }
 
 TEST(ScansEndpoint, AcceptsBaseOrFullUrl) {
