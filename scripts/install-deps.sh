@@ -22,8 +22,9 @@ for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-# Node.js may come from another packaging that bundles npm; only ask Debian for it when absent.
-if [[ "${1:-}" != "--build-only" ]] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+# The dashboard is built with npm (build and tests alike). Node.js may come from another packaging that
+# bundles npm; only ask Debian for it when absent.
+if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 

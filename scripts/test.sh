@@ -13,6 +13,7 @@ cmake --build build-test -j "$jobs"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 (cd build-test && ctest --output-on-failure --timeout 300 -j "$jobs")
 
 # The release binary: third-party libraries linked statically; it must need only the C runtime.

@@ -2,6 +2,8 @@
 // shutdown with lookups in flight, descriptor hygiene. Every server here is a loopback socket.
 #include <gtest/gtest.h>
 
+#include "support/run_coroutine.h"
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -22,19 +24,7 @@ using vs::io::ResolverOptions;
 
 namespace {
 
-void runFor(asio::io_context& ioc, asio::awaitable<void> body, std::chrono::milliseconds limit = 10s) {
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(ioc, std::move(body), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-    ioc.stop();
-  });
-  ioc.restart();
-  ioc.run_for(limit);
-  ASSERT_TRUE(done) << "test coroutine did not finish within " << limit.count() << " ms";
-  if (error) std::rethrow_exception(error);
-}
+using vs::testing::runFor;
 
 std::size_t openFds() {
   std::size_t n = 0;

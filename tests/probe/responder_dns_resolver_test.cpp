@@ -1,6 +1,8 @@
 // The c-ares resolver against the built-in DNS responder, both on loopback.
 #include <gtest/gtest.h>
 
+#include "support/run_coroutine.h"
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/this_coro.hpp>
@@ -24,19 +26,7 @@ using vs::io::ResolverOptions;
 namespace {
 
 // Runs one test coroutine; fails (never hangs) if it does not finish within `limit`.
-void runFor(asio::io_context& ioc, asio::awaitable<void> body, std::chrono::milliseconds limit = 10s) {
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(ioc, std::move(body), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-    ioc.stop();
-  });
-  ioc.restart();
-  ioc.run_for(limit);
-  ASSERT_TRUE(done) << "test coroutine did not finish within " << limit.count() << " ms";
-  if (error) std::rethrow_exception(error);
-}
+using vs::testing::runFor;
 
 std::vector<std::string> strings(const std::vector<asio::ip::address>& v) {
   std::vector<std::string> out;

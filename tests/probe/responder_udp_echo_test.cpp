@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "support/run_coroutine.h"
+
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
@@ -19,19 +21,7 @@ using asio::ip::udp;
 
 namespace {
 
-void runFor(asio::io_context& ioc, asio::awaitable<void> body, std::chrono::milliseconds limit = 10s) {
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(ioc, std::move(body), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-    ioc.stop();
-  });
-  ioc.restart();
-  ioc.run_for(limit);
-  ASSERT_TRUE(done) << "test coroutine did not finish within " << limit.count() << " ms";
-  if (error) std::rethrow_exception(error);
-}
+using vs::testing::runFor;
 
 TEST(UdpEchoResponder, EchoesEveryDatagramUnchangedAndCountsThem) {
   asio::io_context ioc;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "support/run_coroutine.h"
+
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -15,19 +17,7 @@ using vs::probe::TcpOutcome;
 
 namespace {
 
-void runFor(asio::io_context& ioc, asio::awaitable<void> body, std::chrono::milliseconds limit = 10s) {
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(ioc, std::move(body), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-    ioc.stop();
-  });
-  ioc.restart();
-  ioc.run_for(limit);
-  ASSERT_TRUE(done) << "test coroutine did not finish within " << limit.count() << " ms";
-  if (error) std::rethrow_exception(error);
-}
+using vs::testing::runFor;
 
 std::unique_ptr<vs::io::Resolver> makeResolver(asio::io_context& ioc, std::uint16_t dns_port) {
   vs::io::ResolverOptions o;
