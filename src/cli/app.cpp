@@ -19,6 +19,7 @@ int run(int argc, char** argv) {
   setupTemplate(app, std::make_shared<TemplateOptions>(), result);
   setupDemo(app, std::make_shared<DemoOptions>(), result);
   setupResponders(app, std::make_shared<RespondersOptions>(), result);
+  setupSipPing(app, std::make_shared<SipPingCmdOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -1,7 +1,9 @@
 #pragma once
 // One subcommand per file: an options struct, setupX(CLI::App&) registering it, runX(options) -> ExitCode.
 #include <CLI/App.hpp>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,5 +74,33 @@ struct RespondersOptions {
 };
 void setupResponders(CLI::App& app, std::shared_ptr<RespondersOptions> opts, ExitCode& result);
 ExitCode runResponders(const RespondersOptions& opts);
+
+struct SipPingCmdOptions {
+  std::vector<std::string> targets;
+  std::string targets_file;
+  int interval_ms = 1000;
+  std::string from_user = "voipscope";
+  std::string via_ip;
+  std::string from_domain;
+  int port = 5060;
+  int ttl = 70;
+  std::string csv_file;  // empty: logs/<target>.csv; "-": none
+  int timeout_ms = 1000;
+  std::uint64_t count = 0;
+  bool print_sent = false;
+  bool print_received = false;
+  bool quiet = false;
+  bool no_stats = false;
+  int stats_every = 5;
+  std::string jsonl_file;
+  std::string transport = "udp";
+  bool ipv6 = false;
+  bool ipv4 = false;
+  bool new_port_per_ping = false;
+  std::optional<int> dscp;
+  std::vector<std::string> dns_servers;
+};
+void setupSipPing(CLI::App& app, std::shared_ptr<SipPingCmdOptions> opts, ExitCode& result);
+ExitCode runSipPing(const SipPingCmdOptions& opts);
 
 }  // namespace vs::cli

@@ -54,6 +54,7 @@ struct PingCounters {
   std::uint64_t provisional = 0;     // 1xx responses
   std::uint64_t connects = 0;        // TCP connections established
   std::uint64_t reconnects = 0;      // TCP connections established after the first
+  std::uint64_t connect_failures = 0;  // TCP connection attempts that failed (refused, timed out)
   std::uint64_t send_errors = 0;
 };
 
