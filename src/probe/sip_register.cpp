@@ -76,7 +76,8 @@ class Channel {
   int retransmissions = 0;
 
  protected:
-  explicit Channel(std::string_view transport, std::string remote) : transport_(transport), remote_(std::move(remote)) {}
+  explicit Channel(std::string_view transport, std::string remote)
+      : transport_(transport), remote_(std::move(remote)) {}
   std::string transport_;
   std::string remote_;
 };
@@ -137,9 +138,9 @@ class UdpChannel : public Channel {
       auto [ec, n] = std::get<0>(event);
       if (ec) {
         auto o = classify(ec);
-        co_return failed(o, fmt::format("{} from {}", o == SipRegisterOutcome::kRefused ? "ICMP port unreachable"
-                                                                                        : ec.message(),
-                                        remote_));
+        co_return failed(
+            o, fmt::format("{} from {}", o == SipRegisterOutcome::kRefused ? "ICMP port unreachable" : ec.message(),
+                           remote_));
       }
       std::string_view data(buf_.data(), n);
       auto m = sip::parseMessage(data);
@@ -175,7 +176,8 @@ class TcpChannel : public Channel {
     asio::steady_timer timer(sock_.get_executor());
     timer.expires_at(deadline);
     auto connected = co_await (sock_.async_connect(target, kAsTuple) || timer.async_wait(kAsTuple));
-    if (connected.index() == 1) co_return failed(SipRegisterOutcome::kTimeout, fmt::format("TCP connect to {} timed out", remote_));
+    if (connected.index() == 1)
+      co_return failed(SipRegisterOutcome::kTimeout, fmt::format("TCP connect to {} timed out", remote_));
     if (auto [ec] = std::get<0>(connected); ec) {
       co_return failed(classify(ec), fmt::format("TCP connect to {}: {}", remote_, ec.message()));
     }
@@ -190,7 +192,8 @@ class TcpChannel : public Channel {
     asio::steady_timer timer(sock_.get_executor());
     timer.expires_at(deadline);
     auto written = co_await (asio::async_write(sock_, asio::buffer(req.bytes), kAsTuple) || timer.async_wait(kAsTuple));
-    if (written.index() == 1) co_return failed(SipRegisterOutcome::kTimeout, fmt::format("sending to {} timed out", remote_));
+    if (written.index() == 1)
+      co_return failed(SipRegisterOutcome::kTimeout, fmt::format("sending to {} timed out", remote_));
     if (auto [ec, n] = std::get<0>(written); ec) {
       (void)n;
       co_return failed(classify(ec), fmt::format("send to {}: {}", remote_, ec.message()));
@@ -219,14 +222,16 @@ class TcpChannel : public Channel {
       }
       buf_.erase(0, frame.skip);
       if (buf_.size() > kMaxResponseBytes) {
-        co_return failed(SipRegisterOutcome::kBadResponse, fmt::format("response larger than {} bytes", kMaxResponseBytes));
+        co_return failed(SipRegisterOutcome::kBadResponse,
+                         fmt::format("response larger than {} bytes", kMaxResponseBytes));
       }
       auto got = co_await (sock_.async_read_some(asio::buffer(chunk), kAsTuple) || timer.async_wait(kAsTuple));
       if (got.index() == 1) {
-        co_return failed(SipRegisterOutcome::kTimeout,
-                         fmt::format("no final response to REGISTER CSeq {}{}{}", req.cseq,
-                                     buf_.empty() ? "" : fmt::format("; {} bytes of an incomplete message", buf_.size()),
-                                     non_matching > 0 ? fmt::format("; {} non-matching messages", non_matching) : ""));
+        co_return failed(
+            SipRegisterOutcome::kTimeout,
+            fmt::format("no final response to REGISTER CSeq {}{}{}", req.cseq,
+                        buf_.empty() ? "" : fmt::format("; {} bytes of an incomplete message", buf_.size()),
+                        non_matching > 0 ? fmt::format("; {} non-matching messages", non_matching) : ""));
       }
       auto [ec, n] = std::get<0>(got);
       if (ec) {
@@ -271,7 +276,8 @@ std::string_view contactUri(std::string_view contact) {
 }
 
 void fillSuccess(SipRegisterResult& r, const sip::Message& m, const sip::BuiltRegister& req, SipRegisterKind kind) {
-  r.outcome = kind == SipRegisterKind::kUnregister ? SipRegisterOutcome::kUnregistered : SipRegisterOutcome::kRegistered;
+  r.outcome =
+      kind == SipRegisterKind::kUnregister ? SipRegisterOutcome::kUnregistered : SipRegisterOutcome::kRegistered;
   for (auto value : m.headers("Contact")) {
     for (auto c : sip::splitList(value)) r.bindings.emplace_back(c);
   }
@@ -290,8 +296,8 @@ struct AuthState {
   bool answered = false;  // answered a challenge received in this attempt
 };
 
-asio::awaitable<void> runAttempt(SipRegisterResult& r, const SipRegisterParams& p, SipRegisterSession& s,
-                                 Channel& ch, TimePoint t0, TimePoint deadline) {
+asio::awaitable<void> runAttempt(SipRegisterResult& r, const SipRegisterParams& p, SipRegisterSession& s, Channel& ch,
+                                 TimePoint t0, TimePoint deadline) {
   r.local_address = detail::formatAddress(ch.local_ip, ch.local_port);
   if (s.contact_host.empty()) {
     s.contact_host = ch.local_ip.to_string();
@@ -335,7 +341,8 @@ asio::awaitable<void> runAttempt(SipRegisterResult& r, const SipRegisterParams& 
       }
       (a == &www ? rp.authorization : rp.proxy_authorization) = answer->header_value;
       (a == &www ? s.www_nc : s.proxy_nc) = a->client.lastNonceCount();
-      r.auth_algorithm = std::string(sip::toString(a->client.challenge()->algorithm.value_or(sip::DigestAlgorithm::kMd5)));
+      r.auth_algorithm =
+          std::string(sip::toString(a->client.challenge()->algorithm.value_or(sip::DigestAlgorithm::kMd5)));
       r.auth_qop = answer->qop;
     }
     auto req = sip::buildRegister(rp);

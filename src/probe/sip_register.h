@@ -26,10 +26,10 @@ struct SipRegisterParams {
   std::string host;  // registrar (or outbound proxy) to send to
   std::uint16_t port = 5060;
   SipTransport transport = SipTransport::kUdp;
-  std::string user;            // AOR user, and the digest username unless auth_user is set
+  std::string user;  // AOR user, and the digest username unless auth_user is set
   std::string auth_user;
-  std::string password;        // empty: a challenge ends the attempt as kRejected
-  std::string domain;          // AOR domain / Request-URI; empty: host (with ":port" when not 5060)
+  std::string password;  // empty: a challenge ends the attempt as kRejected
+  std::string domain;    // AOR domain / Request-URI; empty: host (with ":port" when not 5060)
   SipRegisterKind kind = SipRegisterKind::kRegister;
   std::uint32_t expires = 3600;
   // Whole attempt, every round trip included: first REGISTER to final response.
@@ -51,7 +51,7 @@ enum class SipRegisterOutcome {
   kRefused,
   kUnreachable,
   kResolveFailed,
-  kBadResponse,   // bytes came back that were not a usable response (garbage, broken challenge, ...)
+  kBadResponse,  // bytes came back that were not a usable response (garbage, broken challenge, ...)
   kError,
 };
 std::string_view toString(SipRegisterOutcome o);
@@ -76,26 +76,26 @@ struct SipRegisterSession {
 
 struct SipRegisterResult {
   SipRegisterOutcome outcome = SipRegisterOutcome::kError;
-  int status_code = 0;          // final response
+  int status_code = 0;  // final response
   std::string reason;
   std::string status_line;
-  double latency_ms = 0;        // first REGISTER sent to the final response (all round trips)
-  int round_trips = 0;          // REGISTER transactions that got a response: 2 for the usual 401 then 200
-  int retransmissions = 0;      // UDP, over all transactions
-  int challenges = 0;           // 401/407 answered with credentials
+  double latency_ms = 0;    // first REGISTER sent to the final response (all round trips)
+  int round_trips = 0;      // REGISTER transactions that got a response: 2 for the usual 401 then 200
+  int retransmissions = 0;  // UDP, over all transactions
+  int challenges = 0;       // 401/407 answered with credentials
   // Register: the expiry granted for our Contact (its expires parameter in the 2xx, else the Expires header);
   // nullopt when the 2xx says neither.
   std::optional<std::uint32_t> granted_expires;
   std::vector<std::string> bindings;  // Contact values listed in the 2xx
-  std::string auth_algorithm;   // of the last challenge answered: "MD5", "SHA-256", ...
-  std::string auth_qop;         // "auth", "auth-int", or empty
+  std::string auth_algorithm;         // of the last challenge answered: "MD5", "SHA-256", ...
+  std::string auth_qop;               // "auth", "auth-int", or empty
   std::string remote_address;
   std::string local_address;
-  std::string contact;          // our Contact URI (empty for query)
+  std::string contact;  // our Contact URI (empty for query)
   std::string call_id;
-  std::string raw_request;      // last REGISTER sent
-  std::string raw_response;     // final response as received
-  std::string detail;           // why, when not succeeded; notes otherwise
+  std::string raw_request;   // last REGISTER sent
+  std::string raw_response;  // final response as received
+  std::string detail;        // why, when not succeeded; notes otherwise
 };
 
 // The digest hash is io::digestHash; the session is updated (CSeq, Call-ID, challenges) in place.

@@ -40,35 +40,46 @@ struct KamailioRegistrarOptions {
 // The config text, on its own so a test can show it when something fails.
 inline std::string kamailioRegistrarConfig(std::uint16_t port, const KamailioRegistrarOptions& o) {
   auto p = std::to_string(port);
-  std::string cfg = "#!KAMAILIO\n"
-                    "debug=2\nlog_stderror=yes\nchildren=1\ntcp_children=1\nauto_aliases=no\n"
-                    "listen=udp:127.0.0.1:" + p + "\nlisten=tcp:127.0.0.1:" + p + "\n"
-                    "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
-                    "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"maxfwd.so\"\n"
-                    "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nloadmodule \"auth.so\"\n"
-                    "modparam(\"usrloc\", \"db_mode\", 0)\n"
-                    "modparam(\"auth\", \"qop\", \"auth\")\n"
-                    "modparam(\"auth\", \"algorithm\", \"" + o.algorithm + "\")\n"
-                    "modparam(\"auth\", \"nonce_count\", " + (o.nonce_count ? "1" : "0") + ")\n"
-                    "modparam(\"registrar\", \"max_expires\", " + std::to_string(o.max_expires) + ")\n"
-                    "modparam(\"registrar\", \"min_expires\", 60)\n"
-                    "request_route {\n"
-                    "  if (!mf_process_maxfwd_header(\"10\")) { sl_send_reply(\"483\", \"Too Many Hops\"); exit; }\n"
-                    "  if (method == \"OPTIONS\") { sl_send_reply(\"200\", \"OK\"); exit; }\n"
-                    "  if (method != \"REGISTER\") { sl_send_reply(\"501\", \"Not Implemented\"); exit; }\n"
-                    // Stateful, so retransmissions are absorbed before the nonce_count check.
-                    "  if (!t_newtran()) { sl_reply_error(); exit; }\n"
-                    "  $var(pass) = \"\";\n"
-                    "  if ($fU == \"" + o.realm_user + "\") { $var(pass) = \"" + o.password + "\"; }\n"
-                    "  if ($var(pass) == \"\") { t_reply(\"403\", \"Forbidden\"); exit; }\n"
-                    "  if (!pv_www_authenticate(\"$td\", \"$var(pass)\", \"0\")) {\n"
-                    "    auth_challenge(\"$td\", \"1\");\n"
-                    "    exit;\n"
-                    "  }\n"
-                    "  consume_credentials();\n"
-                    "  if (!save(\"location\")) { sl_reply_error(); }\n"
-                    "  exit;\n"
-                    "}\n";
+  std::string cfg =
+      "#!KAMAILIO\n"
+      "debug=2\nlog_stderror=yes\nchildren=1\ntcp_children=1\nauto_aliases=no\n"
+      "listen=udp:127.0.0.1:" +
+      p + "\nlisten=tcp:127.0.0.1:" + p +
+      "\n"
+      "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+      "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"maxfwd.so\"\n"
+      "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nloadmodule \"auth.so\"\n"
+      "modparam(\"usrloc\", \"db_mode\", 0)\n"
+      "modparam(\"auth\", \"qop\", \"auth\")\n"
+      "modparam(\"auth\", \"algorithm\", \"" +
+      o.algorithm +
+      "\")\n"
+      "modparam(\"auth\", \"nonce_count\", " +
+      (o.nonce_count ? "1" : "0") +
+      ")\n"
+      "modparam(\"registrar\", \"max_expires\", " +
+      std::to_string(o.max_expires) +
+      ")\n"
+      "modparam(\"registrar\", \"min_expires\", 60)\n"
+      "request_route {\n"
+      "  if (!mf_process_maxfwd_header(\"10\")) { sl_send_reply(\"483\", \"Too Many Hops\"); exit; }\n"
+      "  if (method == \"OPTIONS\") { sl_send_reply(\"200\", \"OK\"); exit; }\n"
+      "  if (method != \"REGISTER\") { sl_send_reply(\"501\", \"Not Implemented\"); exit; }\n"
+      // Stateful, so retransmissions are absorbed before the nonce_count check.
+      "  if (!t_newtran()) { sl_reply_error(); exit; }\n"
+      "  $var(pass) = \"\";\n"
+      "  if ($fU == \"" +
+      o.realm_user + "\") { $var(pass) = \"" + o.password +
+      "\"; }\n"
+      "  if ($var(pass) == \"\") { t_reply(\"403\", \"Forbidden\"); exit; }\n"
+      "  if (!pv_www_authenticate(\"$td\", \"$var(pass)\", \"0\")) {\n"
+      "    auth_challenge(\"$td\", \"1\");\n"
+      "    exit;\n"
+      "  }\n"
+      "  consume_credentials();\n"
+      "  if (!save(\"location\")) { sl_reply_error(); }\n"
+      "  exit;\n"
+      "}\n";
   return cfg;
 }
 
@@ -87,8 +98,8 @@ class KamailioRegistrar {
     std::filesystem::create_directories(dir_ / "run");
     log_path_ = (dir_ / "kamailio.log").string();
 
-    std::vector<std::string> argv{"/usr/sbin/kamailio", "-f", cfg.string(), "-DD", "-E", "-m", "16", "-M", "4",
-                                  "-Y", (dir_ / "run").string()};
+    std::vector<std::string> argv{"/usr/sbin/kamailio",   "-f", cfg.string(), "-DD", "-E", "-m", "16", "-M", "4", "-Y",
+                                  (dir_ / "run").string()};
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
@@ -184,10 +195,14 @@ class KamailioRegistrar {
     socklen_t len = sizeof(a);
     getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
     auto lp = std::to_string(ntohs(a.sin_port));
-    std::string req = "OPTIONS sip:127.0.0.1:" + std::to_string(port_) + " SIP/2.0\r\n"
-                      "Via: SIP/2.0/UDP 127.0.0.1:" + lp + ";branch=z9hG4bKready" + lp + ";rport\r\n"
+    std::string req = "OPTIONS sip:127.0.0.1:" + std::to_string(port_) +
+                      " SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP 127.0.0.1:" +
+                      lp + ";branch=z9hG4bKready" + lp +
+                      ";rport\r\n"
                       "Max-Forwards: 70\r\nFrom: <sip:ready@127.0.0.1>;tag=r\r\nTo: <sip:127.0.0.1>\r\n"
-                      "Call-ID: ready-" + lp + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+                      "Call-ID: ready-" +
+                      lp + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
     auto to = loopback(port_);
     sendto(s, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
     pollfd pfd{s, POLLIN, 0};

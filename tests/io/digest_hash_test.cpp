@@ -129,8 +129,8 @@ class DigestHashSess : public ::testing::TestWithParam<SessCase> {};
 
 TEST_P(DigestHashSess, MatchesIndependentComputation) {
   const auto& tc = GetParam();
-  auto c = challengeFrom("Digest realm=\"voipscope.test\", nonce=\"abc123\", algorithm=" + tc.algorithm +
-                         ", qop=\"" + tc.qop + "\"");
+  auto c = challengeFrom("Digest realm=\"voipscope.test\", nonce=\"abc123\", algorithm=" + tc.algorithm + ", qop=\"" +
+                         tc.qop + "\"");
   sip::DigestInput in;
   in.username = "alice";
   in.password = "s3cret";
@@ -144,12 +144,14 @@ TEST_P(DigestHashSess, MatchesIndependentComputation) {
   EXPECT_EQ(a->qop, tc.qop);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Vectors, DigestHashSess,
-    ::testing::Values(SessCase{"MD5-sess", "auth", "1ec6f7724829064da5b3bb794d79d9aa"},
-                      SessCase{"SHA-256-sess", "auth", "322447b12395054bb311d7128aa1b5239dcca0d9cfe2cf79de7175a164727d5b"},
-                      SessCase{"MD5", "auth-int", "58c5d0804721d6f8013956e81aff4051"},
-                      SessCase{"SHA-256", "auth-int", "acb72b1e454864eecb126b2a65d8323bc19e370753ae3d8e2e442405c8ed9008"}));
+INSTANTIATE_TEST_SUITE_P(Vectors, DigestHashSess,
+                         ::testing::Values(SessCase{"MD5-sess", "auth", "1ec6f7724829064da5b3bb794d79d9aa"},
+                                           SessCase{"SHA-256-sess", "auth",
+                                                    "322447b12395054bb311d7128aa1b5239dcca0d9cfe2cf79de7175a164727d5b"},
+                                           SessCase{"MD5", "auth-int", "58c5d0804721d6f8013956e81aff4051"},
+                                           SessCase{
+                                               "SHA-256", "auth-int",
+                                               "acb72b1e454864eecb126b2a65d8323bc19e370753ae3d8e2e442405c8ed9008"}));
 
 }  // namespace
 }  // namespace vs::io

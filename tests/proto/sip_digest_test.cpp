@@ -53,8 +53,9 @@ TEST(SipDigestParse, KamailioStyleChallenge) {
 }
 
 TEST(SipDigestParse, CaseInsensitiveNamesTokensAndEscapes) {
-  auto all = parseOk("dIgEsT REALM=\"a \\\"quoted\\\" \\\\ realm\" ,NONCE=n1,Stale=TRUE,  ALGORITHM=md5-SESS,"
-                     "qop=\"auth-int , AUTH\",opaque=\"\"");
+  auto all = parseOk(
+      "dIgEsT REALM=\"a \\\"quoted\\\" \\\\ realm\" ,NONCE=n1,Stale=TRUE,  ALGORITHM=md5-SESS,"
+      "qop=\"auth-int , AUTH\",opaque=\"\"");
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].scheme, "dIgEsT");
   EXPECT_EQ(all[0].param("Realm"), std::optional<std::string_view>("a \"quoted\" \\ realm"));
@@ -165,8 +166,7 @@ TEST(SipDigestAnswer, QopAuthFormula) {
   DigestInput in{"alice", "pw", "REGISTER", "sip:voipscope.test", "", "CN", 1};
   auto a = answerChallenge(c, in, &fakeHash);
   ASSERT_TRUE(a.ok()) << a.error().message;
-  EXPECT_EQ(a->response,
-            "md5(md5(alice:voipscope.test:pw):N:00000001:CN:auth:md5(REGISTER:sip:voipscope.test))");
+  EXPECT_EQ(a->response, "md5(md5(alice:voipscope.test:pw):N:00000001:CN:auth:md5(REGISTER:sip:voipscope.test))");
   EXPECT_EQ(a->qop, "auth");
   EXPECT_EQ(a->header_value,
             "Digest username=\"alice\", realm=\"voipscope.test\", nonce=\"N\", uri=\"sip:voipscope.test\", "
@@ -179,8 +179,7 @@ TEST(SipDigestAnswer, SessAuthIntAndNoQop) {
   DigestInput in{"u", "p", "REGISTER", "sip:d", "BODY", "C", 0x1a};
   auto a = answerChallenge(sess, in, &fakeHash);
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a->response,
-            "sha256(sha256(sha256(u:r:p):N:C):N:0000001a:C:auth-int:sha256(REGISTER:sip:d:sha256(BODY)))");
+  EXPECT_EQ(a->response, "sha256(sha256(sha256(u:r:p):N:C):N:0000001a:C:auth-int:sha256(REGISTER:sip:d:sha256(BODY)))");
   EXPECT_NE(a->header_value.find("algorithm=SHA-256-sess"), std::string::npos);
   EXPECT_NE(a->header_value.find("qop=auth-int, nc=0000001a"), std::string::npos);
 

@@ -176,8 +176,8 @@ std::string_view toString(DigestAlgorithm a) {
 }
 
 std::optional<DigestAlgorithm> parseDigestAlgorithm(std::string_view name) {
-  for (auto a : {DigestAlgorithm::kMd5, DigestAlgorithm::kMd5Sess, DigestAlgorithm::kSha256,
-                 DigestAlgorithm::kSha256Sess}) {
+  for (auto a :
+       {DigestAlgorithm::kMd5, DigestAlgorithm::kMd5Sess, DigestAlgorithm::kSha256, DigestAlgorithm::kSha256Sess}) {
     if (iequals(name, toString(a))) return a;
   }
   return std::nullopt;
@@ -202,9 +202,7 @@ Result<std::vector<AuthChallenge>> parseChallenges(std::string_view value) {
   return ChallengeParser(value).run();
 }
 
-bool DigestChallenge::supported() const {
-  return algorithm.has_value() && (!has_qop || qop_auth || qop_auth_int);
-}
+bool DigestChallenge::supported() const { return algorithm.has_value() && (!has_qop || qop_auth || qop_auth_int); }
 
 Result<DigestChallenge> toDigestChallenge(const AuthChallenge& c) {
   if (!iequals(c.scheme, "Digest")) {

@@ -35,7 +35,7 @@ struct AuthChallenge {
   std::string scheme;                                       // as written ("Digest", "Basic", ...)
   std::vector<std::pair<std::string, std::string>> params;  // names lowercased, values unquoted/unescaped
   std::string token68;
-  std::size_t offset = 0;                                   // where the challenge starts in the header value
+  std::size_t offset = 0;  // where the challenge starts in the header value
   // Value of a parameter (name compared case-insensitively); nullopt when absent.
   std::optional<std::string_view> param(std::string_view name) const;
 };
@@ -47,15 +47,15 @@ Result<std::vector<AuthChallenge>> parseChallenges(std::string_view value);
 struct DigestChallenge {
   std::string realm;
   std::string nonce;
-  std::string opaque;                  // empty when absent
+  std::string opaque;  // empty when absent
   bool has_opaque = false;
   bool stale = false;
-  std::string algorithm_name;          // as written; empty when absent (then MD5)
+  std::string algorithm_name;                // as written; empty when absent (then MD5)
   std::optional<DigestAlgorithm> algorithm;  // nullopt: present but unsupported
-  bool has_qop = false;                // absent: RFC 2069 compatibility mode
+  bool has_qop = false;                      // absent: RFC 2069 compatibility mode
   bool qop_auth = false;
   bool qop_auth_int = false;
-  bool supported() const;              // algorithm known, and qop absent or offering auth / auth-int
+  bool supported() const;  // algorithm known, and qop absent or offering auth / auth-int
 };
 
 // The Digest challenge's fields; an error (with the offset of the challenge) when it is not Digest or lacks
@@ -72,10 +72,10 @@ std::optional<std::size_t> chooseChallenge(std::span<const DigestChallenge> chal
 struct DigestInput {
   std::string_view username;
   std::string_view password;
-  std::string_view method;   // "REGISTER"
-  std::string_view uri;      // the Request-URI as sent
-  std::string_view body;     // qop=auth-int only
-  std::string_view cnonce;   // used with qop or a -sess algorithm
+  std::string_view method;  // "REGISTER"
+  std::string_view uri;     // the Request-URI as sent
+  std::string_view body;    // qop=auth-int only
+  std::string_view cnonce;  // used with qop or a -sess algorithm
   std::uint32_t nc = 1;
 };
 

@@ -29,16 +29,14 @@ BuiltRegister buildRegister(const RegisterRequestParams& p) {
   out += fmt::format("CSeq: {} REGISTER\r\n", r.cseq);
   switch (p.contact_mode) {
     case ContactMode::kBinding:
-      r.contact_uri = fmt::format(
-          "sip:{}@{}{}", p.contact_user.empty() ? p.user : p.contact_user,
-          hostPort(p.contact_host.empty() ? p.local_host : p.contact_host,
-                   p.contact_port == 0 ? p.local_port : p.contact_port),
-          tcp ? ";transport=tcp" : "");
+      r.contact_uri = fmt::format("sip:{}@{}{}", p.contact_user.empty() ? p.user : p.contact_user,
+                                  hostPort(p.contact_host.empty() ? p.local_host : p.contact_host,
+                                           p.contact_port == 0 ? p.local_port : p.contact_port),
+                                  tcp ? ";transport=tcp" : "");
       out += fmt::format("Contact: <{}>;expires={}\r\n", r.contact_uri, p.expires);
       out += fmt::format("Expires: {}\r\n", p.expires);
       break;
-    case ContactMode::kQuery:
-      break;
+    case ContactMode::kQuery: break;
     case ContactMode::kWildcard:
       // RFC 3261 10.2.2: "*" is only valid with Expires: 0.
       out += "Contact: *\r\nExpires: 0\r\n";

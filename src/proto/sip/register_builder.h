@@ -18,16 +18,16 @@ struct RegisterRequestParams {
   std::string transport = "UDP";  // Via transport: "UDP" | "TCP"
   std::string local_host;         // our address as the registrar should see it (IPv6 without brackets)
   std::uint16_t local_port = 0;
-  std::string user;               // AOR user: To/From sip:user@domain
-  std::string domain;             // AOR domain, may carry ":port"
-  std::string request_uri;        // empty: "sip:" + domain
-  std::string contact_user;       // empty: user
+  std::string user;          // AOR user: To/From sip:user@domain
+  std::string domain;        // AOR domain, may carry ":port"
+  std::string request_uri;   // empty: "sip:" + domain
+  std::string contact_user;  // empty: user
   // The binding's address; empty/0: local_host/local_port. A refresh keeps its first Contact even when
   // it has to send from another port.
   std::string contact_host;
   std::uint16_t contact_port = 0;
   ContactMode contact_mode = ContactMode::kBinding;
-  std::uint32_t expires = 3600;   // Expires header and the Contact's expires parameter
+  std::uint32_t expires = 3600;  // Expires header and the Contact's expires parameter
   int max_forwards = 70;
   std::string user_agent = "voipscope";
   std::uint32_t cseq = 1;
