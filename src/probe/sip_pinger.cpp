@@ -169,7 +169,7 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void flush(Target& t) {
-    while (!t.inflight.empty() && t.inflight.front()->decided) {
+    while (!stopped && !t.inflight.empty() && t.inflight.front()->decided) {
       auto p = t.inflight.front();
       t.inflight.pop_front();
       t.recent.push_back(p);
