@@ -20,6 +20,7 @@ int run(int argc, char** argv) {
   setupDemo(app, std::make_shared<DemoOptions>(), result);
   setupResponders(app, std::make_shared<RespondersOptions>(), result);
   setupSipPing(app, std::make_shared<SipPingCmdOptions>(), result);
+  setupSipRegister(app, std::make_shared<SipRegisterCmdOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

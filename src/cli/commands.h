@@ -103,4 +103,24 @@ struct SipPingCmdOptions {
 void setupSipPing(CLI::App& app, std::shared_ptr<SipPingCmdOptions> opts, ExitCode& result);
 ExitCode runSipPing(const SipPingCmdOptions& opts);
 
+struct SipRegisterCmdOptions {
+  std::string target;
+  std::string user;
+  std::string auth_user;
+  std::string password;  // empty: VOIPSCOPE_SIP_PASSWORD
+  std::string domain;
+  int interval_ms = 60000;
+  int expires = 300;
+  std::uint64_t count = 0;
+  int timeout_ms = 5000;
+  std::string transport = "udp";
+  std::string csv_file;  // empty: logs/<target>-register.csv; "-": none
+  bool quiet = false;
+  bool no_stats = false;
+  int stats_every = 5;
+  std::vector<std::string> dns_servers;
+};
+void setupSipRegister(CLI::App& app, std::shared_ptr<SipRegisterCmdOptions> opts, ExitCode& result);
+ExitCode runSipRegister(const SipRegisterCmdOptions& opts);
+
 }  // namespace vs::cli
