@@ -79,7 +79,7 @@ CLI::App* sipCommand(CLI::App& app) {
     if (sub->get_name() == "sip") return sub;
   }
   // `sip register` (and later SIP tools) attach to the same parent.
-  auto* sip = app.add_subcommand("sip", "SIP tools: ping");
+  auto* sip = app.add_subcommand("sip", "SIP tools: ping, register");
   sip->require_subcommand(1);
   return sip;
 }
