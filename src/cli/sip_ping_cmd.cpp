@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/sip_common.h"
 #include "io/dns.h"
 #include "probe/ping_stats.h"
 #include "probe/sip_pinger.h"
@@ -28,30 +29,6 @@ namespace {
 constexpr const char* kCommand = "sip ping";
 // Bytes of an unusable reply shown under -X; a 64 kB blob would bury the run.
 constexpr std::size_t kNoisePreview = 512;
-
-// RAII FILE*, flushed per row so a killed run keeps every line it printed.
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-std::string fileNameFor(std::string_view target) {
-  std::string out;
-  for (char c : target) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
-  return out;
-}
-
-Result<File> openLog(const std::string& path, bool csv) {
-  std::error_code ec;
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  File f(std::fopen(path.c_str(), "a"));
-  if (!f) return makeError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  // Appending keeps a days-long history across runs; the header goes only at the top of a new file.
-  if (csv && std::ftell(f.get()) == 0) std::fputs((render::csvHeader() + "\n").c_str(), f.get());
-  std::fflush(f.get());
-  return f;
-}
 
 Result<std::vector<std::string>> readTargetsFile(const std::string& path) {
   std::ifstream in(path);
@@ -66,22 +43,6 @@ Result<std::vector<std::string>> readTargetsFile(const std::string& path) {
   }
   if (out.empty()) return makeError(fmt::format("{}: no target", path));
   return out;
-}
-
-void out(const std::string& text) {
-  std::fputs(text.c_str(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
-}
-
-CLI::App* sipCommand(CLI::App& app) {
-  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-    if (sub->get_name() == "sip") return sub;
-  }
-  // `sip register` (and later SIP tools) attach to the same parent.
-  auto* sip = app.add_subcommand("sip", "SIP tools: ping, register");
-  sip->require_subcommand(1);
-  return sip;
 }
 
 }  // namespace
@@ -163,7 +124,7 @@ ExitCode runSipPing(const SipPingCmdOptions& opts) {
   std::vector<File> files;
   std::string open_error;
   auto open = [&](const std::string& path, bool csv) -> std::FILE* {
-    auto f = openLog(path, csv);
+    auto f = openLog(path, csv ? render::csvHeader() : std::string());
     if (!f) {
       open_error = f.error().message;
       return nullptr;

@@ -20,6 +20,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/sip_common.h"
 #include "core/time.h"
 #include "io/dns.h"
 #include "probe/ping_stats.h"
@@ -33,63 +34,6 @@ namespace {
 constexpr const char* kCommand = "sip register";
 // Above this share of failed registrations, phones on the registrar are likely to be seen offline.
 constexpr double kAlertFailurePercent = 5.0;
-
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-std::string csvField(std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string csvHeader() { return "time,unix_timestamp,registrar,latency_ms,call_id,status_line,transport,target"; }
-
-// latency_ms holds the outcome ("rejected", "timeout", ...) for a failed attempt, as sip ping writes "drop".
-std::string csvRow(const probe::PingResult& r, std::string_view outcome, std::string_view registrar) {
-  return fmt::format("{},{}.{:03},{},{},{},{},{},{}", formatIso8601(r.sent_unix_ms), r.sent_unix_ms / 1000,
-                     r.sent_unix_ms % 1000, csvField(registrar),
-                     r.received ? fmt::format("{:.3f}", r.rtt_ms) : std::string(outcome), csvField(r.call_id),
-                     csvField(r.status_line), r.transport, csvField(r.target));
-}
-
-std::string fileNameFor(std::string_view target) {
-  std::string out;
-  for (char c : target) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
-  return out;
-}
-
-Result<File> openCsv(const std::string& path) {
-  std::error_code ec;
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  File f(std::fopen(path.c_str(), "a"));
-  if (!f) return makeError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  if (std::ftell(f.get()) == 0) std::fputs((csvHeader() + "\n").c_str(), f.get());
-  std::fflush(f.get());
-  return f;
-}
-
-void out(const std::string& text) {
-  std::fputs(text.c_str(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
-}
-
-CLI::App* sipCommand(CLI::App& app) {
-  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-    if (sub->get_name() == "sip") return sub;
-  }
-  auto* sip = app.add_subcommand("sip", "SIP tools: ping, register");
-  sip->require_subcommand(1);
-  return sip;
-}
 
 // Why an attempt failed, in one phrase: the final response when there was one.
 std::string failureText(const probe::SipRegisterResult& r) {
@@ -173,7 +117,7 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts) {
   File csv;
   if (opts.csv_file != "-") {
     auto path = opts.csv_file.empty() ? "logs/" + fileNameFor(target.text) + "-register.csv" : opts.csv_file;
-    auto f = openCsv(path);
+    auto f = openLog(path, render::registerCsvHeader());
     if (!f) {
       printError(kCommand, f.error().message);
       return ExitCode::kRuntime;
@@ -230,7 +174,7 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts) {
       out(line);
     }
     if (csv) {
-      std::fputs((csvRow(p, probe::toString(r.outcome), r.remote_address) + "\n").c_str(), csv.get());
+      std::fputs((render::registerCsvRow(p, probe::toString(r.outcome), r.remote_address) + "\n").c_str(), csv.get());
       std::fflush(csv.get());
     }
     auto snap = st.stats.snapshot();

@@ -115,6 +115,17 @@ std::string csvRow(const probe::PingResult& r) {
                      csvField(r.received ? r.status_line : r.reason), r.transport, csvField(r.target));
 }
 
+std::string registerCsvHeader() {
+  return "time,unix_timestamp,registrar,latency_ms,call_id,status_line,transport,target";
+}
+
+std::string registerCsvRow(const probe::PingResult& r, std::string_view outcome, std::string_view registrar) {
+  return fmt::format("{},{},{},{},{},{},{},{}", formatIso8601(r.sent_unix_ms), unixSeconds(r.sent_unix_ms),
+                     csvField(registrar),
+                     r.received ? fmt::format("{:.3f}", r.rtt_ms) : std::string(outcome), csvField(r.call_id),
+                     csvField(r.status_line), r.transport, csvField(r.target));
+}
+
 std::string jsonlRow(const probe::PingResult& r) {
   std::string out = fmt::format("{{\"time\":{},\"unix_ms\":{},\"target\":{},\"transport\":{},\"seq\":{},\"call_id\":{}",
                                 jsonString(formatIso8601(r.sent_unix_ms)), r.sent_unix_ms, jsonString(r.target),

@@ -27,6 +27,10 @@ std::string renderRewrite(std::string_view target, const probe::HeaderRewrite& r
 // latency_ms is "drop" for a lost ping; unix_timestamp is seconds with milliseconds.
 std::string csvHeader();
 std::string csvRow(const probe::PingResult& r);
+// `sip register`: time,unix_timestamp,registrar,latency_ms,call_id,status_line,transport,target where
+// latency_ms holds the outcome ("rejected", "timeout", ...) for a failed attempt, as sip ping writes "drop".
+std::string registerCsvHeader();
+std::string registerCsvRow(const probe::PingResult& r, std::string_view outcome, std::string_view registrar);
 // One compact JSON object, no trailing newline.
 std::string jsonlRow(const probe::PingResult& r);
 

@@ -118,6 +118,11 @@ class NetNs {
 // Sends raw bytes to 127.0.0.1:port over TCP and returns what comes back until close or the deadline.
 std::string rawExchange(std::uint16_t port, const std::string& request, std::chrono::milliseconds deadline);
 
+// A text file's lines (no line ends); empty when the file is missing.
+std::vector<std::string> fileLines(const std::string& path);
+// A CSV line split on commas (test fields carry no quoted commas).
+std::vector<std::string> csvFields(const std::string& line);
+
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b);
 
 }  // namespace vs::itest

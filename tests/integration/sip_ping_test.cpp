@@ -33,23 +33,6 @@ Counts summaryCounts(const std::string& out) {
   return c;
 }
 
-std::vector<std::string> lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
-
-// Minimal CSV split (the fields under test carry no quotes).
-std::vector<std::string> fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ',')) out.push_back(f);
-  return out;
-}
-
 RunResult ping(const std::vector<std::string>& args) {
   return run(concat({voipscopeBinary(), "sip", "ping"}, args), 30s);
 }
@@ -67,13 +50,13 @@ TEST(SipPingKamailio, UdpCsvMatchesSummary) {
   EXPECT_EQ(c.received, 20);
   EXPECT_EQ(c.lost, 0);
 
-  auto rows = lines(csv);
+  auto rows = fileLines(csv);
   ASSERT_EQ(rows.size(), 21u) << "header + one row per ping";
   EXPECT_EQ(rows[0], "time,unix_timestamp,responding_host,latency_ms,call_id,status_line,transport,target");
   int received = 0, dropped = 0;
   std::set<std::string> call_ids;
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    auto f = fields(rows[i]);
+    auto f = csvFields(rows[i]);
     ASSERT_EQ(f.size(), 8u) << rows[i];
     if (f[3] == "drop") {
       ++dropped;
@@ -124,7 +107,7 @@ TEST(SipPingSipp, DropsEveryFifthPing) {
   // An outage's end is the send time of the next answered ping: both ends are printed to the ms.
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\d\d:\d\d:\d\d\.\d{3}Z -> \d{4}-.*T\d\d:\d\d:\d\d\.\d{3}Z  1 lost from #5)")));
 
-  auto rows = lines(jsonl);
+  auto rows = fileLines(jsonl);
   ASSERT_EQ(rows.size(), 12u);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     auto j = nlohmann::json::parse(rows[i]);
@@ -186,11 +169,11 @@ TEST(SipPingSipp, ForbiddenAndNotImplementedCountAsReplies) {
   auto r = ping({"127.0.0.1:" + std::to_string(uas.port()), "-c", "6", "-I", "40", "-t", "500", "-w", csv});
   ASSERT_EQ(r.exit_code, 0) << r.all;
   EXPECT_EQ(summaryCounts(r.out).received, 6);
-  auto rows = lines(csv);
+  auto rows = fileLines(csv);
   ASSERT_EQ(rows.size(), 7u);
   int forbidden = 0, not_implemented = 0;
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    auto f = fields(rows[i]);
+    auto f = csvFields(rows[i]);
     ASSERT_EQ(f.size(), 8u);
     forbidden += f[5] == "SIP/2.0 403 Forbidden";
     not_implemented += f[5] == "SIP/2.0 501 Not Implemented";

@@ -14,21 +14,6 @@
 namespace vs::itest {
 namespace {
 
-std::vector<std::string> fileLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ',')) out.push_back(f);
-  return out;
-}
 
 int countMatches(const std::string& text, const std::regex& re) {
   return static_cast<int>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
@@ -72,7 +57,7 @@ TEST(SipRegisterCli, RightPasswordRegistersThreeTimesAndUnregisters) {
   ASSERT_EQ(rows.size(), 4u) << r.out;
   EXPECT_EQ(rows[0], "time,unix_timestamp,registrar,latency_ms,call_id,status_line,transport,target");
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    auto f = fields(rows[i]);
+    auto f = csvFields(rows[i]);
     ASSERT_EQ(f.size(), 8u) << rows[i];
     EXPECT_EQ(f[2], "127.0.0.1:" + std::to_string(k.port()));
     EXPECT_GT(std::stod(f[3]), 0.0) << rows[i];
