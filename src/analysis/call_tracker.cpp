@@ -271,6 +271,8 @@ void CallTracker::message(const FoundSip& f) {
   auto via = m.topVia();
   auto fp = fnv(info.src.toString(), fnv(info.dst.toString(), fnv(method, fnv(cseq_method))));
   fp = fnv(via ? via->branch : std::string_view{}, fnv(info.to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ info.cseq));
+  // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
+  fp = fnv(m.header("RSeq").value_or(""), fnv(m.header("RAck").value_or(""), fp));
   info.retransmission = !a.seen.insert(fp).second;
   if (info.retransmission) {
     ++leg.retransmissions;
@@ -295,6 +297,7 @@ void CallTracker::message(const FoundSip& f) {
     ++leg.requests_by_method[method];
     if (method == "INVITE") {
       leg.kind = "call";
+      a.invite_targets.insert(f.dst.ip);
       if (!a.has_invite) {
         a.has_invite = true;
         leg.invite_ns = f.ts_ns;
@@ -313,7 +316,7 @@ void CallTracker::message(const FoundSip& f) {
             auto oit = legs_.find(kit->second);
             if (oit != legs_.end() && oit->second.leg.invite_ns &&
                 f.ts_ns - *oit->second.leg.invite_ns <= options_.number_link_window_ns &&
-                oit->second.leg.callee.ip == f.src.ip) {
+                oit->second.invite_targets.count(f.src.ip) != 0) {
               link(a, kit->second,
                    fmt::format("same caller/callee numbers ({} -> {}) within {} s, next hop", suffix(a.from_digits),
                                suffix(a.to_digits), options_.number_link_window_ns / 1'000'000'000),

@@ -48,6 +48,7 @@ class CallTracker {
     std::unordered_set<std::uint64_t> seen;  // message fingerprints, for retransmission detection
     std::vector<std::string> keys;           // index entries to remove when the leg is emitted
     std::string from_digits, to_digits;
+    std::set<proto::pkt::IpAddr> invite_targets;  // every address an INVITE of this leg was sent to
   };
   struct Group {
     std::uint64_t id = 0;
