@@ -21,7 +21,6 @@ void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& 
   cmd->add_option("--link-header", opts->link_headers,
                   "Header whose value is the other leg's Call-ID (repeatable; X-CID, X-Call-ID, X-Orig-Call-ID, "
                   "X-Leg-ID are always used)");
-  cmd->excludes(cmd->get_option("--csv"));
   cmd->callback([opts, &result] { result = runCalls(*opts); });
 }
 
