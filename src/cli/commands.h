@@ -123,4 +123,16 @@ struct SipRegisterCmdOptions {
 void setupSipRegister(CLI::App& app, std::shared_ptr<SipRegisterCmdOptions> opts, ExitCode& result);
 ExitCode runSipRegister(const SipRegisterCmdOptions& opts);
 
+struct CallsCmdOptions {
+  std::string file;  // "-": standard input
+  bool json = false;
+  bool csv = false;
+  bool all = false;        // also Call-IDs without an INVITE (REGISTER, OPTIONS, ...)
+  bool no_redact = false;
+  bool messages = false;   // JSON: include each SIP message's text
+  std::vector<std::string> link_headers;
+};
+void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result);
+ExitCode runCalls(const CallsCmdOptions& opts);
+
 }  // namespace vs::cli

@@ -326,7 +326,7 @@ std::string_view Message::toTag() const {
   return v ? headerParam(*v, "tag").value_or(std::string_view{}) : std::string_view{};
 }
 
-Result<Message> parseMessage(std::string_view in, bool datagram) {
+Result<Message> parseMessage(std::string_view in, bool datagram, bool lenient_length) {
   if (in.size() > kMaxMessageBytes) {
     return makeError(fmt::format("message larger than {} bytes", kMaxMessageBytes), kMaxMessageBytes);
   }
@@ -401,16 +401,20 @@ Result<Message> parseMessage(std::string_view in, bool datagram) {
   std::size_t body_len = datagram ? available : 0;
   if (auto cl = m.header("Content-Length")) {
     auto n = parseNumber<std::size_t>(trim(*cl));
-    if (!n) {
+    if (!n && lenient_length && datagram) {
+      m.length_problem_ = "Content-Length is not a number";
+    } else if (!n) {
       // A folded value lives in our own storage and has no offset in the input.
       bool inside = std::less_equal<>()(in.data(), cl->data()) && std::less<>()(cl->data(), in.data() + in.size());
       auto off = inside ? static_cast<std::size_t>(cl->data() - in.data()) : 0;
       return makeError(fmt::format("Content-Length: not a number: '{}'", *cl), off);
-    }
-    if (*n > available) {
+    } else if (*n > available && lenient_length && datagram) {
+      m.length_problem_ = "Content-Length exceeds the datagram";
+    } else if (*n > available) {
       return makeError(fmt::format("Content-Length {} exceeds the {} bytes available", *n, available), in.size());
+    } else {
+      body_len = *n;
     }
-    body_len = *n;
   }
   m.body_ = in.substr(pos, body_len);
   m.raw_ = in.substr(begin, pos + body_len - begin);
@@ -418,8 +422,9 @@ Result<Message> parseMessage(std::string_view in, bool datagram) {
   return m;
 }
 
-Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram) {
-  return parseMessage(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), datagram);
+Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram, bool lenient_length) {
+  return parseMessage(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), datagram,
+                      lenient_length);
 }
 
 bool probe(std::string_view bytes) {

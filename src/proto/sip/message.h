@@ -87,9 +87,11 @@ class Message {
   std::string_view raw() const { return raw_; }
   // Bytes the parse consumed from the input, including leading CRLFs.
   std::size_t consumed() const { return consumed_; }
+  // Lenient parses only: why the Content-Length was not used (empty when it was fine or absent).
+  std::string_view lengthProblem() const { return length_problem_; }
 
  private:
-  friend Result<Message> parseMessage(std::string_view, bool);
+  friend Result<Message> parseMessage(std::string_view, bool, bool);
   bool is_request_ = false;
   RequestLine request_;
   StatusLine status_;
@@ -98,6 +100,7 @@ class Message {
   std::string_view body_;
   std::string_view raw_;
   std::size_t consumed_ = 0;
+  std::string_view length_problem_;
   // Joined folded values; shared so that copies of a Message keep valid views.
   std::vector<std::shared_ptr<const std::string>> folded_;
 };
@@ -106,10 +109,13 @@ class Message {
 // are ignored; Content-Length past the end is an error. datagram=false: the input is exactly one framed
 // stream message (see frameStream) and a missing Content-Length means an empty body.
 // Errors carry the byte offset and say where: "line 1: expected 'SIP/2.0'".
-Result<Message> parseMessage(std::string_view bytes, bool datagram = true);
-Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram = true);
+// lenient_length (datagrams, for capture analysis): a non-numeric Content-Length or one past the end of
+// the datagram does not reject the message; the body is the rest of the datagram and lengthProblem() says
+// why, so a passive observer still counts what the peers saw.
+Result<Message> parseMessage(std::string_view bytes, bool datagram = true, bool lenient_length = false);
+Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram = true, bool lenient_length = false);
 // The Message would view a temporary that dies at the end of the statement.
-Result<Message> parseMessage(std::string&& bytes, bool datagram = true) = delete;
+Result<Message> parseMessage(std::string&& bytes, bool datagram = true, bool lenient_length = false) = delete;
 
 // Cheap check whether bytes look like the start of a SIP message (request or response line).
 bool probe(std::string_view bytes);

@@ -1,0 +1,84 @@
+#pragma once
+// SIP messages -> legs (one per Call-ID, with dialogs, state, timings, SDP media) -> calls (linked legs).
+// Streaming: finished calls are handed out and forgotten (see CaptureAnalyzer for the timing rules).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "analysis/capture_analyzer.h"
+#include "analysis/model.h"
+#include "analysis/sip_finder.h"
+
+namespace vs::analysis {
+
+// Methods of RFC 3261 and its extensions; a request line whose method only ends with one of these
+// ("DBREGISTER") had junk glued in front of it.
+bool isKnownMethod(std::string_view method);
+// "sip:alice@example.com;x" / "<tel:+123>" -> "alice" / "+123"; empty when there is no user part.
+std::string_view uriUser(std::string_view name_addr);
+
+class CallTracker {
+ public:
+  using OnMalformed = std::function<void(std::uint64_t frame, std::string reason)>;
+  CallTracker(const AnalyzerOptions& options, CaptureAnalyzer::OnCall on_call, OnMalformed on_malformed);
+
+  void message(const FoundSip& found);
+  // Emits the calls whose legs are all over, as of capture time `now_ns`.
+  void sweep(std::int64_t now_ns);
+  void finish();
+
+  const SipStats& sipStats() const { return stats_; }
+  std::size_t activeLegs() const { return legs_.size(); }
+  std::uint64_t callsEmitted() const { return calls_emitted_; }
+  std::uint64_t legsEmitted() const { return legs_emitted_; }
+
+ private:
+  struct Active {
+    Leg leg;
+    std::uint64_t group = 0;
+    std::int64_t last_ns = 0;
+    bool has_invite = false, saw_bye = false, saw_cancel = false, answered = false, header_from_invite = false;
+    std::string caller_tag;
+    std::set<std::string> endpoints, to_tags;
+    std::unordered_set<std::uint64_t> seen;  // message fingerprints, for retransmission detection
+    std::vector<std::string> keys;           // index entries to remove when the leg is emitted
+    std::string from_digits, to_digits;
+    std::set<proto::pkt::IpAddr> invite_targets;  // every address an INVITE of this leg was sent to
+  };
+  struct Group {
+    std::uint64_t id = 0;
+    std::vector<std::string> call_ids;
+    struct Link {
+      std::string a, b, reason;
+      LinkConfidence confidence;
+    };
+    std::vector<Link> links;
+  };
+
+  void updateState(Active& a);
+  void indexLinks(Active& a, const proto::sip::Message& m);
+  void handleSdp(Active& a, const FoundSip& f, const proto::sip::Message& m);
+  void link(Active& a, const std::string& other_call_id, std::string reason, LinkConfidence c);
+  void addKey(Active& a, const std::string& key, std::string_view reason, LinkConfidence c);
+  bool legDone(const Active& a, std::int64_t now_ns) const;
+  void emit(std::uint64_t group_id);
+
+  const AnalyzerOptions& options_;
+  CaptureAnalyzer::OnCall on_call_;
+  OnMalformed on_malformed_;
+  std::unordered_map<std::string, Active> legs_;
+  std::map<std::uint64_t, Group> groups_;
+  std::unordered_map<std::string, std::string> key_index_;  // link key -> Call-ID that registered it
+  std::unordered_set<std::uint64_t> call_id_hashes_;
+  SipStats stats_;
+  std::uint64_t next_group_ = 1;
+  std::uint64_t last_sip_frame_ = 0;
+  std::uint64_t calls_emitted_ = 0, legs_emitted_ = 0;
+};
+
+}  // namespace vs::analysis

@@ -1,0 +1,68 @@
+#pragma once
+// Capture analysis as a library: feed frames (from a file, stdin or a live interface, all the same),
+// get finished Calls through a callback as soon as they are over, and running CaptureStats. Memory is
+// bounded by concurrent calls and TCP flows, not by the capture's size: a leg is emitted once it has been
+// quiet for a linger time after its end (BYE, final rejection, or any non-INVITE transaction), or idle
+// for the idle timeout, or when the capture ends. All times are capture time.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "analysis/model.h"
+#include "analysis/sip_finder.h"
+#include "proto/pkt/decoder.h"
+
+namespace vs::analysis {
+
+struct AnalyzerOptions {
+  // Quiet time after a leg ended before it is emitted: absorbs retransmissions (64*T1) and late legs.
+  std::int64_t linger_ns = 32'000'000'000;
+  // Quiet time before a non-INVITE Call-ID (REGISTER refreshes, SUBSCRIBE, OPTIONS) or an INVITE leg
+  // whose last answer was a 401/407 challenge is emitted: UAs reuse the Call-ID for the refresh or the
+  // authenticated retry (seen after 33 s of password typing), and one Call-ID must stay one leg.
+  std::int64_t session_linger_ns = 3600LL * 1'000'000'000;
+  // A leg in CALL_SETUP / IN_CALL with no message for this long is emitted as it stands.
+  std::int64_t idle_timeout_ns = 4LL * 3600 * 1'000'000'000;
+  std::size_t max_messages_per_leg = 2000;
+  std::size_t max_malformed_kept = 1000;
+  std::size_t max_active_legs = 500000;  // beyond it, the longest-idle legs are emitted early
+  bool keep_message_text = false;
+  bool redact = true;  // Authorization / Proxy-Authorization digest responses replaced by "<redacted>"
+  // Extra headers whose value is another leg's Call-ID (besides X-CID, X-Call-ID, X-Orig-Call-ID, X-Leg-ID).
+  std::vector<std::string> link_headers;
+  // Number/timing rule (low confidence): allowed gap between the two legs' INVITEs.
+  std::int64_t number_link_window_ns = 10'000'000'000;
+};
+
+class CaptureAnalyzer {
+ public:
+  using OnCall = std::function<void(Call&&)>;
+  CaptureAnalyzer(AnalyzerOptions options, OnCall on_call);
+  ~CaptureAnalyzer();
+  CaptureAnalyzer(const CaptureAnalyzer&) = delete;
+  CaptureAnalyzer& operator=(const CaptureAnalyzer&) = delete;
+
+  // One captured frame; frame numbers count from 1 in capture order.
+  void addFrame(std::uint32_t link_type, std::span<const std::byte> data, std::int64_t ts_ns, std::uint64_t frame);
+  // End of input: every remaining call is emitted.
+  void finish();
+  // Statistics so far (finish() first for final figures).
+  const CaptureStats& stats();
+  std::size_t activeLegs() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Replaces the digest response (and cnonce) in Authorization / Proxy-Authorization header lines.
+std::string redactCredentials(std::string_view message_text);
+
+}  // namespace vs::analysis

@@ -1,0 +1,67 @@
+#include "analysis/model.h"
+
+#include <fmt/format.h>
+
+namespace vs::analysis {
+
+std::string_view sipTransportName(SipTransport t) {
+  switch (t) {
+    case SipTransport::kUdp: return "udp";
+    case SipTransport::kTcp: return "tcp";
+    case SipTransport::kSctp: return "sctp";
+    case SipTransport::kWebSocket: return "websocket";
+    case SipTransport::kTls: return "tls";
+  }
+  return "udp";
+}
+
+std::string Endpoint::toString() const {
+  return ip.v6 ? fmt::format("[{}]:{}", ip.toString(), port) : fmt::format("{}:{}", ip.toString(), port);
+}
+
+std::string_view callStateName(CallState s) {
+  switch (s) {
+    case CallState::kCallSetup: return "CALL_SETUP";
+    case CallState::kInCall: return "IN_CALL";
+    case CallState::kCompleted: return "COMPLETED";
+    case CallState::kCancelled: return "CANCELLED";
+    case CallState::kRejected: return "REJECTED";
+  }
+  return "CALL_SETUP";
+}
+
+std::string_view hangupName(HangupBy h) {
+  switch (h) {
+    case HangupBy::kCaller: return "caller";
+    case HangupBy::kCallee: return "callee";
+    case HangupBy::kNone: break;
+  }
+  return "";
+}
+
+std::string_view confidenceName(LinkConfidence c) {
+  switch (c) {
+    case LinkConfidence::kHigh: return "high";
+    case LinkConfidence::kMedium: return "medium";
+    case LinkConfidence::kLow: return "low";
+  }
+  return "low";
+}
+
+std::optional<double> Leg::setupRingingMs() const {
+  if (!invite_ns || !ringing_ns) return std::nullopt;
+  return static_cast<double>(*ringing_ns - *invite_ns) / 1e6;
+}
+
+std::optional<double> Leg::setupAnswerMs() const {
+  if (!invite_ns || !answer_ns) return std::nullopt;
+  return static_cast<double>(*answer_ns - *invite_ns) / 1e6;
+}
+
+std::optional<double> Leg::durationS() const {
+  if (!answer_ns) return std::nullopt;
+  auto end = bye_ns ? *bye_ns : end_ns;
+  return static_cast<double>(end - *answer_ns) / 1e9;
+}
+
+}  // namespace vs::analysis

@@ -1,0 +1,254 @@
+#include "analysis/sip_finder.h"
+
+#include <fmt/format.h>
+
+namespace vs::analysis {
+namespace {
+
+using proto::pkt::Transport;
+namespace sip = proto::sip;
+
+bool startsWithI(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && sip::iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// RTP, RTCP, STUN and most binary payloads start with a byte that no SIP start line (or CRLF) starts with.
+bool mayBeSip(std::string_view b) {
+  if (b.empty()) return false;
+  char c = b.front();
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '\r' || c == '\n';
+}
+
+bool looksTls(std::string_view b) {
+  // Record header: content type 20..23 (handshake 22, application data 23), version 3.x.
+  return b.size() >= 3 && b[0] >= 20 && b[0] <= 23 && b[1] == 3 && static_cast<unsigned char>(b[2]) <= 4;
+}
+
+}  // namespace
+
+std::size_t findSipStart(std::string_view data, std::size_t from) {
+  std::size_t pos = from;
+  while (pos < data.size()) {
+    if (sip::probe(data.substr(pos)) && data.substr(pos).find('\n') != std::string_view::npos) return pos;
+    auto nl = data.find('\n', pos);
+    if (nl == std::string_view::npos) return std::string_view::npos;
+    pos = nl + 1;
+  }
+  return std::string_view::npos;
+}
+
+void SipFinder::add(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns) {
+  FoundSip meta;
+  meta.frame = frame;
+  meta.ts_ns = ts_ns;
+  meta.src = Endpoint{p.src, p.sport};
+  meta.dst = Endpoint{p.dst, p.dport};
+  switch (p.transport) {
+    case Transport::kUdp:
+      meta.transport = SipTransport::kUdp;
+      datagram(std::string_view(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()), meta);
+      break;
+    case Transport::kSctp:
+      meta.transport = SipTransport::kSctp;
+      for (auto chunk : p.sctp_chunks) {
+        datagram(std::string_view(reinterpret_cast<const char*>(chunk.data()), chunk.size()), meta);
+      }
+      break;
+    case Transport::kTcp:
+      meta.transport = SipTransport::kTcp;
+      tcp(p, meta);
+      break;
+    default:
+      break;
+  }
+}
+
+void SipFinder::datagram(std::string_view bytes, const FoundSip& meta) {
+  if (!mayBeSip(bytes) || !sip::probe(bytes)) return;
+  auto m = sip::parseMessage(bytes, true, true);
+  if (!m) {
+    on_malformed_(meta.frame, fmt::format("SIP: {}", m.error().message));
+    return;
+  }
+  if (!m->lengthProblem().empty()) on_malformed_(meta.frame, fmt::format("SIP: {}", m->lengthProblem()));
+  FoundSip found = meta;
+  found.message = &m.value();
+  on_message_(found);
+}
+
+void SipFinder::expire(std::int64_t now_ns) {
+  if (now_ns - last_sweep_ns_ < 10'000'000'000 && now_ns >= last_sweep_ns_) return;
+  last_sweep_ns_ = now_ns;
+  for (auto it = flows_.begin(); it != flows_.end();) {
+    if (now_ns - it->second.last_ns > kTcpFlowIdleNs) it = flows_.erase(it);
+    else ++it;
+  }
+}
+
+bool SipFinder::classify(Flow& f, FoundSip& meta) {
+  auto data = f.stream.data();
+  // Leading CRLF keep-alives (RFC 5626) say nothing yet.
+  std::size_t crlf = 0;
+  while (crlf < data.size() && (data[crlf] == '\r' || data[crlf] == '\n')) ++crlf;
+  f.stream.consume(crlf);
+  data = f.stream.data();
+  if (data.empty()) return false;
+  if (looksTls(data)) {
+    f.mode = Mode::kTls;
+    ++tls_streams_;
+    return false;
+  }
+  if (startsWithI(data, "GET ") || startsWithI(data, "HTTP/1.1 101")) {
+    auto end = data.find("\r\n\r\n");
+    if (end == std::string_view::npos) {
+      if (data.size() > 16 * 1024) f.mode = Mode::kIgnored;
+      return false;
+    }
+    auto head = data.substr(0, end);
+    std::string lowered(head);
+    for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lowered.find("upgrade: websocket") != std::string::npos || startsWithI(data, "HTTP/1.1 101")) {
+      f.mode = Mode::kWebSocket;
+      f.stream.consume(end + 4);
+      return true;
+    }
+    f.mode = Mode::kIgnored;
+    return false;
+  }
+  // Capture may start mid-stream: look for the first SIP start line.
+  auto start = findSipStart(data, 0);
+  if (start != std::string_view::npos) {
+    if (start > 0) on_malformed_(meta.frame, fmt::format("TCP: {} bytes before the first SIP message skipped", start));
+    f.stream.consume(start);
+    f.mode = Mode::kSip;
+    return true;
+  }
+  f.stream.consume(data.size());
+  if (++f.probes >= kMaxProbeSegments) f.mode = Mode::kIgnored;
+  return false;
+}
+
+void SipFinder::tcp(const proto::pkt::Packet& p, FoundSip& meta) {
+  expire(meta.ts_ns);
+  FlowKey key{meta.src, meta.dst};
+  auto it = flows_.find(key);
+  if (it == flows_.end()) {
+    if (p.payload.empty() && (p.tcp_flags & proto::pkt::tcpflag::kSyn) == 0) return;
+    if (flows_.size() >= kMaxTcpFlows) {
+      on_malformed_(meta.frame, fmt::format("TCP: more than {} concurrent flows, segment ignored", kMaxTcpFlows));
+      return;
+    }
+    it = flows_.emplace(key, Flow{}).first;
+  }
+  auto& f = it->second;
+  f.last_ns = meta.ts_ns;
+  if (f.mode == Mode::kIgnored) {
+    if (p.tcp_flags & (proto::pkt::tcpflag::kFin | proto::pkt::tcpflag::kRst)) flows_.erase(it);
+    return;
+  }
+  if (f.mode == Mode::kTls) {
+    tls_bytes_ += p.payload.size();
+    if (p.tcp_flags & (proto::pkt::tcpflag::kFin | proto::pkt::tcpflag::kRst)) flows_.erase(it);
+    return;
+  }
+  f.stream.add(p.tcp_seq, p.tcp_flags, p.payload);
+  const auto& st = f.stream.stats();
+  tcp_retrans_ += st.retransmitted_bytes - f.retrans_seen;
+  tcp_gaps_ += st.gaps - f.gaps_seen;
+  f.retrans_seen = st.retransmitted_bytes;
+  f.gaps_seen = st.gaps;
+  if (f.mode == Mode::kUnknown && !classify(f, meta)) {
+    if (f.mode == Mode::kTls) {
+      tls_bytes_ += f.stream.data().size();
+      f.stream.consume(f.stream.data().size());
+    }
+    return;
+  }
+  if (f.mode == Mode::kSip) frameSip(f, meta);
+  else if (f.mode == Mode::kWebSocket) frameWebSocket(f, meta);
+  if (f.stream.finished() && f.stream.data().empty()) flows_.erase(key);
+}
+
+void SipFinder::frameSip(Flow& f, FoundSip& meta) {
+  meta.transport = SipTransport::kTcp;
+  if (f.stream.takeDiscontinuity()) {
+    auto data = f.stream.data();
+    auto start = findSipStart(data, 0);
+    on_malformed_(meta.frame, "TCP: bytes missing from the stream, resynchronised on the next SIP message");
+    f.stream.consume(start == std::string_view::npos ? data.size() : start);
+  }
+  for (int guard = 0; guard < 100000; ++guard) {
+    auto data = f.stream.data();
+    if (data.empty()) return;
+    auto fr = sip::frameStream(data);
+    if (fr.status == sip::StreamFrame::Status::kNeedMore) {
+      f.stream.consume(fr.skip);
+      return;
+    }
+    if (fr.status == sip::StreamFrame::Status::kError) {
+      on_malformed_(meta.frame, fmt::format("SIP over TCP: {}", fr.error.message));
+      auto next = findSipStart(data, std::min(data.size(), fr.skip + 1));
+      f.stream.consume(next == std::string_view::npos ? data.size() : next);
+      continue;
+    }
+    auto bytes = data.substr(fr.skip, fr.length);
+    auto m = sip::parseMessage(bytes, false);
+    if (m) {
+      FoundSip found = meta;
+      found.message = &m.value();
+      on_message_(found);
+    } else {
+      on_malformed_(meta.frame, fmt::format("SIP over TCP: {}", m.error().message));
+    }
+    f.stream.consume(fr.skip + fr.length);
+  }
+}
+
+void SipFinder::frameWebSocket(Flow& f, FoundSip& meta) {
+  meta.transport = SipTransport::kWebSocket;
+  if (f.stream.takeDiscontinuity()) {
+    // Frame boundaries are lost with the missing bytes; nothing to resynchronise on.
+    on_malformed_(meta.frame, "WebSocket: bytes missing from the stream, flow abandoned");
+    f.mode = Mode::kIgnored;
+    return;
+  }
+  while (true) {
+    auto d = f.stream.data();
+    if (d.size() < 2) return;
+    auto b0 = static_cast<unsigned char>(d[0]);
+    auto b1 = static_cast<unsigned char>(d[1]);
+    std::size_t pos = 2;
+    std::uint64_t len = b1 & 0x7FU;
+    if (len == 126) {
+      if (d.size() < 4) return;
+      len = (static_cast<std::uint64_t>(static_cast<unsigned char>(d[2])) << 8) | static_cast<unsigned char>(d[3]);
+      pos = 4;
+    } else if (len == 127) {
+      if (d.size() < 10) return;
+      len = 0;
+      for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(d[2 + static_cast<std::size_t>(i)]);
+      pos = 10;
+    }
+    bool masked = (b1 & 0x80U) != 0;
+    if (len > sip::kMaxMessageBytes) {
+      on_malformed_(meta.frame, fmt::format("WebSocket: frame of {} bytes exceeds the {}-byte limit", len,
+                                            sip::kMaxMessageBytes));
+      f.mode = Mode::kIgnored;
+      return;
+    }
+    std::size_t need = pos + (masked ? 4 : 0) + static_cast<std::size_t>(len);
+    if (d.size() < need) return;
+    const char* mask = masked ? d.data() + pos : nullptr;
+    if (masked) pos += 4;
+    scratch_.assign(d.substr(pos, static_cast<std::size_t>(len)));
+    if (mask != nullptr) {
+      for (std::size_t i = 0; i < scratch_.size(); ++i) scratch_[i] = static_cast<char>(scratch_[i] ^ mask[i % 4]);
+    }
+    ++ws_frames_;
+    unsigned opcode = b0 & 0x0FU;
+    if (opcode == 1 || opcode == 2) datagram(scratch_, meta);
+    f.stream.consume(need);
+  }
+}
+
+}  // namespace vs::analysis

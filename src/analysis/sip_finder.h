@@ -1,0 +1,79 @@
+#pragma once
+// Finds SIP messages in decoded packets without being told the port: UDP datagrams and SCTP DATA chunks
+// whose first line is a SIP start line, TCP streams (reassembled per direction, framed by Content-Length,
+// several messages per segment or one message over many), SIP over WebSocket (RFC 7118, after the HTTP
+// upgrade), and TLS streams recognised and counted as encrypted. Pure: no I/O; bounded flow table.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "analysis/model.h"
+#include "proto/pkt/packet.h"
+#include "proto/pkt/tcp_stream.h"
+#include "proto/sip/message.h"
+
+namespace vs::analysis {
+
+inline constexpr std::size_t kMaxTcpFlows = 100000;
+inline constexpr std::int64_t kTcpFlowIdleNs = 600'000'000'000;  // 10 min without a segment: forget it
+inline constexpr int kMaxProbeSegments = 32;  // non-SIP TCP flows are ignored after this many segments
+
+struct FoundSip {
+  const proto::sip::Message* message = nullptr;
+  std::uint64_t frame = 0;
+  std::int64_t ts_ns = 0;
+  Endpoint src, dst;
+  SipTransport transport = SipTransport::kUdp;
+};
+
+class SipFinder {
+ public:
+  using OnMessage = std::function<void(const FoundSip&)>;
+  using OnMalformed = std::function<void(std::uint64_t frame, std::string reason)>;
+  SipFinder(OnMessage on_message, OnMalformed on_malformed)
+      : on_message_(std::move(on_message)), on_malformed_(std::move(on_malformed)) {}
+
+  void add(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns);
+
+  std::uint64_t tlsStreams() const { return tls_streams_; }
+  std::uint64_t tlsBytes() const { return tls_bytes_; }
+  std::uint64_t websocketFrames() const { return ws_frames_; }
+  std::uint64_t tcpRetransmittedBytes() const { return tcp_retrans_; }
+  std::uint64_t tcpGaps() const { return tcp_gaps_; }
+  std::size_t tcpFlows() const { return flows_.size(); }
+
+ private:
+  enum class Mode : std::uint8_t { kUnknown, kSip, kWebSocket, kTls, kIgnored };
+  struct FlowKey {
+    Endpoint src, dst;
+    auto operator<=>(const FlowKey&) const = default;
+  };
+  struct Flow {
+    proto::pkt::TcpStream stream;
+    Mode mode = Mode::kUnknown;
+    int probes = 0;
+    std::int64_t last_ns = 0;
+    std::uint64_t retrans_seen = 0, gaps_seen = 0;
+  };
+
+  void datagram(std::string_view bytes, const FoundSip& meta);
+  void tcp(const proto::pkt::Packet& p, FoundSip& meta);
+  void frameSip(Flow& f, FoundSip& meta);
+  void frameWebSocket(Flow& f, FoundSip& meta);
+  bool classify(Flow& f, FoundSip& meta);
+  void expire(std::int64_t now_ns);
+
+  OnMessage on_message_;
+  OnMalformed on_malformed_;
+  std::map<FlowKey, Flow> flows_;
+  std::string scratch_;  // unmasked WebSocket payload
+  std::int64_t last_sweep_ns_ = 0;
+  std::uint64_t tls_streams_ = 0, tls_bytes_ = 0, ws_frames_ = 0, tcp_retrans_ = 0, tcp_gaps_ = 0;
+};
+
+// Where a SIP start line begins in `data` at or after `from` (start of a line), npos when none.
+std::size_t findSipStart(std::string_view data, std::size_t from);
+
+}  // namespace vs::analysis

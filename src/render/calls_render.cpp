@@ -1,0 +1,231 @@
+#include "render/calls_render.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace vs::render {
+namespace {
+
+using namespace vs::analysis;
+
+std::string js(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) out += fmt::format("\\u{:04x}", u);
+        else out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string csv(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string isoTime(std::int64_t ns) {
+  auto secs = static_cast<std::time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, (ns % 1'000'000'000) / 1000);
+}
+
+std::string optMs(const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : "-"; }
+std::string optJson(const std::optional<double>& v, int prec) {
+  return v ? fmt::format("{:.{}f}", *v, prec) : "null";
+}
+std::string stateOf(const Leg& l) {
+  return l.state ? std::string(callStateName(*l.state)) : l.kind;
+}
+std::string clip(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return std::string(s);
+  return std::string(s.substr(0, n - 1)) + "~";
+}
+
+}  // namespace
+
+std::string callsTableHeader() {
+  return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}\n", "CALL",
+                     "START", "LEGS", "FROM", "TO", "STATE", "PDD_MS", "SETUP_MS", "DURATION", "BYE", "MSGS");
+}
+
+std::string callsTableRow(const Call& c, std::int64_t start_ns) {
+  if (c.legs.empty()) return {};
+  const auto& l = c.legs.front();
+  std::uint64_t msgs = 0;
+  for (const auto& x : c.legs) msgs += x.messages;
+  auto rel = static_cast<double>(l.start_ns - start_ns) / 1e9;
+  auto dur = l.durationS();
+  std::string out = fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}\n", c.id,
+                                fmt::format("+{:.3f}s", rel), c.legs.size(), clip(l.from_user, 20),
+                                clip(l.to_user, 20), clip(stateOf(l), 10), optMs(l.setupRingingMs()),
+                                optMs(l.setupAnswerMs()), dur ? fmt::format("{:.1f}s", *dur) : "-",
+                                hangupName(l.hangup).empty() ? "-" : hangupName(l.hangup), msgs);
+  for (const auto& link : c.links) {
+    out += fmt::format("{:>5}  leg {} -> leg {} ({} confidence): {}\n", "", link.from + 1, link.to + 1,
+                       confidenceName(link.confidence), link.reason);
+  }
+  return out;
+}
+
+std::string callsCsvHeader() {
+  return "call,leg,call_id,kind,state,from,to,caller,callee,start,setup_ringing_ms,setup_answer_ms,duration_s,"
+         "hangup,messages,retransmissions,invite_finals,link\n";
+}
+
+std::string callsCsvRows(const Call& c) {
+  std::string out;
+  for (std::size_t i = 0; i < c.legs.size(); ++i) {
+    const auto& l = c.legs[i];
+    std::string finals;
+    for (auto s : l.invite_final_statuses) finals += (finals.empty() ? "" : " ") + std::to_string(s);
+    std::string link;
+    for (const auto& k : c.links) {
+      if (k.to == i) link = fmt::format("{} ({})", k.reason, confidenceName(k.confidence));
+    }
+    auto fmtOpt = [](const std::optional<double>& v, int p) { return v ? fmt::format("{:.{}f}", *v, p) : std::string(); };
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csv(l.call_id),
+                       csv(l.kind), l.state ? callStateName(*l.state) : "", csv(l.from_user), csv(l.to_user),
+                       l.invite_ns ? l.caller.toString() : "", l.invite_ns ? l.callee.toString() : "",
+                       isoTime(l.start_ns), fmtOpt(l.setupRingingMs(), 3), fmtOpt(l.setupAnswerMs(), 3),
+                       fmtOpt(l.durationS(), 3), hangupName(l.hangup), l.messages, l.retransmissions, finals,
+                       csv(link));
+  }
+  return out;
+}
+
+std::string callJson(const Call& c) {
+  std::string out = fmt::format("{{\"call\":{},\"state\":{},\"legs\":[", c.id,
+                                c.state() ? js(callStateName(*c.state())) : "null");
+  for (std::size_t i = 0; i < c.legs.size(); ++i) {
+    const auto& l = c.legs[i];
+    if (i) out += ",";
+    out += fmt::format("{{\"call_id\":{},\"kind\":{},\"state\":{},\"from_user\":{},\"to_user\":{},\"from_tag\":{}",
+                       js(l.call_id), js(l.kind), l.state ? js(callStateName(*l.state)) : "null", js(l.from_user),
+                       js(l.to_user), js(l.from_tag));
+    out += ",\"to_tags\":[";
+    for (std::size_t t = 0; t < l.to_tags.size(); ++t) out += (t ? "," : "") + js(l.to_tags[t]);
+    out += "]";
+    if (l.invite_ns) out += fmt::format(",\"caller\":{},\"callee\":{}", js(l.caller.toString()), js(l.callee.toString()));
+    out += fmt::format(",\"first_frame\":{},\"last_frame\":{},\"start\":{},\"end\":{}", l.first_frame, l.last_frame,
+                       js(isoTime(l.start_ns)), js(isoTime(l.end_ns)));
+    out += fmt::format(",\"setup_ringing_ms\":{},\"setup_answer_ms\":{},\"duration_s\":{},\"hangup\":{}",
+                       optJson(l.setupRingingMs(), 3), optJson(l.setupAnswerMs(), 3), optJson(l.durationS(), 3),
+                       l.hangup == HangupBy::kNone ? "null" : js(hangupName(l.hangup)));
+    out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
+    bool first = true;
+    for (const auto& [m, n] : l.requests_by_method) {
+      out += fmt::format("{}{}:{}", first ? "" : ",", js(m), n);
+      first = false;
+    }
+    out += "},\"responses_by_status\":{";
+    first = true;
+    for (const auto& [s, n] : l.responses_by_status) {
+      out += fmt::format("{}\"{}\":{}", first ? "" : ",", s, n);
+      first = false;
+    }
+    out += "},\"invite_final_statuses\":[";
+    for (std::size_t k = 0; k < l.invite_final_statuses.size(); ++k) {
+      out += fmt::format("{}{}", k ? "," : "", l.invite_final_statuses[k]);
+    }
+    out += "],\"endpoints\":[";
+    for (std::size_t k = 0; k < l.endpoints.size(); ++k) out += (k ? "," : "") + js(l.endpoints[k]);
+    out += "],\"dialogs\":[";
+    for (std::size_t k = 0; k < l.dialogs.size(); ++k) {
+      const auto& d = l.dialogs[k];
+      out += fmt::format("{}{{\"from_tag\":{},\"to_tag\":{},\"first_frame\":{},\"final_status\":{}}}", k ? "," : "",
+                         js(d.from_tag), js(d.to_tag), d.first_frame,
+                         d.final_status ? std::to_string(*d.final_status) : "null");
+    }
+    out += "],\"media\":[";
+    for (std::size_t k = 0; k < l.media.size(); ++k) {
+      const auto& m = l.media[k];
+      std::string enc;
+      for (const auto& [pt, e] : m.encodings) enc += fmt::format("{}\"{}\":{}", enc.empty() ? "" : ",", pt, js(e));
+      out += fmt::format("{}{{\"frame\":{},\"from_caller\":{},\"media\":{},\"address\":{},\"port\":{},\"protocol\":{},"
+                         "\"direction\":{},\"encodings\":{{{}}}}}",
+                         k ? "," : "", m.frame, m.from_caller, js(m.media), js(m.address), m.port, js(m.protocol),
+                         js(m.direction), enc);
+    }
+    out += "],\"link_headers\":{";
+    first = true;
+    for (const auto& [h, v] : l.link_headers) {
+      out += fmt::format("{}{}:{}", first ? "" : ",", js(h), js(v));
+      first = false;
+    }
+    out += "},\"sip\":[";
+    for (std::size_t k = 0; k < l.message_list.size(); ++k) {
+      const auto& m = l.message_list[k];
+      out += fmt::format("{}{{\"frame\":{},\"time\":{},\"src\":{},\"dst\":{},\"transport\":{},", k ? "," : "", m.frame,
+                         js(isoTime(m.ts_ns)), js(m.src.toString()), js(m.dst.toString()),
+                         js(sipTransportName(m.transport)));
+      if (m.request) out += fmt::format("\"method\":{}", js(m.method));
+      else out += fmt::format("\"status\":{},\"reason\":{}", m.status, js(m.reason));
+      out += fmt::format(",\"cseq\":{},\"cseq_method\":{},\"retransmission\":{},\"sdp\":{}", m.cseq, js(m.cseq_method),
+                         m.retransmission, m.has_sdp);
+      if (!m.text.empty()) out += fmt::format(",\"text\":{}", js(m.text));
+      out += "}";
+    }
+    out += fmt::format("],\"messages_not_kept\":{}}}", l.messages_not_kept);
+  }
+  out += "],\"links\":[";
+  for (std::size_t k = 0; k < c.links.size(); ++k) {
+    const auto& l = c.links[k];
+    out += fmt::format("{}{{\"from_leg\":{},\"to_leg\":{},\"reason\":{},\"confidence\":{}}}", k ? "," : "", l.from,
+                       l.to, js(l.reason), js(confidenceName(l.confidence)));
+  }
+  return out + "]}";
+}
+
+std::string captureStatsJson(const CaptureStats& s) {
+  std::string methods, codes, transports, malformed;
+  for (const auto& [m, n] : s.sip.requests_by_method) methods += fmt::format("{}{}:{}", methods.empty() ? "" : ",", js(m), n);
+  for (const auto& [c, n] : s.sip.responses_by_status) codes += fmt::format("{}\"{}\":{}", codes.empty() ? "" : ",", c, n);
+  for (const auto& [t, n] : s.sip.messages_by_transport) {
+    transports += fmt::format("{}{}:{}", transports.empty() ? "" : ",", js(t), n);
+  }
+  for (const auto& m : s.malformed_list) {
+    malformed += fmt::format("{}{{\"frame\":{},\"reason\":{}}}", malformed.empty() ? "" : ",", m.frame, js(m.reason));
+  }
+  return fmt::format(
+      "{{\"frames\":{},\"bytes\":{},\"first\":{},\"last\":{},\"ipv4\":{},\"ipv6\":{},\"udp\":{},\"tcp\":{},\"sctp\":{},"
+      "\"ipv4_fragments\":{},\"ipv6_fragments\":{},\"reassembled\":{},\"tunnelled\":{},\"vlan_tagged\":{},"
+      "\"tcp_retransmitted_bytes\":{},\"tcp_gaps\":{},\"tls_streams\":{},\"tls_bytes\":{},\"websocket_frames\":{},"
+      "\"sip\":{{\"messages\":{},\"requests\":{},\"responses\":{},\"retransmissions\":{},\"distinct_call_ids\":{},"
+      "\"requests_by_method\":{{{}}},\"responses_by_status\":{{{}}},\"messages_by_transport\":{{{}}}}},"
+      "\"calls\":{},\"legs\":{},\"malformed\":{},\"malformed_list\":[{}]}}",
+      s.frames, s.bytes, s.frames ? js(isoTime(s.first_ns)) : "null", s.frames ? js(isoTime(s.last_ns)) : "null",
+      s.ipv4, s.ipv6, s.udp, s.tcp, s.sctp, s.ipv4_fragments, s.ipv6_fragments, s.reassembled, s.tunnelled,
+      s.vlan_tagged, s.tcp_retransmitted_bytes, s.tcp_gaps, s.tls_streams, s.tls_bytes, s.websocket_frames,
+      s.sip.messages, s.sip.requests, s.sip.responses, s.sip.retransmissions, s.sip.distinct_call_ids, methods, codes,
+      transports, s.calls, s.legs, s.malformed, malformed);
+}
+
+std::string captureStatsText(const CaptureStats& s) {
+  std::string out = fmt::format("{} frames, {} SIP messages ({} requests, {} responses, {} retransmitted), {} Call-IDs",
+                                s.frames, s.sip.messages, s.sip.requests, s.sip.responses, s.sip.retransmissions,
+                                s.sip.distinct_call_ids);
+  if (s.tls_streams) out += fmt::format(", {} TLS streams (encrypted, not decoded)", s.tls_streams);
+  if (s.malformed) out += fmt::format(", {} malformed", s.malformed);
+  out += "\n";
+  for (const auto& m : s.malformed_list) out += fmt::format("  frame {}: {}\n", m.frame, m.reason);
+  if (s.malformed > s.malformed_list.size()) out += fmt::format("  ... {} more\n", s.malformed - s.malformed_list.size());
+  return out;
+}
+
+}  // namespace vs::render

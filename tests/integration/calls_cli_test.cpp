@@ -1,0 +1,172 @@
+// `voipscope calls` end to end: corpus captures (plain, gzip, stdin) against tshark's reference figures,
+// leg linking, and bad input (not a capture, empty, truncated, a 64 kB SIP body in tiny TCP segments).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/harness.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using vs::itest::run;
+using vs::itest::TempDir;
+
+fs::path corpus() {
+  if (const char* e = std::getenv("VOIPSCOPE_SHARED_DIR")) return fs::path(e) / "corpus";
+  return fs::path(VOIPSCOPE_SHARED_DIR) / "corpus";
+}
+
+nlohmann::json reference(const std::string& rel) {
+  std::ifstream in(corpus() / "reference" / (rel + ".json"));
+  return nlohmann::json::parse(in);
+}
+
+// Call-ID -> state from `calls --json --all`.
+std::map<std::string, std::string> states(const std::string& json_text) {
+  std::map<std::string, std::string> out;
+  auto j = nlohmann::json::parse(json_text);
+  for (const auto& c : j["calls"]) {
+    for (const auto& l : c["legs"]) out[l["call_id"]] = l["state"].is_null() ? "null" : l["state"].get<std::string>();
+  }
+  return out;
+}
+
+std::map<std::string, std::string> referenceStates(const std::string& rel) {
+  std::map<std::string, std::string> out;
+  auto ref = reference(rel);  // the loop must not iterate a temporary's member
+  for (const auto& c : ref["calls_derived_from_sip"]) {
+    out[c["call_id"].is_null() ? "" : c["call_id"].get<std::string>()] =
+        c["state"].is_null() ? "null" : c["state"].get<std::string>();
+  }
+  return out;
+}
+
+TEST(CallsCli, JsonStatesEqualTsharkAndLegsAreLinked) {
+  const std::string rel = "sipcapture_heplify/sip_tcp_websocket.pcap";
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", "--all", (corpus() / rel).string()});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  EXPECT_EQ(states(r.out), referenceStates(rel));
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["stats"]["sip"]["messages"], reference(rel)["sip"]["messages"]);
+  // The WebSocket leg and the B2BUA's UDP leg: one call, two legs, linked with a reason.
+  bool linked = false;
+  for (const auto& c : j["calls"]) {
+    if (c["legs"].size() == 2) {
+      linked = true;
+      ASSERT_EQ(c["links"].size(), 1U);
+      EXPECT_NE(c["links"][0]["reason"].get<std::string>().find("numbers"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(linked) << r.out;
+}
+
+TEST(CallsCli, GzipAndStdinGiveTheSameCsv) {
+  const auto file = (corpus() / "irontec_sngrep/aaa.pcap").string();
+  TempDir dir;
+  auto gz = dir.file("aaa.pcap.gz");
+  ASSERT_EQ(std::system(("gzip -c " + file + " > " + gz).c_str()), 0);
+  auto plain = run({vs::itest::voipscopeBinary(), "calls", "--csv", file});
+  auto zipped = run({vs::itest::voipscopeBinary(), "calls", "--csv", gz});
+  auto piped = run({"sh", "-c", vs::itest::voipscopeBinary() + " calls --csv - < " + file});
+  ASSERT_EQ(plain.exit_code, 0) << plain.all;
+  EXPECT_EQ(zipped.exit_code, 0) << zipped.all;
+  EXPECT_EQ(plain.out, zipped.out);
+  EXPECT_EQ(plain.out, piped.out);
+  // One CSV row per INVITE Call-ID of the reference (aaa.pcap: no leg links, so one leg per call).
+  auto ref = reference("irontec_sngrep/aaa.pcap");
+  long calls = 0;
+  for (const auto& c : ref["calls_derived_from_sip"]) calls += c["kind"] == "call" ? 1 : 0;
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(std::count(plain.out.begin(), plain.out.end(), '\n') - 1, calls) << plain.out;
+}
+
+TEST(CallsCli, BadInputIsOneLineAndExitCode) {
+  TempDir dir;
+  auto text = dir.file("notes.txt");
+  vs::itest::writeFile(text, "this is not a capture\n");
+  auto r = run({vs::itest::voipscopeBinary(), "calls", text});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.all.find(text + ": not a pcap or pcapng file"), std::string::npos) << r.all;
+  auto empty = dir.file("empty.pcap");
+  vs::itest::writeFile(empty, "");
+  EXPECT_EQ(run({vs::itest::voipscopeBinary(), "calls", empty}).exit_code, 3);
+  EXPECT_EQ(run({vs::itest::voipscopeBinary(), "calls", dir.file("missing.pcap")}).exit_code, 3);
+  // Truncated: every complete record is analysed, the cut is named with its frame, exit 1 (warnings).
+  std::ifstream in(corpus() / "irontec_sngrep/aaa.pcap", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  auto cut = dir.file("cut.pcap");
+  vs::itest::writeFile(cut, bytes.substr(0, bytes.size() - 10));
+  auto t = run({vs::itest::voipscopeBinary(), "calls", cut});
+  EXPECT_EQ(t.exit_code, 1) << t.all;
+  EXPECT_NE(t.all.find("frame 691: file truncated"), std::string::npos) << t.all;
+  // A record length of 2 GB: an error naming the frame, no allocation.
+  auto huge = bytes.substr(0, 40);
+  std::uint32_t len = 0x7FFFFFFF;
+  std::memcpy(huge.data() + 32, &len, 4);
+  auto hp = dir.file("huge.pcap");
+  vs::itest::writeFile(hp, huge);
+  auto h = run({vs::itest::voipscopeBinary(), "calls", hp});
+  EXPECT_EQ(h.exit_code, 3);
+  EXPECT_NE(h.all.find("frame 1: record length 2147483647 exceeds"), std::string::npos) << h.all;
+}
+
+// A pcap (raw IPv4) with one INVITE carrying a 64 kB body, sent over TCP in 100-byte segments with every
+// tenth segment retransmitted: one INVITE, counted once, no malformed message.
+TEST(CallsCli, LargeBodyInTinyTcpSegments) {
+  std::string body(64 * 1024, 'a');
+  std::string msg = "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1;branch=z9hG4bK1\r\n"
+                    "From: <sip:alice@192.0.2.1>;tag=1\r\nTo: <sip:bob@192.0.2.2>\r\nCall-ID: big@x\r\n"
+                    "CSeq: 1 INVITE\r\nContent-Type: text/plain\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string file;
+  auto le32 = [&](std::uint32_t v) { file.append(reinterpret_cast<const char*>(&v), 4); };
+  le32(0xa1b2c3d4);
+  file += std::string("\x02\x00\x04\x00", 4);
+  le32(0); le32(0); le32(65535); le32(101);
+  auto be16 = [](std::string& s, std::size_t at, unsigned v) {
+    s[at] = static_cast<char>(v >> 8);
+    s[at + 1] = static_cast<char>(v & 0xFF);
+  };
+  std::uint32_t t = 0;
+  auto segment = [&](std::size_t off, std::size_t n) {
+    std::string pkt(40, '\0');
+    pkt[0] = 0x45;
+    be16(pkt, 2, static_cast<unsigned>(40 + n));
+    pkt[8] = 64; pkt[9] = 6;
+    pkt[12] = static_cast<char>(192); pkt[14] = 2; pkt[15] = 1;
+    pkt[16] = static_cast<char>(192); pkt[18] = 2; pkt[19] = 2;
+    be16(pkt, 20, 40000);
+    be16(pkt, 22, 5060);
+    auto seq = static_cast<std::uint32_t>(1000 + off);
+    be16(pkt, 24, seq >> 16);
+    be16(pkt, 26, seq & 0xFFFF);
+    pkt[32] = 0x50; pkt[33] = 0x18;
+    pkt += msg.substr(off, n);
+    le32(++t); le32(0); le32(static_cast<std::uint32_t>(pkt.size())); le32(static_cast<std::uint32_t>(pkt.size()));
+    file += pkt;
+  };
+  for (std::size_t off = 0, i = 0; off < msg.size(); off += 100, ++i) {
+    segment(off, std::min<std::size_t>(100, msg.size() - off));
+    if (i % 10 == 0) segment(off, std::min<std::size_t>(100, msg.size() - off));
+  }
+  TempDir dir;
+  auto path = dir.file("big.pcap");
+  vs::itest::writeFile(path, file);
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", path});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["stats"]["sip"]["messages"], 1);
+  EXPECT_EQ(j["stats"]["sip"]["requests_by_method"]["INVITE"], 1);
+  EXPECT_EQ(j["stats"]["malformed"], 0);
+  EXPECT_GT(j["stats"]["tcp_retransmitted_bytes"].get<int>(), 0);
+}
+
+}  // namespace
