@@ -21,6 +21,8 @@ int run(int argc, char** argv) {
   setupResponders(app, std::make_shared<RespondersOptions>(), result);
   setupSipPing(app, std::make_shared<SipPingCmdOptions>(), result);
   setupSipRegister(app, std::make_shared<SipRegisterCmdOptions>(), result);
+  setupReflect(app, std::make_shared<ReflectCmdOptions>(), result);
+  setupRtp(app, std::make_shared<RtpProbeCmdOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
