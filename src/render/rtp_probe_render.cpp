@@ -78,12 +78,13 @@ std::string rtpProbeJson(const probe::RtpProbeResult& r) {
   return fmt::format(
       "{{\"ok\":{},\"remote\":{},\"detail\":{},\"public_address\":{},\"codec\":{},\"codec_source\":{},\"ptime_ms\":{},"
       "\"payload_bytes\":{},\"jitter_buffer\":{},\"rtt_min_ms\":{:.4f},\"rtt_avg_ms\":{:.4f},\"rtt_max_ms\":{:.4f},"
-      "\"rtt_samples\":{},\"bad_replies\":{},\"schedule_error_p50_us\":{:.1f},\"schedule_error_p99_us\":{:.1f},"
+      "\"rtt_samples\":{},\"bad_replies\":{},\"schedule_error_p50_us\":{:.1f},\"schedule_error_p99_us\":{:.1f},\"schedule_error_max_us\":{:.1f},"
       "\"forward\":{},\"return\":{}}}",
       r.ok ? "true" : "false", quoted(r.remote), quoted(r.detail), quoted(r.public_address), quoted(r.codec),
       quoted(r.codec_source), r.ptime_ms, r.payload_bytes, quoted(r.jitter_buffer), r.rtt_min_ms, r.rtt_avg_ms,
       r.rtt_max_ms, r.rtt_samples, r.bad_replies, probe::percentile(r.schedule_error_us, 50),
-      probe::percentile(r.schedule_error_us, 99), directionJson(r.forward), directionJson(r.back));
+      probe::percentile(r.schedule_error_us, 99), probe::percentile(r.schedule_error_us, 100), directionJson(r.forward),
+      directionJson(r.back));
 }
 
 }  // namespace vs::render
