@@ -22,6 +22,8 @@ int run(int argc, char** argv) {
   setupSipPing(app, std::make_shared<SipPingCmdOptions>(), result);
   setupSipRegister(app, std::make_shared<SipRegisterCmdOptions>(), result);
   setupCalls(app, std::make_shared<CallsCmdOptions>(), result);
+  setupReflect(app, std::make_shared<ReflectCmdOptions>(), result);
+  setupRtp(app, std::make_shared<RtpProbeCmdOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

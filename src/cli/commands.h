@@ -135,4 +135,35 @@ struct CallsCmdOptions {
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result);
 ExitCode runCalls(const CallsCmdOptions& opts);
 
+struct ReflectCmdOptions {
+  std::string bind_address = "0.0.0.0";
+  int port = 5004;
+  int alt_port = 0;  // 0: port + 1
+  std::string secret;  // empty: VOIPSCOPE_REFLECT_SECRET, else none
+  double rate_limit_pps = 1000;
+  int max_sessions = 1024;
+  bool no_sip = false;
+  int duration_s = 0;  // 0: until Ctrl+C
+};
+void setupReflect(CLI::App& app, std::shared_ptr<ReflectCmdOptions> opts, ExitCode& result);
+ExitCode runReflect(const ReflectCmdOptions& opts);
+
+struct RtpProbeCmdOptions {
+  std::string target;
+  std::string codec = "pcmu";
+  int ptime_ms = 20;
+  double duration_s = 10;
+  std::optional<int> dscp;
+  std::string secret;  // empty: VOIPSCOPE_REFLECT_SECRET
+  bool json = false;
+  std::string jitter_buffer = "adaptive";  // adaptive | fixed:MS
+  int linger_ms = 1000;
+  int streams = 1;  // concurrent streams in one event loop (benchmarking)
+  bool reply_from_alt_port = false;
+  bool ipv4 = false, ipv6 = false;
+  std::vector<std::string> dns_servers;
+};
+void setupRtp(CLI::App& app, std::shared_ptr<RtpProbeCmdOptions> opts, ExitCode& result);
+ExitCode runRtpProbe(const RtpProbeCmdOptions& opts);
+
 }  // namespace vs::cli

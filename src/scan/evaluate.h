@@ -9,6 +9,7 @@
 #include "io/dns.h"
 #include "io/http_client.h"
 #include "probe/latency.h"
+#include "probe/rtp_probe.h"
 #include "probe/sip_options.h"
 #include "probe/tcp_connect.h"
 #include "scan/template.h"
@@ -38,6 +39,14 @@ inline constexpr double kJitterWarnMs = 20;
 inline constexpr double kJitterFailMs = 30;
 inline constexpr double kLossWarnPct = 0.5;
 inline constexpr double kLossFailPct = 2;
+// MOS 4.0 / 3.6: G.107 Annex B maps R 80 ("satisfied") to MOS 4.02 and R 70 ("some users dissatisfied")
+// to MOS 3.6; those two R bands are the usual planning limits.
+inline constexpr double kMosWarn = 4.0;
+inline constexpr double kMosFail = 3.6;
+inline constexpr double kRtpDurationS = 5;
+inline constexpr std::int64_t kRtpPtimeMs = 20;
+inline constexpr std::int64_t kVpsCount = 10;
+inline constexpr double kVpsWarnMs = 150;
 }  // namespace defaults
 
 // A result for this spec and target, with id/type/category filled and status ERROR until evaluated.
@@ -51,5 +60,8 @@ void evaluateSipOptions(CheckResult& r, const CheckSpec& spec, const probe::SipO
 void evaluateHttp(CheckResult& r, const CheckSpec& spec, const Result<io::HttpResponse>& response,
                   std::int64_t now_unix_ms);
 void evaluateLatency(CheckResult& r, const CheckSpec& spec, const probe::LatencyResult& lat);
+// rtp_quality and vps_probe (scan/evaluate_rtp.cpp).
+void evaluateRtpQuality(CheckResult& r, const CheckSpec& spec, const probe::RtpProbeResult& rtp);
+void evaluateVpsProbe(CheckResult& r, const CheckSpec& spec, const probe::RtpProbeResult& rtp);
 
 }  // namespace vs::scan

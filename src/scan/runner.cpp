@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <asio/co_spawn.hpp>
+#include <cstdlib>
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
@@ -16,6 +17,8 @@
 #include "io/dns.h"
 #include "io/http_client.h"
 #include "probe/latency.h"
+#include "probe/reflector.h"
+#include "probe/rtp_probe.h"
 #include "probe/sip_options.h"
 #include "probe/tcp_connect.h"
 #include "proto/endpoint.h"
@@ -86,6 +89,34 @@ asio::awaitable<CheckResult> runOne(const PlannedCheck& pc, io::Resolver& resolv
     p.interval = milliseconds(spec.getInt("interval_ms", defaults::kLatencyIntervalMs));
     p.timeout = milliseconds(spec.getInt("timeout_ms", defaults::kLatencyTimeoutMs));
     evaluateLatency(r, spec, co_await probe::measureLatency(resolver, p));
+  } else if (spec.type == "rtp_quality" || spec.type == "vps_probe") {
+    const bool quality = spec.type == "rtp_quality";
+    probe::RtpProbeParams p;
+    p.host = pc.host;
+    p.port = pc.port.value_or(probe::kDefaultReflectPort);
+    if (quality) {
+      p.codec = spec.getString("codec", "pcmu");
+      p.ptime_ms = static_cast<int>(spec.getInt("ptime_ms", defaults::kRtpPtimeMs));
+      p.duration = milliseconds(static_cast<long>(spec.getNumber("duration_s", defaults::kRtpDurationS) * 1000));
+      if (spec.has("jitter_buffer_ms")) {
+        p.jitter_buffer.kind = proto::quality::JitterBufferModel::Kind::kFixed;
+        p.jitter_buffer.fixedMs = spec.getNumber("jitter_buffer_ms", 60);
+      }
+    } else {
+      p.duration = milliseconds(spec.getInt("count", defaults::kVpsCount) * 20);
+      p.linger = milliseconds(500);
+    }
+    if (spec.has("dscp")) p.dscp = static_cast<int>(spec.getInt("dscp", 0));
+    if (spec.has("secret_env")) {
+      const char* v = std::getenv(spec.getString("secret_env", "").c_str());
+      p.secret = v != nullptr ? v : "";
+    }
+    auto result = co_await probe::runRtpProbe(resolver, p);
+    if (quality) {
+      evaluateRtpQuality(r, spec, result);
+    } else {
+      evaluateVpsProbe(r, spec, result);
+    }
   } else {
     r.status = Status::kError;
     r.message = "check type '" + spec.type + "' is not implemented in this build";
@@ -167,6 +198,11 @@ std::chrono::milliseconds checkDeadline(const PlannedCheck& pc, std::chrono::mil
   if (s.type == "latency") {
     worst = s.getInt("count", defaults::kLatencyCount) * s.getInt("interval_ms", defaults::kLatencyIntervalMs) +
             s.getInt("timeout_ms", defaults::kLatencyTimeoutMs);
+  } else if (s.type == "rtp_quality") {
+    // the stream, the 1 s linger and up to three 0.5 s report attempts
+    worst = static_cast<std::int64_t>(s.getNumber("duration_s", defaults::kRtpDurationS) * 1000) + 1000 + 1500;
+  } else if (s.type == "vps_probe") {
+    worst = s.getInt("count", defaults::kVpsCount) * 20 + 500 + 1500;
   } else if (s.type == "sip_options") {
     worst = s.getInt("timeout_ms", defaults::kSipTimeoutMs);
   } else if (s.type == "http") {

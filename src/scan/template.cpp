@@ -546,6 +546,10 @@ void Linter::checkThresholds(const CheckSpec& spec) {
       {"jitter_warn_ms", "jitter_fail_ms"},
       {"loss_warn_pct", "loss_fail_pct"},
   };
+  // MOS: larger is better, so the warning threshold must be the larger one.
+  if (spec.has("mos_warn") && spec.has("mos_fail") && spec.getNumber("mos_warn", 0) < spec.getNumber("mos_fail", 0)) {
+    warning(spec.loc, "check '" + spec.id + "': mos_warn is below mos_fail: the warning level can never be reached");
+  }
   for (auto [w, f] : kPairs) {
     if (spec.has(w) && spec.has(f) && spec.getNumber(w, 0) > spec.getNumber(f, 0)) {
       warning(spec.loc, "check '" + spec.id + "': " + std::string(w) + " is above " + std::string(f) +

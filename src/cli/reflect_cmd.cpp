@@ -1,0 +1,79 @@
+// `voipscope reflect`: the far end for `rtp probe` (probe/reflector), until Ctrl+C or --duration.
+#include <fmt/format.h>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "probe/reflector.h"
+
+namespace vs::cli {
+
+void setupReflect(CLI::App& app, std::shared_ptr<ReflectCmdOptions> opts, ExitCode& result) {
+  auto* cmd = app.add_subcommand("reflect", "Reflect `rtp probe` streams and answer SIP OPTIONS (far end)");
+  cmd->add_option("--bind", opts->bind_address, "Address to bind (:: for IPv6 and IPv4)")->capture_default_str();
+  cmd->add_option("-p,--port", opts->port, "UDP port (0: any)")->capture_default_str();
+  cmd->add_option("--alt-port", opts->alt_port, "Second UDP port (0: port + 1)")->capture_default_str();
+  cmd->add_option("--secret", opts->secret, "Shared secret; probes without a valid HMAC are dropped "
+                                            "(default: $VOIPSCOPE_REFLECT_SECRET)");
+  cmd->add_option("--rate-limit", opts->rate_limit_pps, "Packets per second per source address")->capture_default_str();
+  cmd->add_option("--max-sessions", opts->max_sessions, "Sessions kept (least recently used evicted)")->capture_default_str();
+  cmd->add_flag("--no-sip", opts->no_sip, "Do not answer SIP OPTIONS");
+  cmd->add_option("--duration", opts->duration_s, "Stop after N seconds (0: until Ctrl+C)")->capture_default_str();
+  cmd->callback([opts, &result] { result = runReflect(*opts); });
+}
+
+ExitCode runReflect(const ReflectCmdOptions& opts) {
+  constexpr const char* kCommand = "reflect";
+  if (opts.port < 0 || opts.port > 65535 || opts.alt_port < 0 || opts.alt_port > 65535) {
+    printError(kCommand, "ports must be 0..65535");
+    return ExitCode::kUsage;
+  }
+  if (opts.rate_limit_pps <= 0 || opts.max_sessions <= 0 || opts.duration_s < 0) {
+    printError(kCommand, "--rate-limit, --max-sessions must be positive and --duration not negative");
+    return ExitCode::kUsage;
+  }
+  probe::ReflectorOptions ro;
+  ro.bind_address = opts.bind_address;
+  ro.port = static_cast<std::uint16_t>(opts.port);
+  ro.alt_port = static_cast<std::uint16_t>(opts.alt_port);
+  ro.secret = opts.secret.empty() ? envOr("VOIPSCOPE_REFLECT_SECRET") : opts.secret;
+  ro.rate_limit_pps = opts.rate_limit_pps;
+  ro.max_sessions = static_cast<std::size_t>(opts.max_sessions);
+  ro.answer_sip = !opts.no_sip;
+  asio::io_context ioc;
+  auto reflector = probe::Reflector::start(ioc.get_executor(), ro);
+  if (!reflector) {
+    printError(kCommand, reflector.error().message);
+    return ExitCode::kRuntime;
+  }
+  // One JSON line first, so scripts (and tests) can read the ports.
+  std::printf("{\"port\":%u,\"alt_port\":%u,\"authenticated\":%s}\n", (*reflector)->port(), (*reflector)->altPort(),
+              ro.secret.empty() ? "false" : "true");
+  std::fflush(stdout);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer stop(ioc);
+  signals.async_wait([&](const std::error_code& ec, int) {
+    if (!ec) ioc.stop();
+  });
+  if (opts.duration_s > 0) {
+    stop.expires_after(std::chrono::seconds(opts.duration_s));
+    stop.async_wait([&](const std::error_code& ec) {
+      if (!ec) ioc.stop();
+    });
+  }
+  ioc.run();
+  auto c = (*reflector)->counters();
+  std::fprintf(stderr,
+               "reflect: %llu reflected, %llu reports, %llu SIP answered; dropped: %llu auth, %llu rate, %llu malformed\n",
+               static_cast<unsigned long long>(c.reflected), static_cast<unsigned long long>(c.reports),
+               static_cast<unsigned long long>(c.sip_answered), static_cast<unsigned long long>(c.dropped_auth),
+               static_cast<unsigned long long>(c.dropped_rate), static_cast<unsigned long long>(c.dropped_malformed));
+  return ExitCode::kOk;
+}
+
+}  // namespace vs::cli

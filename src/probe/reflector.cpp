@@ -1,0 +1,340 @@
+#include "probe/reflector.h"
+
+#include <array>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "io/hmac.h"
+#include "probe/detail_udp_tos.h"
+#include "proto/reflect/message.h"
+#include "proto/rtp/rtp.h"
+#include "proto/rtp/stream_stats.h"
+#include "proto/sip/builder.h"
+#include "proto/sip/message.h"
+
+namespace vs::probe {
+namespace {
+
+namespace rtp = proto::rtp;
+namespace rf = proto::reflect;
+using Clock = SteadyClock;
+
+
+struct SessionKey {
+  std::array<std::uint8_t, 16> address{};
+  std::uint16_t port = 0;
+  std::uint32_t session = 0;
+  auto operator<=>(const SessionKey&) const = default;
+};
+
+struct Session {
+  rtp::StreamStats stats;
+  std::uint32_t replies = 0;  // probe replies sent
+  std::uint32_t ackHighest = 0;
+  std::uint64_t ackBits = 0;
+  bool any = false;
+  Clock::time_point lastSeen;
+};
+
+struct Bucket {
+  double tokens = 0;
+  Clock::time_point last;
+};
+
+std::array<std::uint8_t, 16> addressBytes(const asio::ip::address& a, std::uint8_t& family) {
+  std::array<std::uint8_t, 16> out{};
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_bytes();
+    std::memcpy(out.data(), b.data(), 4);
+    family = 4;
+  } else if (a.is_v6()) {
+    auto b = a.to_v6().to_bytes();
+    std::memcpy(out.data(), b.data(), 16);
+    family = 6;
+  } else {
+    auto b = a.to_v4().to_bytes();
+    std::memcpy(out.data(), b.data(), 4);
+    family = 4;
+  }
+  return out;
+}
+
+struct Counters {
+  std::atomic<std::uint64_t> reflected{0}, reports{0}, sip{0}, auth{0}, rate{0}, malformed{0}, evicted{0};
+};
+
+struct State {
+  State(asio::any_io_executor ex, ReflectorOptions o) : main(ex), alt(ex), options(std::move(o)) {}
+  asio::ip::udp::socket main;
+  asio::ip::udp::socket alt;
+  ReflectorOptions options;
+  std::map<SessionKey, Session> sessions;
+  std::map<std::array<std::uint8_t, 16>, Bucket> buckets;
+  Counters counters;
+  int mainDscp = -1, altDscp = -1;
+
+  template <class Map>
+  void evictOldest(Map& m, auto lastOf) {
+    auto oldest = m.begin();
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      if (lastOf(it->second) < lastOf(oldest->second)) oldest = it;
+    }
+    if (oldest != m.end()) m.erase(oldest);
+  }
+
+  bool allow(const std::array<std::uint8_t, 16>& source, Clock::time_point now) {
+    auto it = buckets.find(source);
+    if (it == buckets.end()) {
+      if (buckets.size() >= options.max_sources) evictOldest(buckets, [](const Bucket& b) { return b.last; });
+      it = buckets.emplace(source, Bucket{options.rate_limit_pps, now}).first;
+    }
+    auto& b = it->second;
+    b.tokens = std::min(options.rate_limit_pps, b.tokens + options.rate_limit_pps * elapsedMs(b.last, now) / 1000);
+    b.last = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  bool macOk(std::span<const std::byte> packet, std::size_t payloadOffset, const rf::Common& c) {
+    if (options.secret.empty()) return true;
+    if ((c.flags & rf::kFlagAuthenticated) == 0) return false;
+    auto input = rf::macInput(packet, payloadOffset, c.headerLength);
+    const auto at = rf::macOffset(payloadOffset, c.headerLength);
+    if (input.empty() || at + rf::kMacSize > packet.size()) return false;
+    auto mac = io::hmacSha256(options.secret, input);
+    return rf::macEqual(std::span<const std::byte>(mac).first(rf::kMacSize), packet.subspan(at, rf::kMacSize));
+  }
+
+  void sendFrom(bool useAlt, std::span<const std::byte> bytes, const asio::ip::udp::endpoint& to, int dscp) {
+    auto& sock = useAlt ? alt : main;
+    int& cached = useAlt ? altDscp : mainDscp;
+    if (dscp >= 0 && dscp != cached) {
+      if (!detail::setSendDscp(sock, dscp)) cached = dscp;
+    }
+    std::error_code ec;
+    sock.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
+  }
+
+  void answerSip(std::string_view text, const detail::Datagram& d, bool onAlt) {
+    auto m = proto::sip::parseMessage(text);
+    if (!m.ok() || !m->isRequest()) {
+      counters.malformed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    proto::sip::ResponseParams rp;
+    rp.status_code = m->requestLine().method == "OPTIONS" ? 200 : 501;
+    rp.server = "voipscope-reflector";
+    if (rp.status_code == 200) {
+      // The request exactly as it arrived: a SIP ALG's rewrites show up as differences from what was sent.
+      rp.content_type = "message/sip";
+      rp.body = std::string(text);
+    }
+    auto out = proto::sip::buildResponse(*m, rp);
+    counters.sip.fetch_add(1, std::memory_order_relaxed);  // before the send: a peer may read it on receipt
+    sendFrom(onAlt, std::as_bytes(std::span(out.data(), out.size())), d.from, -1);
+  }
+
+  void handle(std::span<std::byte> packet, const detail::Datagram& d, bool onAlt) {
+    std::uint8_t family = 0;
+    const auto source = addressBytes(d.from.address(), family);
+    if (!allow(source, d.at)) {
+      counters.rate.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    std::string_view text(reinterpret_cast<const char*>(packet.data()), packet.size());
+    if (options.answer_sip && proto::sip::probe(text)) {
+      answerSip(text, d, onAlt);
+      return;
+    }
+    auto parsed = rtp::parseRtp(packet);
+    if (!parsed.ok() || !rf::looksLikeReflect(parsed->payload)) {
+      counters.malformed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    const std::size_t payloadOffset = parsed->headerLength;
+    auto probe = rf::parseProbe(parsed->payload);
+    if (!probe.ok()) {
+      counters.malformed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (!macOk(packet, payloadOffset, probe->common)) {
+      counters.auth.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    SessionKey key{source, d.from.port(), probe->common.session};
+    auto it = sessions.find(key);
+    if (it == sessions.end()) {
+      if (sessions.size() >= options.max_sessions) {
+        evictOldest(sessions, [](const Session& s) { return s.lastSeen; });
+        counters.evicted.fetch_add(1, std::memory_order_relaxed);
+      }
+      it = sessions.emplace(key, Session{}).first;
+      it->second.stats.setClockRate(parsed->header.payloadType, probe->clockRate);
+    }
+    auto& s = it->second;
+    s.lastSeen = d.at;
+    const bool isReport = probe->common.type == rf::Type::kReportRequest;
+    if (!isReport) {
+      s.stats.add(parsed->header, static_cast<double>(d.wallNs) / 1e9);
+      const auto seq = probe->common.probeSeq;
+      if (!s.any) {
+        s.any = true;
+        s.ackHighest = seq;
+      } else if (seq > s.ackHighest) {
+        const auto shift = seq - s.ackHighest;
+        s.ackBits = shift >= 64 ? 0 : (s.ackBits << shift);
+        if (shift <= 64) s.ackBits |= std::uint64_t{1} << (shift - 1);  // the previous highest
+        s.ackHighest = seq;
+      } else if (seq < s.ackHighest && s.ackHighest - seq <= 64) {
+        s.ackBits |= std::uint64_t{1} << (s.ackHighest - seq - 1);
+      }
+    }
+
+    rf::Reply r;
+    r.common.type = isReport ? rf::Type::kReportReply : rf::Type::kReply;
+    r.common.flags = static_cast<std::uint8_t>(probe->common.flags & rf::kFlagAuthenticated);
+    if (d.tos >= 0) r.common.flags |= rf::kFlagTosValid;
+    r.common.session = probe->common.session;
+    r.common.probeSeq = probe->common.probeSeq;
+    r.proberTxNs = probe->txNs;
+    r.reflectorRxNs = static_cast<std::uint64_t>(d.wallNs);
+    r.replySeq = isReport ? s.replies : s.replies++;
+    r.tos = static_cast<std::uint8_t>(d.tos < 0 ? 0 : d.tos);
+    r.family = family;
+    r.port = d.from.port();
+    r.address = source;
+    r.ackHighest = s.ackHighest;
+    r.ackBits = s.ackBits;
+    auto toUs = [](double ms) { return static_cast<std::uint32_t>(std::lround(std::min(ms * 1000, 4.0e9))); };
+    r.forward.received = static_cast<std::uint32_t>(s.stats.received());
+    r.forward.lost = static_cast<std::int32_t>(s.stats.lost());
+    r.forward.duplicates = static_cast<std::uint32_t>(s.stats.duplicates());
+    r.forward.outOfOrder = static_cast<std::uint32_t>(s.stats.outOfOrder());
+    r.forward.jitterUs = toUs(s.stats.jitterMs());
+    r.forward.maxJitterUs = toUs(s.stats.maxJitterMs());
+    r.forward.meanJitterUs = toUs(s.stats.meanJitterMs());
+    r.forward.maxDeltaUs = toUs(s.stats.maxDeltaMs());
+
+    // Reply packet: same PT and size as the probe (at least a reply header), its own SSRC and sequence.
+    const bool auth = (r.common.flags & rf::kFlagAuthenticated) != 0;
+    const std::size_t payloadSize =
+        std::max(parsed->payload.size(), rf::kReplySize + (auth ? rf::kMacSize : std::size_t{0}));
+    std::array<std::byte, 2048> out{};
+    if (rtp::kFixedHeaderSize + payloadSize > out.size()) {
+      counters.malformed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    rtp::RtpHeader h;
+    h.payloadType = parsed->header.payloadType;
+    h.marker = parsed->header.marker;
+    h.ssrc = parsed->header.ssrc ^ kReturnSsrcXor ^ (isReport ? 1U : 0U);
+    h.sequence = static_cast<std::uint16_t>(r.replySeq);
+    r.reflectorTxNs = static_cast<std::uint64_t>(detail::wallClockNs());
+    // RTP timestamp from our own send clock, so the return stream's jitter is the return path's alone.
+    h.timestamp = static_cast<std::uint32_t>(
+        static_cast<unsigned __int128>(r.reflectorTxNs) * probe->clockRate / 1000000000U);
+    std::vector<std::byte> body(payloadSize);
+    auto n = rf::writeReply(body, r);
+    if (!n.ok()) return;
+    auto w = rtp::writeRtp(out, h, body);
+    if (!w.ok()) return;
+    if (auth) {
+      const auto input = rf::macInput(std::span<const std::byte>(out.data(), *w), rtp::kFixedHeaderSize,
+                                      static_cast<std::uint16_t>(rf::kReplySize));
+      auto mac = io::hmacSha256(options.secret, input);
+      std::memcpy(out.data() + rf::macOffset(rtp::kFixedHeaderSize, rf::kReplySize), mac.data(), rf::kMacSize);
+    }
+    const bool fromAlt = ((probe->common.flags & rf::kFlagReplyFromAltPort) != 0) != onAlt;
+    (isReport ? counters.reports : counters.reflected).fetch_add(1, std::memory_order_relaxed);
+    sendFrom(fromAlt, std::span<const std::byte>(out.data(), *w), d.from, probe->returnDscp);
+  }
+};
+
+asio::awaitable<void> receiveLoop(std::shared_ptr<State> state, bool onAlt) {
+  auto& sock = onAlt ? state->alt : state->main;
+  std::array<std::byte, 65536> buf{};
+  for (;;) {
+    std::error_code ec;
+    co_await sock.async_wait(asio::ip::udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !sock.is_open()) co_return;
+    for (int i = 0; i < 64; ++i) {  // drain a burst, then yield to the other socket
+      detail::Datagram d;
+      auto rec = detail::receiveWithTos(sock, buf, d);
+      if (rec == asio::error::would_block) break;
+      if (rec) continue;  // e.g. ECONNREFUSED from an earlier reply to a closed port
+      state->handle(std::span<std::byte>(buf.data(), d.size), d, onAlt);
+    }
+  }
+}
+
+class ReflectorImpl final : public Reflector {
+ public:
+  explicit ReflectorImpl(std::shared_ptr<State> s) : s_(std::move(s)) {}
+  ~ReflectorImpl() override {
+    std::error_code ec;
+    s_->main.close(ec);
+    s_->alt.close(ec);
+  }
+  std::uint16_t port() const override { return port_; }
+  std::uint16_t altPort() const override { return altPort_; }
+  ReflectorCounters counters() const override {
+    const auto& c = s_->counters;
+    auto l = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    return {l(c.reflected), l(c.reports), l(c.sip), l(c.auth), l(c.rate), l(c.malformed), l(c.evicted)};
+  }
+  std::uint16_t port_ = 0, altPort_ = 0;
+
+ private:
+  std::shared_ptr<State> s_;
+};
+
+std::error_code openBound(asio::ip::udp::socket& sock, const asio::ip::address& a, std::uint16_t port) {
+  std::error_code ec;
+  const asio::ip::udp::endpoint ep(a, port);
+  sock.open(ep.protocol(), ec);
+  if (!ec && a.is_v6()) sock.set_option(asio::ip::v6_only(false), ec);
+  if (!ec) sock.bind(ep, ec);
+  if (!ec) sock.non_blocking(true, ec);
+  if (!ec) ec = detail::enableReceiveTos(sock);
+  return ec;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Reflector>> Reflector::start(asio::any_io_executor executor, ReflectorOptions options) {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(options.bind_address, ec);
+  if (ec) return makeError("reflect: bad bind address \"" + options.bind_address + "\"");
+  if (options.max_sessions == 0 || options.max_sources == 0 || options.rate_limit_pps <= 0) {
+    return makeError("reflect: session, source and rate limits must be positive");
+  }
+  auto state = std::make_shared<State>(executor, options);
+  if (auto e = openBound(state->main, address, options.port)) {
+    return makeError("reflect: cannot bind UDP " + options.bind_address + ":" + std::to_string(options.port) + ": " +
+                     e.message());
+  }
+  const std::uint16_t mainPort = state->main.local_endpoint(ec).port();
+  std::uint16_t alt = options.alt_port;
+  if (alt == 0 && options.port != 0) alt = static_cast<std::uint16_t>(mainPort + 1);
+  if (auto e = openBound(state->alt, address, alt)) {
+    return makeError("reflect: cannot bind the second UDP port " + std::to_string(alt) + ": " + e.message());
+  }
+  auto impl = std::make_unique<ReflectorImpl>(state);
+  impl->port_ = mainPort;
+  impl->altPort_ = state->alt.local_endpoint(ec).port();
+  asio::co_spawn(executor, receiveLoop(state, false), asio::detached);
+  asio::co_spawn(executor, receiveLoop(state, true), asio::detached);
+  return std::unique_ptr<Reflector>(std::move(impl));
+}
+
+}  // namespace vs::probe

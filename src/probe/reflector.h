@@ -1,0 +1,55 @@
+#pragma once
+// The far end of `voipscope rtp probe`: reflects probe RTP packets (proto/reflect format) with its receive
+// and send timestamps, the sender address and TOS it saw, and receive-side statistics of the forward
+// stream; answers SIP OPTIONS with the request as it arrived in the body of a 200 (so the sender can see
+// what a SIP ALG rewrote). Two UDP ports: replies normally leave from the port the probe came to; a probe
+// can ask for the other one (NAT filtering tests).
+//
+// Hostile-input posture: everything is bounded. Sessions and per-source rate buckets live in tables with
+// fixed caps (least recently used evicted); a source over its packet rate is dropped silently; with a
+// shared secret, packets without a valid MAC are dropped before any state is created. Replies are never
+// larger than the probe unless the probe is smaller than a reply header (G.729-sized payloads).
+#include <asio/any_io_executor.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+
+namespace vs::probe {
+
+inline constexpr std::uint16_t kDefaultReflectPort = 5004;  // IANA avt-profile-1 (RTP)
+// The reply's SSRC is the probe's XOR this, so both directions are distinct streams to a capture tool.
+inline constexpr std::uint32_t kReturnSsrcXor = 0x5EF1EC70U;
+
+struct ReflectorOptions {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = kDefaultReflectPort;  // 0: any
+  std::uint16_t alt_port = 0;                 // 0: port + 1 (or any when port is 0); same for both families
+  std::string secret;                         // empty: no authentication
+  double rate_limit_pps = 1000;               // per source address, packets per second (burst: 1 s worth)
+  std::size_t max_sessions = 1024;
+  std::size_t max_sources = 4096;
+  bool answer_sip = true;
+};
+
+struct ReflectorCounters {
+  std::uint64_t reflected = 0;
+  std::uint64_t reports = 0;
+  std::uint64_t sip_answered = 0;
+  std::uint64_t dropped_auth = 0;
+  std::uint64_t dropped_rate = 0;
+  std::uint64_t dropped_malformed = 0;
+  std::uint64_t sessions_evicted = 0;
+};
+
+class Reflector {
+ public:
+  static Result<std::unique_ptr<Reflector>> start(asio::any_io_executor executor, ReflectorOptions options);
+  virtual ~Reflector() = default;
+  virtual std::uint16_t port() const = 0;
+  virtual std::uint16_t altPort() const = 0;
+  virtual ReflectorCounters counters() const = 0;
+};
+
+}  // namespace vs::probe

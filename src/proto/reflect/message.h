@@ -1,0 +1,111 @@
+#pragma once
+// The probe <-> reflector message format ("VSR", version 1), carried at the start of an RTP payload so
+// that the path sees real RTP (codec-sized packets, RTP header, DSCP) while both ends learn timestamps.
+//
+//   common header (16 bytes)    'V' 'S' 'R' version | type | flags | headerLength(u16) | session(u32) | probeSeq(u32)
+//   probe / report request      txNs(u64) | clockRate(u32) | returnDscp(u8) | 3 reserved            = 32 bytes
+//   reply / report reply        proberTxNs(u64) reflectorRxNs(u64) reflectorTxNs(u64) replySeq(u32)
+//                               tos(u8) family(u8) port(u16) address(16)      <- "what I saw" about the sender
+//                               ackHighest(u32) ackBits(u64)                  <- forward fate of the last 65
+//                               forward receiver stats (32 bytes, see ForwardStats)            = 112 bytes
+//   then TLVs up to headerLength (type u8, length u8, value): room for later "what I saw" items (NAT
+//   mapping, SIP ALG) without a version bump; unknown types are skipped.
+//   then, when flags has kFlagAuthenticated, a 16-byte MAC: HMAC-SHA256 truncated, keyed with the shared
+//   secret, over the RTP header and the message's headerLength bytes (see macInput()).
+// Integers big-endian. Times are each end's own clock in ns (CLOCK_REALTIME, the clock of the kernel's
+// receive timestamps): only differences on one clock are
+// meaningful, which is all the measurements need. Pure codec: the MAC is computed by the caller.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/result.h"
+
+namespace vs::proto::reflect {
+
+inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::size_t kCommonSize = 16;
+inline constexpr std::size_t kProbeSize = 32;
+inline constexpr std::size_t kReplySize = 112;
+inline constexpr std::size_t kMacSize = 16;
+inline constexpr std::size_t kMaxTlvs = 16;
+inline constexpr std::size_t kMaxHeaderLength = 1024;  // a reply never needs more; refuse bigger claims
+
+enum class Type : std::uint8_t { kProbe = 1, kReply = 2, kReportRequest = 3, kReportReply = 4 };
+
+inline constexpr std::uint8_t kFlagAuthenticated = 0x01;
+inline constexpr std::uint8_t kFlagReplyFromAltPort = 0x02;  // answer from the reflector's other port
+inline constexpr std::uint8_t kFlagTosValid = 0x04;          // reply: the tos field was read from the socket
+
+struct Common {
+  Type type = Type::kProbe;
+  std::uint8_t flags = 0;
+  std::uint16_t headerLength = 0;
+  std::uint32_t session = 0;
+  std::uint32_t probeSeq = 0;
+};
+
+struct Probe {
+  Common common;
+  std::uint64_t txNs = 0;
+  std::uint32_t clockRate = 8000;  // for the RTP timestamps of the reflected stream
+  std::uint8_t returnDscp = 0;     // DSCP the reflector sends the reply with
+};
+
+// Receive-side figures of the forward stream, as the reflector's StreamStats holds them. Microseconds.
+struct ForwardStats {
+  std::uint32_t received = 0;
+  std::int32_t lost = 0;
+  std::uint32_t duplicates = 0;
+  std::uint32_t outOfOrder = 0;
+  std::uint32_t jitterUs = 0, maxJitterUs = 0, meanJitterUs = 0, maxDeltaUs = 0;
+};
+
+struct Tlv {
+  std::uint8_t type = 0;
+  std::span<const std::byte> value;
+};
+
+struct Reply {
+  Common common;
+  std::uint64_t proberTxNs = 0;
+  std::uint64_t reflectorRxNs = 0;
+  std::uint64_t reflectorTxNs = 0;
+  std::uint32_t replySeq = 0;
+  std::uint8_t tos = 0;          // TOS / traffic class byte the probe arrived with (DSCP = tos >> 2)
+  std::uint8_t family = 0;       // 4 or 6: the sender address the reflector saw
+  std::uint16_t port = 0;
+  std::array<std::uint8_t, 16> address{};  // IPv4 in the first 4 bytes
+  std::uint32_t ackHighest = 0;  // highest probeSeq received in this session
+  std::uint64_t ackBits = 0;     // bit i set: probeSeq ackHighest - 1 - i was received
+  ForwardStats forward;
+  std::vector<Tlv> tlvs;         // views into the parsed bytes (empty when built)
+};
+
+// Cheap check: the magic and version at the start of a payload.
+bool looksLikeReflect(std::span<const std::byte> payload);
+
+Result<Common> parseCommon(std::span<const std::byte> payload);
+// Both check the type, the minimum size for it, headerLength against the payload, and room for the MAC
+// when authenticated. Offsets in errors are within the payload.
+Result<Probe> parseProbe(std::span<const std::byte> payload);
+Result<Reply> parseReply(std::span<const std::byte> payload);
+
+// Write into `out` (which must hold kProbeSize / kReplySize bytes, plus kMacSize when authenticated; the
+// MAC bytes are left for the caller). headerLength is set by the writer. Returns bytes written (no MAC).
+Result<std::size_t> writeProbe(std::span<std::byte> out, const Probe& probe);
+Result<std::size_t> writeReply(std::span<std::byte> out, const Reply& reply);
+
+// The bytes a MAC covers: RTP header bytes then the message's headerLength bytes. Both are contiguous in
+// a packet (payload follows the header), so this is one span of the packet.
+std::span<const std::byte> macInput(std::span<const std::byte> rtpPacket, std::size_t payloadOffset,
+                                    std::uint16_t headerLength);
+// Where the MAC sits in the packet.
+std::size_t macOffset(std::size_t payloadOffset, std::uint16_t headerLength);
+
+// Constant-time comparison of two MACs (a timing side channel would let a sender guess it byte by byte).
+bool macEqual(std::span<const std::byte> a, std::span<const std::byte> b);
+
+}  // namespace vs::proto::reflect
