@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   setupResponders(app, std::make_shared<RespondersOptions>(), result);
   setupSipPing(app, std::make_shared<SipPingCmdOptions>(), result);
   setupSipRegister(app, std::make_shared<SipRegisterCmdOptions>(), result);
+  setupFlow(app, std::make_shared<FlowOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -217,7 +217,7 @@ class Renderer {
 
   // Text centred on a column, kept inside it.
   void centred(Line& line, std::size_t participant, std::string_view s) {
-    const int max = col_width_ - 1;
+    const int max = col_width_ - 2;  // a gap between neighbouring headers
     const int len = static_cast<int>(fit(toCells(s), max, g_).size());
     const int left = kLadderGutterWidth + static_cast<int>(participant) * col_width_;
     const int x = std::clamp(lifelineX(participant) - len / 2, left, left + col_width_ - len);
