@@ -159,7 +159,7 @@ class HtmlRenderer {
   }
 
   void hostsSvg(std::string& out) const {
-    out += fmt::format("<svg id=\"hosts\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\">\n", width(),
+    out += fmt::format("<svg id=\"hosts\" width=\"{}\" height=\"{}\">\n", width(),
                        kHeaderHeight);
     const std::size_t max_chars = static_cast<std::size_t>(kColumn / kCharWidth - 2);
     for (std::size_t p = 0; p < m_.participants.size(); ++p) {
@@ -216,7 +216,7 @@ class HtmlRenderer {
                      [&](std::size_t a, std::size_t b) { return m_.streams[a].start_us < m_.streams[b].start_us; });
     const int rows = static_cast<int>(m_.events.size() + m_.streams.size());
     const int height = rows * kRow + 20;
-    out += fmt::format("<svg id=\"flow\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\">\n", width(),
+    out += fmt::format("<svg id=\"flow\" width=\"{}\" height=\"{}\">\n", width(),
                        height);
     for (std::size_t p = 0; p < m_.participants.size(); ++p) {
       out += fmt::format("<line class=\"life\" x1=\"{0}\" y1=\"0\" x2=\"{0}\" y2=\"{1}\"/>\n", x(p), height);
@@ -228,12 +228,13 @@ class HtmlRenderer {
       const auto& s = m_.streams[i];
       const int y = row++ * kRow;
       const int slot = slotOf(s.leg);
-      out += fmt::format("<g class=\"s {}{}\" data-s=\"{}\">", colorClass(slot), slot < 0 ? "" : fmt::format(" l{}", slot), i);
-      out += fmt::format("<text class=\"tm\" x=\"6\" y=\"{}\">{}</text><text class=\"tm\" x=\"6\" y=\"{}\">RTP</text>",
-                         y + 16, formatOffset(s.start_us - t0_), y + 31);
       std::string label = fmt::format("RTP {}", s.codec.empty() ? "?" : s.codec);
       if (s.mos) label += fmt::format(" MOS {:.2f}", *s.mos);
       label += fmt::format(" loss {:.1f}% jitter {:.1f} ms", lossPercent(s), s.jitter_max_ms);
+      out += fmt::format("<g class=\"s {}{}\" data-s=\"{}\"><title>{}</title>", colorClass(slot),
+                         slot < 0 ? "" : fmt::format(" l{}", slot), i, escapeHtml(label));
+      out += fmt::format("<text class=\"tm\" x=\"6\" y=\"{}\">{}</text><text class=\"tm\" x=\"6\" y=\"{}\">RTP</text>",
+                         y + 16, formatOffset(s.start_us - t0_), y + 31);
       arrow(out, x(s.src), x(s.dst), y, label, true);
       out += "</g>\n";
     };
