@@ -215,13 +215,29 @@ class Renderer {
     return kLadderGutterWidth + static_cast<int>(participant) * col_width_ + col_width_ / 2;
   }
 
-  // Text centred on a column, kept inside it.
-  void centred(Line& line, std::size_t participant, std::string_view s) {
-    const int max = col_width_ - 2;  // a gap between neighbouring headers
+  // Text centred on a lifeline, at most `max` cells, kept right of the gutter and inside the line.
+  void centred(Line& line, std::size_t participant, std::string_view s, int max) {
     const int len = static_cast<int>(fit(toCells(s), max, g_).size());
-    const int left = kLadderGutterWidth + static_cast<int>(participant) * col_width_;
-    const int x = std::clamp(lifelineX(participant) - len / 2, left, left + col_width_ - len);
+    const int x = std::clamp(lifelineX(participant) - len / 2, kLadderGutterWidth, std::max(width_ - len, kLadderGutterWidth));
     line.text(x, s, max, g_);
+  }
+
+  // One header row per kind (names, hosts) when every text fits its column; otherwise two rows with
+  // alternate columns, giving each text nearly two columns: "203.0.113.10:5060" stays whole.
+  std::vector<Line> headerRows(bool names) {
+    auto text = [&](std::size_t p) -> const std::string& {
+      return names ? m_.participants[p].name : m_.participants[p].host;
+    };
+    const int single = col_width_ - 2;  // a gap between neighbours
+    bool fits = true;
+    for (std::size_t p = 0; p < m_.participants.size(); ++p) {
+      fits = fits && static_cast<int>(toCells(text(p)).size()) <= single;
+    }
+    std::vector<Line> rows(fits || m_.participants.size() == 1 ? 1 : 2, Line(width_));
+    for (std::size_t p = 0; p < m_.participants.size(); ++p) {
+      centred(rows[p % rows.size()], p, text(p), rows.size() == 1 ? single : 2 * col_width_ - 2);
+    }
+    return rows;
   }
 
   Line lifelines() const {
@@ -233,16 +249,12 @@ class Renderer {
   void ladderView() {
     bool any_name = false;
     for (const auto& p : m_.participants) any_name = any_name || !p.name.empty();
-    Line names(width_);
-    Line hosts(width_);
-    names.text(1, "time", 12, g_);
-    names.text(14, "frame", 5, g_);
-    for (std::size_t p = 0; p < m_.participants.size(); ++p) {
-      if (any_name) centred(names, p, m_.participants[p].name);
-      centred(any_name ? hosts : names, p, m_.participants[p].host);
-    }
-    emit(names);
-    if (any_name) emit(hosts);
+    std::vector<Line> rows;
+    if (any_name) rows = headerRows(true);
+    for (auto& row : headerRows(false)) rows.push_back(std::move(row));
+    rows.front().text(1, "time", 12, g_);
+    rows.front().text(14, "frame", 5, g_);
+    for (const auto& row : rows) emit(row);
     emit(lifelines());
 
     // Streams are drawn where they start, among the messages.

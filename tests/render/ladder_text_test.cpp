@@ -219,6 +219,28 @@ TEST(LadderText, EveryLineFitsTheWidthAndLabelsAreTruncated) {
   EXPECT_NE(render(m, 200).find("INVITE (SDP) label of 36 characters"), std::string::npos) << "wide enough: nothing cut";
 }
 
+TEST(LadderText, LongHostsAreStaggeredOverTwoRowsAndStayWhole) {
+  auto m = test::sampleCall();
+  m.participants = {{"[2001:db8::10]:5060", ""}, {"198.51.100.222:5060", ""}, {"[2001:db8::99]:5061", ""}};
+  const auto ls = lines(render(m, 70));  // columns of 17: no address fits in one
+  const auto xs = lifelineColumns(ls);
+  ASSERT_EQ(xs.size(), 3u);
+  std::vector<std::size_t> rows;
+  for (std::size_t p = 0; p < 3; ++p) {
+    const std::string& host = m.participants[p].host;
+    std::size_t row = 0;
+    while (row < ls.size() && ls[row].find(host) == std::string::npos) ++row;
+    ASSERT_LT(row, ls.size()) << host << " is not shown whole";
+    rows.push_back(row);
+    const std::size_t at = ls[row].find(host);
+    EXPECT_LE(at, xs[p]) << host;
+    EXPECT_GT(at + host.size(), xs[p]) << host << " is written across its lifeline";
+  }
+  // Even columns on the first row, odd ones on the second.
+  EXPECT_EQ(rows[0], rows[2]);
+  EXPECT_EQ(rows[1], rows[0] + 1);
+}
+
 TEST(LadderText, TooManyHostsForTheWidthBecomesAList) {
   LadderModel m;
   m.legs = {{0, "c", "a", "b", "", "", 1.0}};
