@@ -115,6 +115,14 @@ class HtmlRenderer {
   const std::string& host(std::size_t p) const { return m_.participants[p].host; }
   std::string endpoint(std::size_t p, const std::string& addr) const { return addr.empty() ? host(p) : addr; }
 
+  static std::string legIds(const LadderLeg& leg) {
+    std::string ids = leg.call_id.empty() ? std::string() : "Call-ID " + escapeHtml(leg.call_id);
+    if (!leg.from.empty() || !leg.to.empty()) {
+      ids += fmt::format("{}{} &rarr; {}", ids.empty() ? "" : " &middot; ", escapeHtml(leg.from), escapeHtml(leg.to));
+    }
+    return ids.empty() ? ids : "<span class=\"ids\">" + ids + "</span>";
+  }
+
   void header(std::string& out, const std::string& title) const {
     out += fmt::format("<header>\n<h1>{}</h1>\n", escapeHtml(title));
     std::string first;
@@ -131,10 +139,10 @@ class HtmlRenderer {
                 : fmt::format("linked: {} (confidence {:.2f})", escapeHtml(leg.link_reason), leg.link_confidence);
         out += fmt::format(
             "<li class=\"{}\" data-slot=\"{}\"><span class=\"sw\"></span><b>leg {}</b> {}<span class=\"why\">{}</span>"
-            "<span class=\"ids\">Call-ID {} &middot; {} &rarr; {}</span></li>\n",
+            "{}</li>\n",
             colorClass(static_cast<int>(slot)), slot, leg.index,
             leg.state.empty() ? std::string() : fmt::format("[{}] ", escapeHtml(leg.state)), why,
-            escapeHtml(leg.call_id), escapeHtml(leg.from), escapeHtml(leg.to));
+            legIds(leg));
       }
       out += "</ul>\n</details>\n";
     }

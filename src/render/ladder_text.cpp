@@ -15,6 +15,7 @@ namespace {
 
 constexpr std::array<int, 8> kLegColors = {36, 33, 35, 32, 34, 31, 96, 93};
 constexpr int kNoColor = -1;
+constexpr int kMaxWrappedLines = 4;  // a legend or stream line wraps at most this often, then is cut
 
 struct Glyphs {
   const char* lifeline;
@@ -89,6 +90,10 @@ class Line {
     auto cells = fit(toCells(s), max, g);
     for (std::size_t i = 0; i < cells.size(); ++i) put(x + static_cast<int>(i), cells[i], color);
     return static_cast<int>(cells.size());
+  }
+
+  void putCells(int x, const std::vector<std::string>& cells, int color = kNoColor) {
+    for (std::size_t i = 0; i < cells.size(); ++i) put(x + static_cast<int>(i), cells[i], color);
   }
 
   std::string str(bool color) const {
@@ -191,11 +196,34 @@ class Renderer {
     emit(line);
   }
 
+  // Word-wraps `text` from column x of `line` on, continuing at `indent`; emits every line.
+  void wrapped(Line line, int x, std::string_view text, int indent) {
+    std::vector<std::string> rest = toCells(text);
+    for (int n = 1;; ++n) {
+      const auto avail = static_cast<std::size_t>(std::max(width_ - x, 1));
+      if (rest.size() <= avail || n == kMaxWrappedLines) {
+        line.putCells(x, fit(std::move(rest), static_cast<int>(avail), g_));
+        emit(line);
+        return;
+      }
+      std::size_t cut = avail;
+      while (cut > 0 && rest[cut] != " ") --cut;
+      if (cut == 0) cut = avail;  // one long word: break it
+      if (rest[cut - 1].empty()) --cut;  // never between the halves of a wide character
+      line.putCells(x, std::vector<std::string>(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(cut)));
+      emit(line);
+      while (cut < rest.size() && rest[cut] == " ") ++cut;
+      rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(cut));
+      line = Line(width_);
+      x = indent;
+    }
+  }
+
   void legend() {
     if (m_.legs.empty()) return;
     textLine(m_.legs.size() == 1 ? "Leg:" : fmt::format("Legs ({}):", m_.legs.size()), kNoColor);
     for (const auto& leg : m_.legs) {
-      // Two lines: how the leg relates to the call first (what a learner needs), the long identifiers next.
+      // How the leg relates to the call first (what a learner needs), the long identifiers next.
       Line line(width_);
       const int color = colorOfLeg(leg.index);
       int x = 2;
@@ -204,9 +232,12 @@ class Renderer {
       rest += leg.link_reason.empty()
                   ? std::string("  first leg")
                   : fmt::format("  linked: {} (confidence {:.2f})", leg.link_reason, leg.link_confidence);
-      line.text(x, rest, width_ - x, g_);
-      emit(line);
-      textLine(fmt::format("Call-ID {}  {} {} {}", leg.call_id, leg.from, g_.arrow, leg.to), kNoColor, 6);
+      wrapped(std::move(line), x, rest, 6);
+      std::string ids = leg.call_id.empty() ? std::string() : "Call-ID " + leg.call_id;
+      if (!leg.from.empty() || !leg.to.empty()) {
+        ids += fmt::format("{}{} {} {}", ids.empty() ? "" : "  ", leg.from, g_.arrow, leg.to);
+      }
+      if (!ids.empty()) wrapped(Line(width_), 6, ids, 6);
     }
     emit(Line(width_));
   }
@@ -349,15 +380,15 @@ class Renderer {
       Line head(width_);
       int x = 2;
       if (s.leg != -1) x += head.text(x, fmt::format("leg {} ", s.leg), width_ - x, g_, color);
-      head.text(x,
-                fmt::format("{} {} {}  ssrc 0x{:08X}  {}", endpoint(s.src, s.src_addr), g_.arrow,
-                            endpoint(s.dst, s.dst_addr), s.ssrc, s.codec.empty() ? "?" : s.codec),
-                width_ - x, g_);
-      emit(head);
-      textLine(fmt::format("{} .. {} ({} s)  {}", formatOffset(s.start_us - t0_), formatOffset(s.end_us - t0_),
-                           formatSeconds(s.end_us - s.start_us), streamCounts(s)),
-               kNoColor, 4);
-      textLine(streamQuality(s), kNoColor, 4);
+      wrapped(std::move(head), x,
+              fmt::format("{} {} {}  ssrc 0x{:08X}  {}", endpoint(s.src, s.src_addr), g_.arrow,
+                          endpoint(s.dst, s.dst_addr), s.ssrc, s.codec.empty() ? "?" : s.codec),
+              6);
+      wrapped(Line(width_), 4,
+              fmt::format("{} .. {} ({} s)  {}", formatOffset(s.start_us - t0_), formatOffset(s.end_us - t0_),
+                          formatSeconds(s.end_us - s.start_us), streamCounts(s)),
+              6);
+      wrapped(Line(width_), 4, streamQuality(s), 6);
     }
   }
 
@@ -384,7 +415,7 @@ class Renderer {
                                  g_.right_head, hostLetter(e.dst)),
                      width_ - x, g_, color);
       std::string label = e.retransmission ? std::string(g_.retx) + e.label : e.label;
-      if (!e.transport.empty()) label += " " + e.transport;
+      if (!e.transport.empty() && e.transport != "UDP" && e.transport != "udp") label += " " + e.transport;
       x += line.text(x, label, width_ - x, g_, color);
       line.text(x, fmt::format("  leg {}", e.leg), width_ - x, g_, color);
       emit(line);

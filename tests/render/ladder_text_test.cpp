@@ -145,6 +145,29 @@ TEST(LadderText, LegendNamesEveryLegWithItsLinkReason) {
   EXPECT_NE(out.find("Call-ID b2b-1@pbx  <sip:+4930123@pbx> -> <sip:bob@carrier>"), std::string::npos);
 }
 
+TEST(LadderText, LegendWrapsAtWordsInsteadOfCuttingTheLinkReason) {
+  auto m = test::sampleCall();
+  m.legs[1].link_reason = "B2BUA: X-CID header matches leg 0 and the SDP origin is the same";
+  m.legs[0].from = std::string(10000, 'x');  // one endless word: broken, then cut after 4 lines
+  const auto ls = lines(render(m, 50));
+  std::string legend;
+  std::size_t from_lines = 0;
+  for (const auto& l : ls) {
+    if (l.rfind(" time", 0) == 0) break;
+    legend += l.substr(l.find_first_not_of(' ') == std::string::npos ? l.size() : l.find_first_not_of(' ')) + " ";
+    if (l.find("xxxxxxxxxx") != std::string::npos) ++from_lines;
+    EXPECT_LE(columns(l), 50u) << l;
+  }
+  EXPECT_NE(legend.find("# leg 1  [answered]  linked: B2BUA: X-CID header matches leg 0 and the SDP origin is the "
+                        "same (confidence 0.90)"),
+            std::string::npos)
+      << legend;
+  // Line 1 "Call-ID leg0@alice", the endless word on lines 2 to 4, cut at the end of the 4th.
+  EXPECT_NE(legend.find("Call-ID leg0@alice xxx"), std::string::npos);
+  EXPECT_EQ(from_lines, 3u);
+  EXPECT_NE(legend.find("xxx~"), std::string::npos);
+}
+
 TEST(LadderText, StreamsAsThickArrowsAndSummaryWithTheirFigures) {
   const auto m = test::sampleCall();
   const auto ls = lines(render(m, 140));
