@@ -24,6 +24,7 @@ int run(int argc, char** argv) {
   setupCalls(app, std::make_shared<CallsCmdOptions>(), result);
   setupReflect(app, std::make_shared<ReflectCmdOptions>(), result);
   setupRtp(app, std::make_shared<RtpProbeCmdOptions>(), result);
+  setupFlow(app, std::make_shared<FlowOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -166,4 +166,20 @@ struct RtpProbeCmdOptions {
 void setupRtp(CLI::App& app, std::shared_ptr<RtpProbeCmdOptions> opts, ExitCode& result);
 ExitCode runRtpProbe(const RtpProbeCmdOptions& opts);
 
+// `flow`: draw a call ladder. Today from a JSON ladder model (a debugging aid, see docs/ladder.md); the
+// capture front end will feed the same renderers.
+struct FlowOptions {
+  std::string model_json;
+  std::string html_file;   // write the self-contained HTML ladder here ("-": stdout, no terminal ladder)
+  int width = 0;           // 0: the terminal's width ($COLUMNS, TIOCGWINSZ), else 100
+  bool no_color = false;
+  bool ascii = false;
+  bool no_legend = false;
+  bool no_streams = false;
+  bool sort_hosts = false;  // columns in order of first appearance instead of the model's order
+  bool quiet = false;       // no terminal ladder (with --html)
+};
+void setupFlow(CLI::App& app, std::shared_ptr<FlowOptions> opts, ExitCode& result);
+ExitCode runFlow(const FlowOptions& opts);
+
 }  // namespace vs::cli
