@@ -186,6 +186,11 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
       if (cb.on_result) cb.on_result(p->result);
       if (p->late_pending && cb.on_late) cb.on_late(*p->late_pending);
       p->late_pending.reset();
+      // Reported pings stay for late_window (32 s) to recognise late replies: keep only what that needs,
+      // or 5,000 targets at 1/s hold 160,000 full results.
+      const bool received = p->result.received;
+      p->result = PingResult{};
+      p->result.received = received;
     }
   }
 
