@@ -82,7 +82,7 @@ struct SipPingCmdOptions {
   std::string from_user = "voipscope";
   std::string via_ip;
   std::string from_domain;
-  int port = 5060;
+  std::optional<int> port;  // unset: 5060, 5061 for TLS (and RFC 3263 SRV may choose)
   int ttl = 70;
   std::string csv_file;  // empty: logs/<target>.csv; "-": none
   int timeout_ms = 1000;
@@ -93,12 +93,14 @@ struct SipPingCmdOptions {
   bool no_stats = false;
   int stats_every = 5;
   std::string jsonl_file;
-  std::string transport = "udp";
+  std::string transport;  // empty: udp (or sips:'s tls, or RFC 3263's choice)
   bool ipv6 = false;
   bool ipv4 = false;
   bool new_port_per_ping = false;
   std::optional<int> dscp;
   std::vector<std::string> dns_servers;
+  std::string ca_file;
+  bool insecure = false;
 };
 void setupSipPing(CLI::App& app, std::shared_ptr<SipPingCmdOptions> opts, ExitCode& result);
 ExitCode runSipPing(const SipPingCmdOptions& opts);
@@ -113,8 +115,10 @@ struct SipRegisterCmdOptions {
   int expires = 300;
   std::uint64_t count = 0;
   int timeout_ms = 5000;
-  std::string transport = "udp";
+  std::string transport;  // empty: udp (or sips:'s tls, or RFC 3263's choice)
   std::string csv_file;  // empty: logs/<target>-register.csv; "-": none
+  std::string ca_file;
+  bool insecure = false;
   bool quiet = false;
   bool no_stats = false;
   int stats_every = 5;

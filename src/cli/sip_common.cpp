@@ -18,6 +18,13 @@ CLI::App* sipCommand(CLI::App& app) {
   return sip;
 }
 
+Result<probe::SipTransport> parseTransport(const std::string& name) {
+  if (name.empty() || name == "udp") return probe::SipTransport::kUdp;
+  if (name == "tcp") return probe::SipTransport::kTcp;
+  if (name == "tls") return probe::SipTransport::kTls;
+  return makeError("--transport must be udp, tcp or tls");
+}
+
 std::string fileNameFor(std::string_view target) {
   std::string name;
   for (char c : target) name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "probe/sip_options.h"
 
 namespace vs::cli {
 
@@ -24,6 +25,8 @@ std::string fileNameFor(std::string_view target);
 // Opens for appending (a days-long history survives restarts), creating parent directories; `header`
 // (when not empty) is written only at the top of a new file.
 Result<File> openLog(const std::string& path, const std::string& header);
+// --transport: "" (udp unless the target or DNS says otherwise), "udp", "tcp", "tls".
+Result<probe::SipTransport> parseTransport(const std::string& name);
 // Prints one line to stdout and flushes, so output piped to a file is live.
 void out(const std::string& text);
 

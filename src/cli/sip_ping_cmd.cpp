@@ -55,7 +55,7 @@ void setupSipPing(CLI::App& app, std::shared_ptr<SipPingCmdOptions> opts, ExitCo
   cmd->add_option("-u,--from-user", opts->from_user, "From user")->capture_default_str();
   cmd->add_option("-i,--via-ip", opts->via_ip, "IP address for the Via header (default: the local address)");
   cmd->add_option("-d,--from-domain", opts->from_domain, "From domain (default: the Via address)");
-  cmd->add_option("-p,--port", opts->port, "Port when the target has none")->capture_default_str();
+  cmd->add_option("-p,--port", opts->port, "Port when the target has none (default 5060, TLS 5061)");
   cmd->add_option("--ttl", opts->ttl, "Max-Forwards")->capture_default_str();
   cmd->add_option("-w,--write", opts->csv_file, "CSV log file (default logs/<target>.csv; '-' for none)");
   cmd->add_option("-t,--timeout", opts->timeout_ms, "Timeout per ping, ms")->capture_default_str();
@@ -66,7 +66,9 @@ void setupSipPing(CLI::App& app, std::shared_ptr<SipPingCmdOptions> opts, ExitCo
   cmd->add_flag("-S,--no-stats", opts->no_stats, "No statistics (periodic or final)");
   cmd->add_option("--stats-every", opts->stats_every, "Print statistics every N pings (0: never)")->capture_default_str();
   cmd->add_option("--jsonl", opts->jsonl_file, "Write one JSON object per ping to FILE instead of CSV");
-  cmd->add_option("--transport", opts->transport, "udp | tcp")->capture_default_str();
+  cmd->add_option("--transport", opts->transport, "udp | tcp | tls (default udp, or as DNS NAPTR says)");
+  cmd->add_option("--ca-file", opts->ca_file, "TLS: also trust the CA certificate(s) in this PEM file");
+  cmd->add_flag("--insecure", opts->insecure, "TLS: do not verify the server certificate (it is still shown)");
   cmd->add_flag("-6", opts->ipv6, "IPv6 only");
   cmd->add_flag("-4", opts->ipv4, "IPv4 only");
   cmd->add_flag("--new-port-per-ping", opts->new_port_per_ping, "A new UDP source port for every ping (sipping)");
@@ -93,17 +95,23 @@ ExitCode runSipPing(const SipPingCmdOptions& opts) {
   if (po.targets.empty()) return usage("no target (give TARGET or -f FILE)");
   if (opts.interval_ms <= 0) return usage("-I must be a positive number of ms");
   if (opts.timeout_ms <= 0) return usage("-t must be a positive number of ms");
-  if (opts.port < 1 || opts.port > 65535) return usage("-p must be a port from 1 to 65535");
+  if (opts.port && (*opts.port < 1 || *opts.port > 65535)) return usage("-p must be a port from 1 to 65535");
   if (opts.ttl < 0 || opts.ttl > 255) return usage("--ttl must be from 0 to 255");
   if (opts.stats_every < 0) return usage("--stats-every must be 0 or more");
   if (opts.dscp && (*opts.dscp < 0 || *opts.dscp > 63)) return usage("--dscp must be from 0 to 63");
   if (opts.ipv4 && opts.ipv6) return usage("-4 and -6 exclude each other");
-  if (opts.transport == "tls") return usage("--transport tls is not supported yet");
-  if (opts.transport != "udp" && opts.transport != "tcp") return usage("--transport must be udp or tcp");
-  if (opts.new_port_per_ping && opts.transport == "tcp") return usage("--new-port-per-ping applies to UDP only");
+  auto transport = parseTransport(opts.transport);
+  if (!transport) return usage(transport.error().message);
+  if (opts.new_port_per_ping && !opts.transport.empty() && opts.transport != "udp") {
+    return usage("--new-port-per-ping applies to UDP only");
+  }
+  if (opts.insecure && !opts.ca_file.empty()) return usage("--insecure and --ca-file exclude each other");
 
-  po.default_port = static_cast<std::uint16_t>(opts.port);
-  po.transport = opts.transport == "tcp" ? probe::SipTransport::kTcp : probe::SipTransport::kUdp;
+  if (opts.port) po.default_port = static_cast<std::uint16_t>(*opts.port);
+  po.transport = *transport;
+  po.transport_given = !opts.transport.empty();
+  po.tls.verify = !opts.insecure;
+  po.tls.ca_file = opts.ca_file;
   po.family = opts.ipv6 ? io::AddressFamily::kV6 : opts.ipv4 ? io::AddressFamily::kV4 : io::AddressFamily::kAny;
   po.interval = std::chrono::milliseconds(opts.interval_ms);
   po.timeout = std::chrono::milliseconds(opts.timeout_ms);
@@ -184,6 +192,10 @@ ExitCode runSipPing(const SipPingCmdOptions& opts) {
     stats[late.target_index].addLate();
     if (!opts.quiet) out(render::renderLateLine(late));
   };
+  cb.on_resolved = [&](std::size_t index, const std::string& how) {
+    if (!opts.quiet) out(fmt::format("resolved {} via {}", (*targets)[index].text, how));
+  };
+  cb.on_tls = [&](std::size_t index, const io::TlsInfo& tls) { out(render::renderTlsPeer((*targets)[index].text, tls)); };
   cb.on_rewrite = [&](std::size_t index, const probe::HeaderRewrite& rw) {
     out(render::renderRewrite((*targets)[index].text, rw, opts.print_received));
   };
@@ -227,6 +239,7 @@ ExitCode runSipPing(const SipPingCmdOptions& opts) {
       std::fputs("\n", stdout);
       std::fputs(render::renderSummary(rep.target.text, rep.remote_address, s, rep.counters, rep.rewrites).c_str(),
                  stdout);
+      if (rep.tls) std::fputs((render::renderTlsPeer(rep.target.text, *rep.tls) + "\n").c_str(), stdout);
     }
   }
   std::fflush(stdout);

@@ -55,6 +55,8 @@ struct RunState {
   bool resolve_failed = false;
   std::string resolve_error;
   std::optional<probe::SipRegisterResult> unregister;
+  std::optional<io::TlsInfo> tls;
+  std::string resolution;
 };
 
 }  // namespace
@@ -71,7 +73,9 @@ void setupSipRegister(CLI::App& app, std::shared_ptr<SipRegisterCmdOptions> opts
   cmd->add_option("-c,--count", opts->count, "Registrations (default: until Ctrl+C)");
   cmd->add_option("-t,--timeout", opts->timeout_ms, "Timeout per registration (all round trips), ms")
       ->capture_default_str();
-  cmd->add_option("--transport", opts->transport, "udp | tcp")->capture_default_str();
+  cmd->add_option("--transport", opts->transport, "udp | tcp | tls (default udp; sips: targets tls)");
+  cmd->add_option("--ca-file", opts->ca_file, "TLS: also trust the CA certificate(s) in this PEM file");
+  cmd->add_flag("--insecure", opts->insecure, "TLS: do not verify the registrar certificate (it is still shown)");
   cmd->add_option("-w,--write", opts->csv_file, "CSV log file (default logs/<target>-register.csv; '-' for none)");
   cmd->add_flag("-q,--quiet", opts->quiet, "No per-attempt lines");
   cmd->add_flag("-S,--no-stats", opts->no_stats, "No statistics (periodic or final)");
@@ -91,13 +95,15 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts) {
   if (opts.timeout_ms <= 0) return usage("-t must be a positive number of ms");
   if (opts.expires <= 0) return usage("--expires must be a positive number of seconds");
   if (opts.stats_every < 0) return usage("--stats-every must be 0 or more");
-  if (opts.transport == "tls") return usage("--transport tls is not supported yet");
-  if (opts.transport != "udp" && opts.transport != "tcp") return usage("--transport must be udp or tcp");
+  auto transport = parseTransport(opts.transport);
+  if (!transport) return usage(transport.error().message);
+  if (opts.insecure && !opts.ca_file.empty()) return usage("--insecure and --ca-file exclude each other");
 
   // sip ping's target syntax, so both commands accept the same TARGET.
   probe::SipPingOptions po;
   po.targets = {opts.target};
-  po.transport = opts.transport == "tcp" ? probe::SipTransport::kTcp : probe::SipTransport::kUdp;
+  po.transport = *transport;
+  po.transport_given = !opts.transport.empty();
   auto targets = probe::parsePingTargets(po);
   if (!targets) return usage(targets.error().message);
   const auto& target = targets->front();
@@ -112,7 +118,11 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts) {
   params.domain = opts.domain;
   params.expires = static_cast<std::uint32_t>(opts.expires);
   params.timeout = std::chrono::milliseconds(opts.timeout_ms);
-  const std::string transport_name = target.transport == probe::SipTransport::kTcp ? "tcp" : "udp";
+  params.explicit_port = target.explicit_port;
+  params.explicit_transport = target.explicit_transport;
+  params.tls.verify = !opts.insecure;
+  params.tls.ca_file = opts.ca_file;
+  const std::string transport_name(probe::toString(target.transport));
 
   File csv;
   if (opts.csv_file != "-") {
@@ -151,6 +161,14 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts) {
       co_return;
     }
     if (!r.remote_address.empty()) st.remote = r.remote_address;
+    if (!r.resolution.empty() && r.resolution != st.resolution) {
+      st.resolution = r.resolution;  // once, and again only when DNS changes its answer
+      out(fmt::format("resolved {} via {}", target.text, r.resolution));
+    }
+    if (r.tls && (!st.tls || st.tls->subject != r.tls->subject || st.tls->not_after_ms != r.tls->not_after_ms)) {
+      st.tls = r.tls;  // shown once, and again only if a later connection presents another certificate
+      out(render::renderTlsPeer(target.text, *r.tls));
+    }
     probe::PingResult p;
     p.target = target.text;
     p.transport = transport_name;
@@ -251,6 +269,7 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts) {
                         rate > kAlertFailurePercent
                             ? fmt::format(", above the {:g} % alerting threshold", kAlertFailurePercent)
                             : "");
+    if (st.tls) text += render::renderTlsPeer(target.text, *st.tls) + "\n";
     std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
   }

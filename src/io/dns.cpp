@@ -14,6 +14,7 @@
 #include <asio/prefer.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -40,7 +41,28 @@ using namespace asio::experimental::awaitable_operators;
 struct Lookup {
   int status = ARES_SUCCESS;
   std::vector<asio::ip::address> addresses;
+  std::vector<NaptrRecord> naptr;
+  std::vector<SrvRecord> srv;
 };
+
+// DNS type numbers (RFC 2782, RFC 3403); arpa/nameser.h spells them differently across libcs.
+constexpr int kClassIn = 1;
+constexpr int kTypeSrv = 33;
+constexpr int kTypeNaptr = 35;
+
+std::string lowered(const unsigned char* s) {
+  std::string out = s ? reinterpret_cast<const char*>(s) : "";
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "." (the root) in a replacement or SRV target means "nothing here".
+std::string hostName(const char* s) {
+  std::string out = s ? s : "";
+  if (out == ".") out.clear();
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
 
 // The c-ares callback arg: owns the completion handler until c-ares reports.
 struct PendingBase {
@@ -88,6 +110,41 @@ void onAddrinfo(void* arg, int status, int /*timeouts*/, ares_addrinfo* info) {
   }
   pending->complete(std::move(result));
   delete pending;
+}
+
+void onQuery(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen, int type) {
+  auto* pending = static_cast<PendingBase*>(arg);
+  Lookup result;
+  result.status = status;
+  if (status == ARES_SUCCESS && abuf != nullptr) {
+    if (type == kTypeNaptr) {
+      ares_naptr_reply* reply = nullptr;
+      result.status = ares_parse_naptr_reply(abuf, alen, &reply);
+      for (auto* r = reply; r != nullptr; r = r->next) {
+        result.naptr.push_back(NaptrRecord{r->order, r->preference, lowered(r->flags),
+                                           r->service ? reinterpret_cast<const char*>(r->service) : "",
+                                           r->regexp ? reinterpret_cast<const char*>(r->regexp) : "",
+                                           hostName(r->replacement)});
+      }
+      if (reply) ares_free_data(reply);
+    } else {
+      ares_srv_reply* reply = nullptr;
+      result.status = ares_parse_srv_reply(abuf, alen, &reply);
+      for (auto* r = reply; r != nullptr; r = r->next) {
+        result.srv.push_back(SrvRecord{r->priority, r->weight, r->port, hostName(r->host)});
+      }
+      if (reply) ares_free_data(reply);
+    }
+  }
+  pending->complete(std::move(result));
+  delete pending;
+}
+
+void onNaptr(void* arg, int status, int timeouts, unsigned char* abuf, int alen) {
+  onQuery(arg, status, timeouts, abuf, alen, kTypeNaptr);
+}
+void onSrv(void* arg, int status, int timeouts, unsigned char* abuf, int alen) {
+  onQuery(arg, status, timeouts, abuf, alen, kTypeSrv);
 }
 
 std::once_flag g_ares_init_once;
@@ -240,7 +297,29 @@ class AresResolver final : public Resolver {
     co_return makeError(describe(host, status, elapsed));
   }
 
+  asio::awaitable<Result<std::vector<NaptrRecord>>> queryNaptr(std::string name) override {
+    const auto start = std::chrono::steady_clock::now();
+    if (core_->channel == nullptr) co_return makeError(name + ": resolver shut down");
+    auto l = co_await query(name, kTypeNaptr);
+    if (l.status == ARES_SUCCESS) co_return std::move(l.naptr);
+    if (l.status == ARES_ENODATA || l.status == ARES_ENOTFOUND) co_return std::vector<NaptrRecord>{};
+    co_return makeError(describe(name + " NAPTR", l.status, elapsedSince(start)));
+  }
+
+  asio::awaitable<Result<std::vector<SrvRecord>>> querySrv(std::string name) override {
+    const auto start = std::chrono::steady_clock::now();
+    if (core_->channel == nullptr) co_return makeError(name + ": resolver shut down");
+    auto l = co_await query(name, kTypeSrv);
+    if (l.status == ARES_SUCCESS) co_return std::move(l.srv);
+    if (l.status == ARES_ENODATA || l.status == ARES_ENOTFOUND) co_return std::vector<SrvRecord>{};
+    co_return makeError(describe(name + " SRV", l.status, elapsedSince(start)));
+  }
+
  private:
+  static double elapsedSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+
   // The c-ares channel and the Asio objects that drive it. Handlers hold a weak_ptr, so a handler that
   // was already queued when the Resolver died finds nothing and returns.
   struct Watch {
@@ -382,6 +461,25 @@ class AresResolver final : public Resolver {
         asio::use_awaitable);
   }
 
+  asio::awaitable<Lookup> query(const std::string& name, int type) {
+    auto core = core_;
+    return asio::async_initiate<decltype(asio::use_awaitable), void(Lookup)>(
+        [core, name, type](auto handler) {
+          using H = decltype(handler);
+          auto* pending = new Pending<H>(std::move(handler), core->executor);
+          if (core->channel == nullptr) {
+            Lookup l;
+            l.status = ARES_EDESTRUCTION;
+            pending->complete(std::move(l));
+            delete pending;
+            return;
+          }
+          ares_query(core->channel, name.c_str(), kClassIn, type, type == kTypeNaptr ? &onNaptr : &onSrv, pending);
+          core->rearmTimer();
+        },
+        asio::use_awaitable);
+  }
+
   static std::string describe(const std::string& host, int status, double elapsed_ms) {
     switch (status) {
       case ARES_ENOTFOUND:
@@ -406,6 +504,13 @@ class AresResolver final : public Resolver {
 };
 
 }  // namespace
+
+// A resolver that knows no NAPTR / SRV (test fakes) answers "none", so RFC 3263 falls back to A/AAAA.
+asio::awaitable<Result<std::vector<NaptrRecord>>> Resolver::queryNaptr(std::string) {
+  co_return std::vector<NaptrRecord>{};
+}
+
+asio::awaitable<Result<std::vector<SrvRecord>>> Resolver::querySrv(std::string) { co_return std::vector<SrvRecord>{}; }
 
 Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executor, ResolverOptions options) {
   auto r = std::make_unique<AresResolver>(std::move(executor), std::move(options));

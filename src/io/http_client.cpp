@@ -23,6 +23,7 @@
 
 #include "core/time.h"
 #include "io/detail_http_common.h"
+#include "io/detail_tls.h"
 #include "proto/endpoint.h"
 #include "proto/http/parser.h"
 #include "proto/http/serializer.h"
@@ -96,41 +97,6 @@ struct Connection {
   std::string peer;
 };
 
-// "CN=localhost,O=Example": RFC 2253 order, UTF-8 kept as is.
-std::string nameToString(const X509_NAME* name) {
-  if (!name) return "";
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio) return "";
-  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~static_cast<unsigned long>(ASN1_STRFLGS_ESC_MSB));
-  char* data = nullptr;
-  long len = BIO_ctrl(bio.get(), BIO_CTRL_INFO, 0, &data);
-  if (len <= 0 || !data) return "";
-  return std::string(data, static_cast<std::size_t>(len));
-}
-
-std::int64_t asn1TimeToUnixMs(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
-}
-
-TlsInfo collectTlsInfo(SSL* ssl) {
-  TlsInfo info;
-  info.version = SSL_get_version(ssl);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(ssl), &X509_free);
-  if (cert) {
-    info.subject = nameToString(X509_get_subject_name(cert.get()));
-    info.issuer = nameToString(X509_get_issuer_name(cert.get()));
-    info.not_after_ms = asn1TimeToUnixMs(X509_get0_notAfter(cert.get()));
-  }
-  long result = SSL_get_verify_result(ssl);
-  info.verified = cert && result == X509_V_OK;
-  if (!info.verified) {
-    info.verify_error = cert ? X509_verify_cert_error_string(result) : "no certificate presented";
-  }
-  return info;
-}
-
 Result<Ok> setupTls(Connection& conn, const HttpRequest& request, const Url& url) {
   std::error_code ec;
   conn.ssl_ctx.emplace(asio::ssl::context::tls_client);
@@ -145,13 +111,7 @@ Result<Ok> setupTls(Connection& conn, const HttpRequest& request, const Url& url
   ctx.set_verify_mode(asio::ssl::verify_none);
   conn.tls.emplace(conn.socket, ctx);
   SSL* ssl = conn.tls->native_handle();
-  if (auto ip = ipLiteral(url.host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str());
-  } else {
-    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
-    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str()));
-    SSL_set1_host(ssl, url.host.c_str());
-  }
+  detail::setPeerName(ssl, url.host);
   return Ok{};
 }
 
@@ -289,7 +249,7 @@ asio::awaitable<Result<HttpResponse>> run(Resolver* resolver, const HttpRequest&
     co_await conn.tls->async_handshake(asio::ssl::stream_base::client,
                                        asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return makeError("TLS handshake failed: " + detail::describe(ec));
-    TlsInfo info = collectTlsInfo(conn.tls->native_handle());
+    TlsInfo info = detail::collectTlsInfo(conn.tls->native_handle());
     if (request.verify_tls && !info.verified) {
       co_return makeError("TLS certificate of " + url->host + " not trusted: " + info.verify_error + " (subject " +
                           info.subject + ")");

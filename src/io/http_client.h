@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "io/dns.h"
+#include "io/tls_stream.h"
 
 namespace vs::io {
 
@@ -24,15 +25,6 @@ struct HttpRequest {
   bool verify_tls = true;  // when true and verification fails, the request is NOT sent (error returned)
   std::string ca_file;     // extra trust anchor (PEM), e.g. a test's self-signed certificate
   std::size_t max_body_bytes = 8u << 20;
-};
-
-struct TlsInfo {
-  std::string version;  // "TLSv1.3"
-  std::string subject;  // "CN=prov.example.com,O=..."
-  std::string issuer;
-  std::int64_t not_after_ms = 0;  // Unix ms
-  bool verified = false;
-  std::string verify_error;  // empty when verified
 };
 
 struct HttpResponse {

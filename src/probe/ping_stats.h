@@ -32,6 +32,12 @@ struct PingResult {
   bool foreign_source = false;  // the response came from an address other than the target's
   int provisional = 0;       // 1xx responses seen (not used for the RTT)
   std::string reason;        // why not received: "timeout", "connection refused", ...
+  // When the engine started this ping minus its planned time (the fixed schedule), µs: how late the
+  // scheduler was (taken before any TCP/TLS connection set-up, which is network time).
+  std::int64_t sched_error_us = 0;
+  // TLS: the peer certificate, on the ping that opened the connection.
+  std::string tls_subject;
+  std::int64_t tls_not_after_ms = 0;
   std::string raw_request;   // filled when the engine keeps raw messages
   std::string raw_response;
 };

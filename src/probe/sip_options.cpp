@@ -261,7 +261,14 @@ asio::awaitable<void> runTcp(SipOptionsResult& r, const SipOptionsParams& p, asi
 
 }  // namespace
 
-std::string_view toString(SipTransport t) { return t == SipTransport::kTcp ? "tcp" : "udp"; }
+std::string_view toString(SipTransport t) {
+  switch (t) {
+    case SipTransport::kTcp: return "tcp";
+    case SipTransport::kTls: return "tls";
+    case SipTransport::kUdp: break;
+  }
+  return "udp";
+}
 
 std::string_view toString(SipOutcome o) {
   switch (o) {
@@ -287,7 +294,9 @@ asio::awaitable<SipOptionsResult> sipOptions(io::Resolver& resolver, SipOptionsP
     }
     auto address = answer->addresses.front();
     r.remote_address = detail::formatAddress(address, params.port);
-    if (params.transport == SipTransport::kUdp) {
+    if (params.transport == SipTransport::kTls) {
+      fail(r, SipOutcome::kError, "the sip_options check has no TLS; use `voipscope sip ping`");
+    } else if (params.transport == SipTransport::kUdp) {
       co_await runUdp(r, params, asio::ip::udp::endpoint(address, params.port));
     } else {
       co_await runTcp(r, params, asio::ip::tcp::endpoint(address, params.port));

@@ -10,8 +10,10 @@
 
 namespace vs::probe {
 
-enum class SipTransport { kUdp, kTcp };
-std::string_view toString(SipTransport t);  // "udp", "tcp"
+enum class SipTransport { kUdp, kTcp, kTls };
+std::string_view toString(SipTransport t);  // "udp", "tcp", "tls"
+// The RFC 3261 default port: 5061 for TLS, else 5060.
+inline std::uint16_t defaultPort(SipTransport t) { return t == SipTransport::kTls ? 5061 : 5060; }
 
 struct SipOptionsParams {
   std::string host;

@@ -19,6 +19,7 @@
 
 #include "core/time.h"
 #include "probe/detail_net.h"
+#include "probe/sip_resolve.h"
 #include "proto/endpoint.h"
 #include "proto/sip/builder.h"
 #include "proto/sip/message.h"
@@ -81,11 +82,15 @@ struct Target {
   std::size_t index = 0;
   PingTarget spec;
   asio::ip::address address;
+  std::uint16_t port = 0;                        // resolved (an SRV record may change it)
+  SipTransport transport = SipTransport::kUdp;  // resolved (a NAPTR record may choose it)
   std::string via_host;
   TargetReport report;
   std::shared_ptr<udp::socket> udp_socket;  // the run's socket (UDP, not new-port mode)
   std::shared_ptr<tcp::socket> tcp_socket;  // current connection; null while down
   std::shared_ptr<tcp::socket> connecting;
+  std::shared_ptr<io::TlsConnection> tls_conn;  // current TLS connection; null while down
+  std::shared_ptr<io::TlsConnection> tls_connecting;
   std::string last_connect_error;
   SteadyClock::time_point no_connect_before;  // pings planned up to here fail without a new attempt
   std::deque<std::shared_ptr<Ping>> inflight;  // send order; undecided, or decided but not yet reported
@@ -115,20 +120,23 @@ Result<std::vector<PingTarget>> parsePingTargets(const SipPingOptions& options) 
     auto ep = proto::parseEndpoint(text);
     if (!ep) return ep.error();
     if (ep->scheme == "http" || ep->scheme == "https") return makeError("'" + text + "': not a SIP target");
-    if (ep->scheme == "sips" || ep->transport == "tls") {
-      return makeError("'" + text + "': TLS (sips:) is not supported yet; use udp or tcp");
-    }
     PingTarget t;
     t.text = text;
     t.host = ep->host;
-    t.port = ep->port.value_or(options.default_port);
-    if (ep->transport.empty()) {
+    if (ep->scheme == "sips" || ep->transport == "tls") {
+      t.transport = SipTransport::kTls;
+      t.explicit_transport = true;
+    } else if (ep->transport.empty()) {
       t.transport = options.transport;
+      t.explicit_transport = options.transport_given;
     } else if (ep->transport == "udp" || ep->transport == "tcp") {
       t.transport = ep->transport == "tcp" ? SipTransport::kTcp : SipTransport::kUdp;
+      t.explicit_transport = true;
     } else {
       return makeError("'" + text + "': unsupported transport '" + ep->transport + "'");
     }
+    t.explicit_port = ep->port.has_value() || options.default_port.has_value();
+    t.port = ep->port.value_or(options.default_port.value_or(defaultPort(t.transport)));
     out.push_back(std::move(t));
   }
   return out;
@@ -137,6 +145,8 @@ Result<std::vector<PingTarget>> parsePingTargets(const SipPingOptions& options) 
 struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor executor, io::Resolver& r, SipPingOptions o, SipPingCallbacks c)
       : ex(std::move(executor)), resolver(r), opts(std::move(o)), cb(std::move(c)), done(ex), rx(kReceiveBuffer) {}
+
+  std::shared_ptr<io::TlsClientContext> tls_ctx;  // made on the first TLS target
 
   asio::any_io_executor ex;
   io::Resolver& resolver;
@@ -176,6 +186,11 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
       if (cb.on_result) cb.on_result(p->result);
       if (p->late_pending && cb.on_late) cb.on_late(*p->late_pending);
       p->late_pending.reset();
+      // Reported pings stay for late_window (32 s) to recognise late replies: keep only what that needs,
+      // or 5,000 targets at 1/s hold 160,000 full results.
+      const bool received = p->result.received;
+      p->result = PingResult{};
+      p->result.received = received;
     }
   }
 
@@ -251,7 +266,7 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     checkRewrites(t, *p, *m);
-    const bool foreign = from != t.address || from_port != t.spec.port;
+    const bool foreign = from != t.address || from_port != t.port;
     const int code = m->statusLine().code;
     if (code < 200) {
       ++t.report.counters.provisional;
@@ -320,6 +335,60 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  // Handles every complete message in `buf`; false when the stream cannot be framed any more.
+  bool consumeStream(Target& t, std::string& buf) {
+    while (true) {
+      auto frame = sip::frameStream(buf);
+      if (frame.status == sip::StreamFrame::Status::kMessage) {
+        std::string message = buf.substr(frame.skip, frame.length);
+        buf.erase(0, frame.skip + frame.length);
+        handleMessage(t, message, false, t.address, t.port);
+        continue;
+      }
+      if (frame.status == sip::StreamFrame::Status::kError || buf.size() > sip::kMaxMessageBytes) {
+        // No way to find the next message boundary: drop the connection, the next ping reconnects.
+        ++t.report.counters.unparseable;
+        noise(t, fmt::format("unframeable stream ({})", frame.error.message), buf);
+        return false;
+      }
+      buf.erase(0, frame.skip);
+      return true;
+    }
+  }
+
+  asio::awaitable<void> receiveTls(std::shared_ptr<Target> t, std::shared_ptr<io::TlsConnection> conn) {
+    auto self = shared_from_this();
+    std::string buf;
+    std::string why = "connection closed";
+    // Per connection: a TLS read completes inside OpenSSL's record processing, so the shared rx buffer
+    // could be overwritten by another target's read before this one is handled.
+    std::vector<char> chunk(16384);
+    try {
+      while (!stopped) {
+        auto [ec, n] = co_await conn->readSome(chunk);
+        if (ec) {
+          why = io::TlsConnection::describe(ec);
+          break;
+        }
+        buf.append(chunk.data(), n);
+        if (!consumeStream(*t, buf)) {
+          why = "unframeable bytes from the peer";
+          break;
+        }
+      }
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    conn->close();
+    if (t->tls_conn == conn) {
+      t->tls_conn.reset();
+      t->last_connect_error = why;
+      for (auto& p : t->inflight) {
+        if (!p->decided) p->result.reason = "timeout (" + why + ")";
+      }
+    }
+  }
+
   asio::awaitable<void> receiveTcp(std::shared_ptr<Target> t, std::shared_ptr<tcp::socket> sock) {
     auto self = shared_from_this();
     std::string buf;
@@ -339,27 +408,10 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
           break;
         }
         buf.append(rx.data(), n);
-        bool broken = false;
-        while (true) {
-          auto frame = sip::frameStream(buf);
-          if (frame.status == sip::StreamFrame::Status::kMessage) {
-            std::string message = buf.substr(frame.skip, frame.length);
-            buf.erase(0, frame.skip + frame.length);
-            handleMessage(*t, message, false, t->address, t->spec.port);
-            continue;
-          }
-          if (frame.status == sip::StreamFrame::Status::kError || buf.size() > sip::kMaxMessageBytes) {
-            // No way to find the next message boundary: drop the connection, the next ping reconnects.
-            ++t->report.counters.unparseable;
-            noise(*t, fmt::format("unframeable stream ({})", frame.error.message), buf);
-            why = "unframeable bytes from the peer";
-            broken = true;
-            break;
-          }
-          buf.erase(0, frame.skip);
+        if (!consumeStream(*t, buf)) {
+          why = "unframeable bytes from the peer";
           break;
         }
-        if (broken) break;
       }
     } catch (const std::exception& e) {
       why = e.what();
@@ -379,11 +431,11 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
 
   sip::BuiltRequest buildRequest(const Target& t, std::uint16_t local_port, std::uint64_t seq) const {
     sip::OptionsRequestParams rp;
-    rp.transport = t.spec.transport == SipTransport::kTcp ? "TCP" : "UDP";
+    rp.transport = t.transport == SipTransport::kTcp ? "TCP" : t.transport == SipTransport::kTls ? "TLS" : "UDP";
     rp.local_host = t.via_host;
     rp.local_port = local_port;
     rp.target_host = t.spec.host;
-    rp.target_port = t.spec.port;
+    rp.target_port = t.port;
     rp.from_user = opts.from_user;
     rp.from_domain = opts.from_domain;
     rp.max_forwards = opts.max_forwards;
@@ -417,7 +469,7 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
     t.connecting = sock;
     asio::steady_timer limit(ex);
     limit.expires_after(opts.timeout);
-    auto r = co_await (sock->async_connect(tcp::endpoint(t.address, t.spec.port), kAsTuple) ||
+    auto r = co_await (sock->async_connect(tcp::endpoint(t.address, t.port), kAsTuple) ||
                        limit.async_wait(kAsTuple));
     t.connecting.reset();
     if (r.index() == 1) {
@@ -438,19 +490,70 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
     co_return true;
   }
 
+  // TCP connect, then the TLS handshake, each bounded by the ping timeout. On success returns the peer
+  // certificate when it is new for this target (the first one, or a different one after a reconnect).
+  asio::awaitable<bool> connectTls(Target& t, const std::shared_ptr<Target>& keep, std::optional<io::TlsInfo>& fresh) {
+    auto conn = std::make_shared<io::TlsConnection>(ex, tls_ctx);
+    auto& sock = conn->socket();
+    std::error_code ec;
+    const bool v6 = t.address.is_v6();
+    sock.open(v6 ? tcp::v6() : tcp::v4(), ec);
+    if (!ec && opts.dscp) ec = setDscp(sock, v6, *opts.dscp);
+    if (ec) {
+      t.last_connect_error = ec.message();
+      co_return false;
+    }
+    t.tls_connecting = conn;
+    asio::steady_timer limit(ex);
+    limit.expires_after(opts.timeout);
+    auto r = co_await (sock.async_connect(tcp::endpoint(t.address, t.port), kAsTuple) || limit.async_wait(kAsTuple));
+    if (r.index() == 1) {
+      t.tls_connecting.reset();
+      t.last_connect_error = fmt::format("TCP connect timed out after {} ms", opts.timeout.count());
+      co_return false;
+    }
+    if (auto [cec] = std::get<0>(r); cec) {
+      t.tls_connecting.reset();
+      t.last_connect_error = detail::isRefused(cec) ? "connection refused" : cec.message();
+      co_return false;
+    }
+    if (stopped) co_return false;
+    auto info = co_await conn->handshake(t.spec.host, opts.timeout);
+    t.tls_connecting.reset();
+    if (!info) {
+      t.last_connect_error = info.error().message;
+      co_return false;
+    }
+    if (stopped) co_return false;
+    auto local = sock.local_endpoint(ec);
+    if (!ec) t.report.local_address = detail::formatAddress(local.address(), local.port());
+    if (t.report.counters.connects++ > 0) ++t.report.counters.reconnects;
+    if (!t.report.tls || t.report.tls->subject != info->subject || t.report.tls->not_after_ms != info->not_after_ms) {
+      fresh = *info;
+      if (cb.on_tls) cb.on_tls(t.index, *info);
+    }
+    t.report.tls = *info;
+    t.tls_conn = conn;
+    asio::co_spawn(ex, receiveTls(keep, conn), asio::detached);
+    co_return true;
+  }
+
   asio::awaitable<void> sendPing(std::shared_ptr<Target> t, std::uint64_t seq) {
+    // The scheduler's own lateness: taken before any TCP/TLS connection set-up, which is the network's time.
+    const auto started = SteadyClock::now();
     auto p = std::make_shared<Ping>();
     p->seq = seq;
     auto& r = p->result;
+    r.sched_error_us = std::chrono::duration_cast<std::chrono::microseconds>(started - planned(*t, seq)).count();
     r.target_index = t->index;
     r.target = t->spec.text;
-    r.transport = std::string(toString(t->spec.transport));
+    r.transport = std::string(toString(t->transport));
     r.seq = seq;
 
     std::shared_ptr<udp::socket> usock;
     std::uint16_t local_port = 0;
     std::string failure;
-    if (t->spec.transport == SipTransport::kUdp) {
+    if (t->transport == SipTransport::kUdp) {
       usock = t->udp_socket;
       if (opts.new_port_per_ping) {
         auto opened = openUdp(*t);
@@ -463,6 +566,23 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
       }
       std::error_code ec;
       if (usock) local_port = usock->local_endpoint(ec).port();
+    } else if (t->transport == SipTransport::kTls) {
+      if (!t->tls_conn) {
+        std::optional<io::TlsInfo> fresh;
+        if (planned(*t, seq) <= t->no_connect_before) {
+          failure = "not connected: " + t->last_connect_error;
+        } else if (!co_await connectTls(*t, t, fresh)) {
+          t->no_connect_before = SteadyClock::now();
+          ++t->report.counters.connect_failures;
+          failure = t->last_connect_error;
+        }
+        if (fresh) {
+          r.tls_subject = fresh->subject;
+          r.tls_not_after_ms = fresh->not_after_ms;
+        }
+      }
+      std::error_code ec;
+      if (t->tls_conn) local_port = t->tls_conn->socket().local_endpoint(ec).port();
     } else {
       if (!t->tcp_socket) {
         if (planned(*t, seq) <= t->no_connect_before) {
@@ -499,11 +619,22 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
 
     std::error_code ec;
     if (usock) {
-      usock->send_to(asio::buffer(req.bytes), udp::endpoint(t->address, t->spec.port), 0, ec);
+      usock->send_to(asio::buffer(req.bytes), udp::endpoint(t->address, t->port), 0, ec);
       if (opts.new_port_per_ping) {
         p->own_socket = usock;
         asio::co_spawn(ex, receiveUdp(t, usock), asio::detached);
       }
+    } else if (t->transport == SipTransport::kTls) {
+      auto conn = t->tls_conn;
+      // A write that does not finish within the timeout (peer not reading) closes the connection.
+      auto limit = std::make_shared<asio::steady_timer>(ex);
+      limit->expires_after(opts.timeout);
+      limit->async_wait([limit, conn](std::error_code wec) {
+        if (!wec) conn->close();
+      });
+      ec = co_await conn->write(req.bytes);
+      limit->cancel();
+      if (ec) conn->close();  // the reader sees it and marks the connection down
     } else {
       auto conn = t->tcp_socket;
       asio::steady_timer limit(ex);
@@ -563,6 +694,8 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
     if (t.udp_socket) t.udp_socket->close(ignored);
     if (t.tcp_socket) t.tcp_socket->close(ignored);
     if (t.connecting) t.connecting->close(ignored);
+    if (t.tls_conn) t.tls_conn->close();
+    if (t.tls_connecting) t.tls_connecting->close();
     for (auto& p : t.inflight) forget(t, *p);
     for (auto& p : t.recent) forget(t, *p);
   }
@@ -573,32 +706,35 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
     for (auto& t : targets) closeTarget(*t);
   }
 
-  // Resolution is A/AAAA only for now; RFC 3263 NAPTR/SRV selection would go here.
-  asio::awaitable<Result<asio::ip::address>> resolveTarget(const PingTarget& spec) {
-    auto answer = co_await resolver.resolve(spec.host, opts.family);
-    if (!answer.ok()) co_return answer.error();
-    for (const auto& a : answer->addresses) {
-      if (opts.family == io::AddressFamily::kV4 && !a.is_v4()) continue;
-      if (opts.family == io::AddressFamily::kV6 && !a.is_v6()) continue;
-      co_return a;
-    }
-    co_return makeError(fmt::format("{}: no {} address", spec.host,
-                                    opts.family == io::AddressFamily::kV6   ? "IPv6"
-                                    : opts.family == io::AddressFamily::kV4 ? "IPv4"
-                                                                             : "usable"));
+  asio::awaitable<Result<SipDestination>> resolveTarget(const PingTarget& spec) {
+    SipDestinationQuery q;
+    q.host = spec.host;
+    q.port = spec.port;
+    q.explicit_port = spec.explicit_port;
+    q.transport = spec.transport;
+    q.explicit_transport = spec.explicit_transport;
+    q.family = opts.family;
+    auto d = co_await resolveSipDestination(resolver, q);
+    if (!d) co_return d.error();
+    co_return d;
   }
 
   Result<Ok> prepare(Target& t) {
-    t.report.remote_address = detail::formatAddress(t.address, t.spec.port);
+    t.report.remote_address = detail::formatAddress(t.address, t.port);
     // The local address the kernel picks for this destination (a UDP connect sends nothing).
     std::error_code ec;
     udp::socket probe(ex);
     probe.open(t.address.is_v6() ? udp::v6() : udp::v4(), ec);
-    if (!ec) probe.connect(udp::endpoint(t.address, t.spec.port), ec);
+    if (!ec) probe.connect(udp::endpoint(t.address, t.port), ec);
     auto local = ec ? udp::endpoint{} : probe.local_endpoint(ec);
     if (ec) return makeError(fmt::format("{}: no route to {}: {}", t.spec.text, t.report.remote_address, ec.message()));
     t.via_host = opts.via_host.empty() ? local.address().to_string() : opts.via_host;
-    if (t.spec.transport == SipTransport::kUdp && !opts.new_port_per_ping) {
+    if (t.transport == SipTransport::kTls && !tls_ctx) {
+      auto ctx = io::TlsClientContext::create(opts.tls);
+      if (!ctx) return makeError("TLS: " + ctx.error().message);
+      tls_ctx = *ctx;
+    }
+    if (t.transport == SipTransport::kUdp && !opts.new_port_per_ping) {
       auto sock = openUdp(t);
       if (!sock) return sock.error();
       t.udp_socket = *sock;
@@ -620,9 +756,13 @@ struct SipPinger::Impl : std::enable_shared_from_this<Impl> {
       t->index = i;
       t->spec = (*specs)[i];
       t->report.target = t->spec;
-      auto address = co_await resolveTarget(t->spec);
-      if (!address) co_return address.error();
-      t->address = *address;
+      auto dest = co_await resolveTarget(t->spec);
+      if (!dest) co_return dest.error();
+      t->address = dest->address;
+      t->port = dest->port;
+      t->transport = dest->transport;
+      t->report.resolution = dest->how;
+      if (!dest->how.empty() && cb.on_resolved) cb.on_resolved(t->index, dest->how);
       if (auto ok = prepare(*t); !ok) co_return ok.error();
       targets.push_back(std::move(t));
       if (stopped) break;

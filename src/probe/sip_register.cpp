@@ -10,12 +10,15 @@
 #include <charconv>
 #include <exception>
 #include <memory>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "core/time.h"
 #include "io/digest_hash.h"
+#include "io/tls_stream.h"
 #include "probe/detail_net.h"
+#include "probe/sip_resolve.h"
 #include "proto/sip/builder.h"
 #include "proto/sip/message.h"
 #include "proto/sip/register_builder.h"
@@ -168,36 +171,13 @@ class UdpChannel : public Channel {
   std::array<char, 65536> buf_{};
 };
 
-class TcpChannel : public Channel {
+// TCP and TLS: one REGISTER transaction at a time over a byte stream, responses framed by Content-Length.
+class StreamChannel : public Channel {
  public:
-  TcpChannel(asio::any_io_executor ex, std::string remote) : Channel("TCP", std::move(remote)), sock_(ex) {}
-
-  asio::awaitable<Exchange> connect(const asio::ip::tcp::endpoint& target, TimePoint deadline) {
-    asio::steady_timer timer(sock_.get_executor());
-    timer.expires_at(deadline);
-    auto connected = co_await (sock_.async_connect(target, kAsTuple) || timer.async_wait(kAsTuple));
-    if (connected.index() == 1)
-      co_return failed(SipRegisterOutcome::kTimeout, fmt::format("TCP connect to {} timed out", remote_));
-    if (auto [ec] = std::get<0>(connected); ec) {
-      co_return failed(classify(ec), fmt::format("TCP connect to {}: {}", remote_, ec.message()));
-    }
-    std::error_code ec;
-    auto local = sock_.local_endpoint(ec);
-    local_ip = local.address();
-    local_port = local.port();
-    co_return Exchange{true, SipRegisterOutcome::kError, {}, {}};
-  }
-
   asio::awaitable<Exchange> exchange(const sip::BuiltRegister& req, TimePoint deadline) override {
-    asio::steady_timer timer(sock_.get_executor());
-    timer.expires_at(deadline);
-    auto written = co_await (asio::async_write(sock_, asio::buffer(req.bytes), kAsTuple) || timer.async_wait(kAsTuple));
-    if (written.index() == 1)
-      co_return failed(SipRegisterOutcome::kTimeout, fmt::format("sending to {} timed out", remote_));
-    if (auto [ec, n] = std::get<0>(written); ec) {
-      (void)n;
-      co_return failed(classify(ec), fmt::format("send to {}: {}", remote_, ec.message()));
-    }
+    auto [wec, wtimeout] = co_await writeAll(req.bytes, deadline);
+    if (wtimeout) co_return failed(SipRegisterOutcome::kTimeout, fmt::format("sending to {} timed out", remote_));
+    if (wec) co_return failed(classify(wec), fmt::format("send to {}: {}", remote_, describe(wec)));
     std::array<char, 16384> chunk{};
     int non_matching = 0;
     while (true) {
@@ -225,28 +205,135 @@ class TcpChannel : public Channel {
         co_return failed(SipRegisterOutcome::kBadResponse,
                          fmt::format("response larger than {} bytes", kMaxResponseBytes));
       }
-      auto got = co_await (sock_.async_read_some(asio::buffer(chunk), kAsTuple) || timer.async_wait(kAsTuple));
-      if (got.index() == 1) {
+      auto [ec, n, timed_out] = co_await readSome(chunk, deadline);
+      if (timed_out) {
         co_return failed(
             SipRegisterOutcome::kTimeout,
             fmt::format("no final response to REGISTER CSeq {}{}{}", req.cseq,
                         buf_.empty() ? "" : fmt::format("; {} bytes of an incomplete message", buf_.size()),
                         non_matching > 0 ? fmt::format("; {} non-matching messages", non_matching) : ""));
       }
-      auto [ec, n] = std::get<0>(got);
       if (ec) {
-        bool closed = ec == asio::error::eof;
+        bool closed = ec == asio::error::eof || describe(ec) == "connection closed by peer";
         co_return failed(closed ? SipRegisterOutcome::kBadResponse : classify(ec),
                          fmt::format("{} before a final response to REGISTER CSeq {}",
-                                     closed ? std::string("connection closed by peer") : ec.message(), req.cseq));
+                                     closed ? std::string("connection closed by peer") : describe(ec), req.cseq));
       }
       buf_.append(chunk.data(), n);
     }
   }
 
+ protected:
+  using Channel::Channel;
+  struct Read {
+    std::error_code ec;
+    std::size_t n = 0;
+    bool timed_out = false;
+  };
+  virtual asio::awaitable<std::pair<std::error_code, bool>> writeAll(const std::string& bytes, TimePoint deadline) = 0;
+  virtual asio::awaitable<Read> readSome(std::span<char> into, TimePoint deadline) = 0;
+  virtual std::string describe(const std::error_code& ec) const { return ec.message(); }
+
+ private:
+  std::string buf_;
+};
+
+class TcpChannel : public StreamChannel {
+ public:
+  TcpChannel(asio::any_io_executor ex, std::string remote) : StreamChannel("TCP", std::move(remote)), sock_(ex) {}
+
+  asio::awaitable<Exchange> connect(const asio::ip::tcp::endpoint& target, TimePoint deadline) {
+    asio::steady_timer timer(sock_.get_executor());
+    timer.expires_at(deadline);
+    auto connected = co_await (sock_.async_connect(target, kAsTuple) || timer.async_wait(kAsTuple));
+    if (connected.index() == 1)
+      co_return failed(SipRegisterOutcome::kTimeout, fmt::format("TCP connect to {} timed out", remote_));
+    if (auto [ec] = std::get<0>(connected); ec) {
+      co_return failed(classify(ec), fmt::format("TCP connect to {}: {}", remote_, ec.message()));
+    }
+    std::error_code ec;
+    auto local = sock_.local_endpoint(ec);
+    local_ip = local.address();
+    local_port = local.port();
+    co_return Exchange{true, SipRegisterOutcome::kError, {}, {}};
+  }
+
+ protected:
+  asio::awaitable<std::pair<std::error_code, bool>> writeAll(const std::string& bytes, TimePoint deadline) override {
+    asio::steady_timer timer(sock_.get_executor());
+    timer.expires_at(deadline);
+    auto written = co_await (asio::async_write(sock_, asio::buffer(bytes), kAsTuple) || timer.async_wait(kAsTuple));
+    if (written.index() == 1) co_return std::make_pair(std::error_code{}, true);
+    co_return std::make_pair(std::get<0>(std::get<0>(written)), false);
+  }
+
+  asio::awaitable<Read> readSome(std::span<char> into, TimePoint deadline) override {
+    asio::steady_timer timer(sock_.get_executor());
+    timer.expires_at(deadline);
+    auto got = co_await (sock_.async_read_some(asio::buffer(into.data(), into.size()), kAsTuple) ||
+                         timer.async_wait(kAsTuple));
+    if (got.index() == 1) co_return Read{{}, 0, true};
+    auto [ec, n] = std::get<0>(got);
+    co_return Read{ec, n, false};
+  }
+
  private:
   asio::ip::tcp::socket sock_;
-  std::string buf_;
+};
+
+// TLS: the attempt's deadline closes the connection (OpenSSL's operations have no per-operation
+// cancellation in Asio), which ends whatever is pending; timed_out_ tells that apart from a peer close.
+class TlsChannel : public StreamChannel {
+ public:
+  TlsChannel(asio::any_io_executor ex, std::string remote, std::shared_ptr<io::TlsClientContext> ctx)
+      : StreamChannel("TLS", std::move(remote)),
+        conn_(std::make_shared<io::TlsConnection>(ex, std::move(ctx))),
+        watchdog_(std::make_shared<asio::steady_timer>(ex)),
+        timed_out_(std::make_shared<bool>(false)) {}
+  ~TlsChannel() override { watchdog_->cancel(); }
+
+  asio::awaitable<Exchange> connect(const asio::ip::tcp::endpoint& target, const std::string& server_name,
+                                    TimePoint deadline, std::optional<io::TlsInfo>& peer) {
+    watchdog_->expires_at(deadline);
+    watchdog_->async_wait([conn = conn_, flag = timed_out_](std::error_code ec) {
+      if (ec) return;
+      *flag = true;
+      conn->close();
+    });
+    auto [ec] = co_await conn_->socket().async_connect(target, kAsTuple);
+    if (*timed_out_) co_return failed(SipRegisterOutcome::kTimeout, fmt::format("TCP connect to {} timed out", remote_));
+    if (ec) co_return failed(classify(ec), fmt::format("TCP connect to {}: {}", remote_, ec.message()));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    io::TlsInfo seen;
+    auto info = co_await conn_->handshake(server_name, std::max(left, std::chrono::milliseconds(1)), &seen);
+    if (!seen.subject.empty() || !seen.version.empty()) peer = seen;
+    if (!info) {
+      co_return failed(*timed_out_ ? SipRegisterOutcome::kTimeout : SipRegisterOutcome::kError, info.error().message);
+    }
+    std::error_code lec;
+    auto local = conn_->socket().local_endpoint(lec);
+    local_ip = local.address();
+    local_port = local.port();
+    co_return Exchange{true, SipRegisterOutcome::kError, {}, {}};
+  }
+
+ protected:
+  asio::awaitable<std::pair<std::error_code, bool>> writeAll(const std::string& bytes, TimePoint) override {
+    auto ec = co_await conn_->write(bytes);
+    co_return std::make_pair(ec, *timed_out_);
+  }
+
+  asio::awaitable<Read> readSome(std::span<char> into, TimePoint) override {
+    auto [ec, n] = co_await conn_->readSome(into);
+    co_return Read{ec, n, *timed_out_};
+  }
+
+  std::string describe(const std::error_code& ec) const override { return io::TlsConnection::describe(ec); }
+
+ private:
+  std::shared_ptr<io::TlsConnection> conn_;
+  std::shared_ptr<asio::steady_timer> watchdog_;
+  std::shared_ptr<bool> timed_out_;
 };
 
 std::optional<std::uint32_t> parseUint(std::string_view s) {
@@ -464,13 +551,24 @@ asio::awaitable<SipRegisterResult> sipRegister(io::Resolver& resolver, SipRegist
       r.detail = "no user to register";
       co_return r;
     }
-    auto answer = co_await resolver.resolve(params.host, io::AddressFamily::kAny);
-    if (!answer.ok() || answer->addresses.empty()) {
+    SipDestinationQuery q;
+    q.host = params.host;
+    q.port = params.port;
+    q.explicit_port = params.explicit_port;
+    q.transport = params.transport;
+    q.explicit_transport = params.explicit_transport;
+    auto dest = co_await resolveSipDestination(resolver, q);
+    if (!dest) {
       r.outcome = SipRegisterOutcome::kResolveFailed;
-      r.detail = answer.ok() ? fmt::format("{}: no address", params.host) : answer.error().message;
+      r.detail = dest.error().message;
       co_return r;
     }
-    auto address = answer->addresses.front();
+    const auto address = dest->address;
+    // The AOR domain is the name the user gave, never the port an SRV record chose.
+    if (params.domain.empty() && !params.explicit_port) params.domain = params.host;
+    params.port = dest->port;
+    params.transport = dest->transport;
+    r.resolution = dest->how;
     r.remote_address = detail::formatAddress(address, params.port);
     auto ex = co_await asio::this_coro::executor;
     const auto t0 = SteadyClock::now();
@@ -480,6 +578,21 @@ asio::awaitable<SipRegisterResult> sipRegister(io::Resolver& resolver, SipRegist
       if (auto ec = ch.open(asio::ip::udp::endpoint(address, params.port), session.contact_port); ec) {
         r.outcome = classify(ec);
         r.detail = fmt::format("UDP socket to {}: {}", r.remote_address, ec.message());
+        co_return r;
+      }
+      co_await runAttempt(r, params, session, ch, t0, deadline);
+    } else if (params.transport == SipTransport::kTls) {
+      auto ctx = io::TlsClientContext::create(params.tls);
+      if (!ctx) {
+        r.outcome = SipRegisterOutcome::kError;
+        r.detail = "TLS: " + ctx.error().message;
+        co_return r;
+      }
+      TlsChannel ch(ex, r.remote_address, *ctx);
+      auto connected = co_await ch.connect(asio::ip::tcp::endpoint(address, params.port), params.host, deadline, r.tls);
+      if (!connected.ok) {
+        r.outcome = connected.outcome;
+        r.detail = connected.detail;
         co_return r;
       }
       co_await runAttempt(r, params, session, ch, t0, deadline);

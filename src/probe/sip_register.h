@@ -1,5 +1,5 @@
 #pragma once
-// One SIP registration attempt (REGISTER, answering 401/407 digest challenges) over UDP or TCP, and the
+// One SIP registration attempt (REGISTER, answering 401/407 digest challenges) over UDP, TCP or TLS, and the
 // matching unregister. A SipRegisterSession carries what a registration keeps across refreshes (Call-ID,
 // From tag, CSeq, Contact, the last challenge), so a loop of attempts looks like one real UA.
 // Knows nothing of thresholds or statistics.
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/dns.h"
+#include "io/tls_stream.h"
 #include "probe/sip_options.h"
 #include "proto/sip/digest.h"
 
@@ -41,6 +42,11 @@ struct SipRegisterParams {
   // Send credentials for the session's last challenge in the first REGISTER (nc incremented), as phones
   // do on refresh; a registrar that still accepts the nonce then answers in one round trip.
   bool reuse_challenge = false;
+  io::TlsClientOptions tls;  // TLS: certificate checks
+  // RFC 3263: with both true (the default) the host is resolved with A/AAAA only; a false lets SRV choose
+  // the port / NAPTR the transport (see probe/sip_resolve.h).
+  bool explicit_port = true;
+  bool explicit_transport = true;
 };
 
 enum class SipRegisterOutcome {
@@ -96,6 +102,8 @@ struct SipRegisterResult {
   std::string raw_request;   // last REGISTER sent
   std::string raw_response;  // final response as received
   std::string detail;        // why, when not succeeded; notes otherwise
+  std::optional<io::TlsInfo> tls;  // TLS: the registrar's certificate, when a handshake got that far
+  std::string resolution;          // how the host was resolved (RFC 3263), empty for a numeric IP
 };
 
 // The digest hash is io::digestHash; the session is updated (CSeq, Call-ID, challenges) in place.

@@ -126,6 +126,13 @@ std::string registerCsvRow(const probe::PingResult& r, std::string_view outcome,
                      csvField(r.status_line), r.transport, csvField(r.target));
 }
 
+std::string renderTlsPeer(std::string_view target, const io::TlsInfo& tls) {
+  return fmt::format("TLS peer of {}: {} (issuer {}), {}, expires {}, {}", target, printable(tls.subject),
+                     printable(tls.issuer), tls.version, formatIso8601(tls.not_after_ms),
+                     tls.verified ? std::string("verified")
+                                  : fmt::format("NOT verified ({}), --insecure", printable(tls.verify_error)));
+}
+
 std::string jsonlRow(const probe::PingResult& r) {
   std::string out = fmt::format("{{\"time\":{},\"unix_ms\":{},\"target\":{},\"transport\":{},\"seq\":{},\"call_id\":{}",
                                 jsonString(formatIso8601(r.sent_unix_ms)), r.sent_unix_ms, jsonString(r.target),
@@ -138,6 +145,11 @@ std::string jsonlRow(const probe::PingResult& r) {
     out += fmt::format(",\"received\":false,\"reason\":{}", jsonString(r.reason));
   }
   if (r.provisional > 0) out += fmt::format(",\"provisional\":{}", r.provisional);
+  out += fmt::format(",\"sched_error_us\":{}", r.sched_error_us);
+  if (!r.tls_subject.empty()) {
+    out += fmt::format(",\"tls_subject\":{},\"tls_not_after\":{}", jsonString(r.tls_subject),
+                       jsonString(formatIso8601(r.tls_not_after_ms)));
+  }
   return out + "}";
 }
 

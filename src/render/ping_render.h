@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "io/tls_stream.h"
 #include "probe/ping_stats.h"
 
 namespace vs::render {
@@ -22,6 +23,10 @@ std::string renderSummary(std::string_view target, std::string_view remote, cons
                           const probe::PingCounters& c, const std::vector<probe::HeaderRewrite>& rewrites);
 // One line: "header rewrite on sbc: From (ping #3)"; with diff=true, followed by "- sent" / "+ received" lines.
 std::string renderRewrite(std::string_view target, const probe::HeaderRewrite& rw, bool diff);
+
+// "TLS peer of sips:sbc.example.com: CN=sbc.example.com (issuer CN=Example CA), TLSv1.3, expires
+//  2027-01-01T00:00:00.000Z, verified" ("NOT verified (self-signed certificate), --insecure" when skipped).
+std::string renderTlsPeer(std::string_view target, const io::TlsInfo& tls);
 
 // CSV (RFC 4180 quoting): time,unix_timestamp,responding_host,latency_ms,call_id,status_line,transport,target
 // latency_ms is "drop" for a lost ping; unix_timestamp is seconds with milliseconds.

@@ -309,7 +309,8 @@ Kamailio::Kamailio(const TempDir& dir, std::vector<std::string> netns_prefix) {
   }
 }
 
-Dnsmasq::Dnsmasq(const TempDir& dir, const std::vector<std::string>& records, std::vector<std::string> netns_prefix) {
+Dnsmasq::Dnsmasq(const TempDir& dir, const std::vector<std::string>& records, std::vector<std::string> netns_prefix,
+                 const std::vector<std::string>& extra_args) {
   port_ = freeUdpAndTcpPort();
   std::vector<std::string> argv = concat(netns_prefix, {"dnsmasq", "--no-daemon", "--keep-in-foreground",
                                                         "--port=" + std::to_string(port_), "--listen-address=127.0.0.1",
@@ -321,6 +322,7 @@ Dnsmasq::Dnsmasq(const TempDir& dir, const std::vector<std::string>& records, st
     auto eq = r.find('=');
     argv.push_back("--host-record=" + r.substr(0, eq) + "," + r.substr(eq + 1));
   }
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   proc_ = std::make_unique<Process>(argv);
   ready_ = proc_->waitForLine(std::regex("started, version"), 10s).has_value();
 }

@@ -85,8 +85,9 @@ class Kamailio {
 // dnsmasq on 127.0.0.1:port, authoritative for voipscope.test only, never forwarding anywhere.
 class Dnsmasq {
  public:
-  // records: "name=address" pairs.
-  Dnsmasq(const TempDir& dir, const std::vector<std::string>& records, std::vector<std::string> netns_prefix = {});
+  // records: "name=address" pairs; extra_args: more dnsmasq options (--srv-host=..., --naptr-record=...).
+  Dnsmasq(const TempDir& dir, const std::vector<std::string>& records, std::vector<std::string> netns_prefix = {},
+          const std::vector<std::string>& extra_args = {});
   bool ready() const { return ready_; }
   std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
 

@@ -35,6 +35,9 @@ struct KamailioRegistrarOptions {
   // nc must grow for a reused nonce (RFC 2617 replay protection); needs the stateful t_newtran() below.
   bool nonce_count = true;
   int max_expires = 3600;
+  // TLS as well on this port when not 0: tls_config is a Kamailio tls.cfg the test wrote (certificate, key).
+  std::uint16_t tls_port = 0;
+  std::string tls_config;
 };
 
 // The config text, on its own so a test can show it when something fails.
@@ -45,8 +48,11 @@ inline std::string kamailioRegistrarConfig(std::uint16_t port, const KamailioReg
       "debug=2\nlog_stderror=yes\nchildren=1\ntcp_children=1\nauto_aliases=no\n"
       "listen=udp:127.0.0.1:" +
       p + "\nlisten=tcp:127.0.0.1:" + p +
-      "\n"
-      "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+      "\n" +
+      (o.tls_port != 0 ? "enable_tls=yes\nlisten=tls:127.0.0.1:" + std::to_string(o.tls_port) + "\n" : std::string()) +
+      "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n" +
+      (o.tls_port != 0 ? "loadmodule \"tls.so\"\nmodparam(\"tls\", \"config\", \"" + o.tls_config + "\")\n"
+                       : std::string()) +
       "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"maxfwd.so\"\n"
       "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nloadmodule \"auth.so\"\n"
       "modparam(\"usrloc\", \"db_mode\", 0)\n"

@@ -203,7 +203,9 @@ TEST(SipPingBadInput, UnresolvableTargetIsOneLineRuntimeError) {
 }
 
 TEST(SipPingBadInput, UsageErrors) {
-  EXPECT_EQ(ping({"sips:sbc.example.com", "-w", "-"}).exit_code, 3);
+  EXPECT_EQ(ping({"sip:sbc.example.com;transport=sctp", "-w", "-"}).exit_code, 3);
+  EXPECT_EQ(ping({"127.0.0.1", "--transport", "sctp", "-w", "-"}).exit_code, 3);
+  EXPECT_EQ(ping({"sips:127.0.0.1", "--insecure", "--ca-file", "x.pem", "-w", "-"}).exit_code, 3);
   EXPECT_EQ(ping({"127.0.0.1", "--dscp", "64", "-w", "-"}).exit_code, 3);
   EXPECT_EQ(ping({"-w", "-"}).exit_code, 3);
 }

@@ -321,7 +321,28 @@ TEST(ParsePingTargets, FormsAndErrors) {
   EXPECT_EQ((*t)[2].port, 5080);
   EXPECT_EQ((*t)[2].transport, SipTransport::kTcp);
   EXPECT_EQ((*t)[3].host, "host.example");
-  for (std::string bad : {"sips:sbc.example.com", "sip:x;transport=tls", "https://x/", "sip:x;transport=sctp", "a b"}) {
+  // RFC 3263 inputs: what the user fixed (port, transport) and what DNS may still choose.
+  EXPECT_FALSE((*t)[0].explicit_port);
+  EXPECT_FALSE((*t)[0].explicit_transport);
+  EXPECT_TRUE((*t)[1].explicit_port);
+  EXPECT_TRUE((*t)[2].explicit_transport);
+  // TLS: sips: or ;transport=tls, default port 5061; an explicit port stays.
+  o.targets = {"sips:sbc.example.com", "sip:x;transport=tls", "sips:[::1]:5071"};
+  auto tls = parsePingTargets(o);
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  for (const auto& target : *tls) EXPECT_EQ(target.transport, SipTransport::kTls) << target.text;
+  EXPECT_EQ((*tls)[0].port, 5061);
+  EXPECT_EQ((*tls)[1].port, 5061);
+  EXPECT_EQ((*tls)[2].port, 5071);
+  EXPECT_TRUE((*tls)[0].explicit_transport);
+  // -p applies to every target without a port, and counts as explicit (no SRV).
+  o.targets = {"sbc.example.com"};
+  o.default_port = 5080;
+  auto given = parsePingTargets(o);
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ((*given)[0].port, 5080);
+  EXPECT_TRUE((*given)[0].explicit_port);
+  for (std::string bad : {"https://x/", "sip:x;transport=sctp", "a b"}) {
     o.targets = {bad};
     EXPECT_FALSE(parsePingTargets(o).ok()) << bad;
   }

@@ -41,12 +41,21 @@ TEST(PingRender, JsonlRows) {
   EXPECT_EQ(jsonlRow(answered()),
             R"({"time":"2023-11-14T22:13:20.123Z","unix_ms":1700000000123,"target":"sbc.example.com","transport":"udp",)"
             R"("seq":7,"call_id":"abc@192.0.2.1","received":true,"rtt_ms":12.346,"status_code":200,)"
-            R"("status_line":"SIP/2.0 200 OK","responder":"192.0.2.10:5060"})");
+            R"("status_line":"SIP/2.0 200 OK","responder":"192.0.2.10:5060","sched_error_us":0})");
   auto lost = answered();
   lost.received = false;
   lost.reason = "bad \"x\"\n\x01";
-  EXPECT_NE(jsonlRow(lost).find(R"("received":false,"reason":"bad \"x\"\n\u0001"})"), std::string::npos)
+  lost.sched_error_us = 1234;
+  EXPECT_NE(jsonlRow(lost).find(R"("received":false,"reason":"bad \"x\"\n\u0001","sched_error_us":1234})"),
+            std::string::npos)
       << jsonlRow(lost);
+  // The ping that opened a TLS connection carries the certificate.
+  auto tls = answered();
+  tls.tls_subject = "CN=sbc.example.com";
+  tls.tls_not_after_ms = 1700000000000;
+  EXPECT_NE(jsonlRow(tls).find(R"("tls_subject":"CN=sbc.example.com","tls_not_after":"2023-11-14T22:13:20.000Z"})"),
+            std::string::npos)
+      << jsonlRow(tls);
 }
 
 TEST(PingRender, Lines) {

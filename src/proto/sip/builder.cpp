@@ -30,7 +30,7 @@ BuiltRequest buildOptions(const OptionsRequestParams& p) {
   auto target = hostPort(p.target_host, p.target_port);
   auto to_uri = p.to_user.empty() ? fmt::format("sip:{}", target) : fmt::format("sip:{}@{}", p.to_user, target);
   auto local = hostPort(p.local_host, p.local_port);
-  auto transport_param = p.transport == "TCP" ? ";transport=tcp" : "";
+  auto transport_param = p.transport == "TCP" ? ";transport=tcp" : p.transport == "TLS" ? ";transport=tls" : "";
   r.bytes = fmt::format(
       "OPTIONS {to_uri}{tp} SIP/2.0\r\n"
       "Via: SIP/2.0/{transport} {local};branch={branch};rport\r\n"

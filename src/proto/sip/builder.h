@@ -12,7 +12,7 @@
 namespace vs::proto::sip {
 
 struct OptionsRequestParams {
-  std::string transport = "UDP";  // Via transport: "UDP" | "TCP"
+  std::string transport = "UDP";  // Via transport: "UDP" | "TCP" | "TLS"
   std::string local_host;         // our address as the peer should see it (IPv6 without brackets)
   std::uint16_t local_port = 0;
   std::string target_host;        // Request-URI and To host

@@ -16,7 +16,7 @@ BuiltRegister buildRegister(const RegisterRequestParams& p) {
   r.cseq = p.cseq;
   r.request_uri = p.request_uri.empty() ? "sip:" + p.domain : p.request_uri;
   auto aor = fmt::format("sip:{}@{}", p.user, p.domain);
-  bool tcp = p.transport == "TCP";
+  const char* transport_param = p.transport == "TCP" ? ";transport=tcp" : p.transport == "TLS" ? ";transport=tls" : "";
 
   std::string out;
   out.reserve(640 + p.authorization.size() + p.proxy_authorization.size());
@@ -32,7 +32,7 @@ BuiltRegister buildRegister(const RegisterRequestParams& p) {
       r.contact_uri = fmt::format("sip:{}@{}{}", p.contact_user.empty() ? p.user : p.contact_user,
                                   hostPort(p.contact_host.empty() ? p.local_host : p.contact_host,
                                            p.contact_port == 0 ? p.local_port : p.contact_port),
-                                  tcp ? ";transport=tcp" : "");
+                                  transport_param);
       out += fmt::format("Contact: <{}>;expires={}\r\n", r.contact_uri, p.expires);
       out += fmt::format("Expires: {}\r\n", p.expires);
       break;

@@ -15,7 +15,7 @@ enum class ContactMode {
 };
 
 struct RegisterRequestParams {
-  std::string transport = "UDP";  // Via transport: "UDP" | "TCP"
+  std::string transport = "UDP";  // Via transport: "UDP" | "TCP" | "TLS"
   std::string local_host;         // our address as the registrar should see it (IPv6 without brackets)
   std::uint16_t local_port = 0;
   std::string user;          // AOR user: To/From sip:user@domain
