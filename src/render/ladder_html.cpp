@@ -126,7 +126,7 @@ class HtmlRenderer {
   void header(std::string& out, const std::string& title) const {
     out += fmt::format("<header>\n<h1>{}</h1>\n", escapeHtml(title));
     std::string first;
-    if (!m_.events.empty()) first = fmt::format("; first message at {}", formatIso8601(t0_ / 1000));
+    if (!m_.events.empty() || !m_.streams.empty()) first = fmt::format("; starts at {}", formatIso8601(t0_ / 1000));
     out += fmt::format("<p class=\"meta\">{} messages, {} hosts, {} legs, {} RTP streams{}</p>\n", m_.events.size(),
                        m_.participants.size(), m_.legs.size(), m_.streams.size(), first);
     if (!m_.legs.empty()) {

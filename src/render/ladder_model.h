@@ -6,7 +6,8 @@
 //
 // Columns are drawn in `participants` order; sortByFirstAppearance() gives the usual order (the host
 // that sent the first message leftmost). Times are microseconds on any fixed origin (usually the Unix
-// epoch); the renderers print offsets from the first event and deltas between events.
+// epoch); the renderers print offsets from the first event (or the first stream, if it starts earlier)
+// and deltas between events.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
