@@ -21,6 +21,8 @@ int run(int argc, char** argv) {
   setupResponders(app, std::make_shared<RespondersOptions>(), result);
   setupSipPing(app, std::make_shared<SipPingCmdOptions>(), result);
   setupSipRegister(app, std::make_shared<SipRegisterCmdOptions>(), result);
+  setupPing(app, std::make_shared<PingCmdOptions>(), result);
+  setupTrace(app, std::make_shared<TraceCmdOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

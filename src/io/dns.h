@@ -37,6 +37,10 @@ class Resolver {
   // An IP literal resolves to itself at once. Errors say what happened in one line:
   // "sbc.example.com: name does not exist (NXDOMAIN)", "...: no answer within 2000 ms", ...
   virtual asio::awaitable<Result<ResolveAnswer>> resolve(std::string host, AddressFamily family) = 0;
+
+  // Reverse lookup (PTR, or /etc/hosts): the name of an address, "198.18.0.1: no PTR record" otherwise.
+  // Not pure, so test doubles that only resolve forward need not implement it.
+  virtual asio::awaitable<Result<std::string>> reverse(asio::ip::address address);
 };
 
 }  // namespace vs::io
