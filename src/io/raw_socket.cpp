@@ -78,7 +78,13 @@ Result<RawSocket> RawSocket::open(asio::any_io_executor ex, bool v6, RawKind kin
   const int on = 1;
   // Best effort: without them the TTL is unknown and the time is taken on wake-up.
   (void)::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-  if (v6) (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+  if (v6) {
+    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+    // A constant flow label (0) rather than one the kernel may derive per packet: IPv6 load balancers
+    // hash the flow label, and traceroute probes must all stay on one flow.
+    const int off = 0;
+    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &off, sizeof off);
+  }
   else (void)::setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof on);
   return RawSocket(std::move(d), v6, kind);
 }
