@@ -545,6 +545,8 @@ void Linter::checkThresholds(const CheckSpec& spec) {
       {"latency_warn_ms", "latency_fail_ms"},
       {"jitter_warn_ms", "jitter_fail_ms"},
       {"loss_warn_pct", "loss_fail_pct"},
+      {"hops_warn", "hops_fail"},
+      {"jump_warn_ms", "jump_fail_ms"},
   };
   for (auto [w, f] : kPairs) {
     if (spec.has(w) && spec.has(f) && spec.getNumber(w, 0) > spec.getNumber(f, 0)) {
