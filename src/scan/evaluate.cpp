@@ -368,8 +368,8 @@ void evaluateTrace(CheckResult& r, const CheckSpec& spec, const probe::TraceRepo
   Status s_loss = grade(dest.lossPct(), spec.getNumber("loss_warn_pct", defaults::kLossWarnPct),
                         spec.getNumber("loss_fail_pct", defaults::kLossFailPct));
   Status s_jump = Status::kPass;
-  if (jump_fail > 0 && max_jump >= jump_fail) s_jump = Status::kFail;
-  else if (jump_warn > 0 && max_jump >= jump_warn) s_jump = Status::kWarn;
+  if (jump_fail > 0 && max_jump > jump_fail) s_jump = Status::kFail;
+  else if (jump_warn > 0 && max_jump > jump_warn) s_jump = Status::kWarn;
   r.status = std::max({s_hops, s_lat, s_loss, s_jump});
   r.message = fmt::format("{} hops, destination RTT avg {}, loss {:.1f}% ({}/{})", hops, ms(dest.avg_ms),
                           dest.lossPct(), dest.received, dest.sent);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <regex>
 #include <string>
 #include <vector>
@@ -100,6 +101,10 @@ TEST(PathPing, RttMatchesInjectedDelayAndIputils) {
   EXPECT_GE(min, kDelayMs);
   EXPECT_LT(avg, kDelayMs + 8);
   EXPECT_NEAR(avg, theirs.avg, 3.0) << "ours " << avg << " ms, ping(8) " << theirs.avg << " ms";
+  // The figures, for the record (docs/ping-trace.md quotes a run).
+  std::printf("[figures] injected %.0f ms: voipscope min/avg/max/mdev %.3f/%.3f/%.3f/%.3f, ping(8) %.3f/%.3f/%.3f/%.3f\n",
+              kDelayMs, min, avg, ours["rtt_max_ms"].get<double>(), ours["rtt_mdev_ms"].get<double>(), theirs.min,
+              theirs.avg, theirs.max, theirs.mdev);
   EXPECT_NEAR(min, theirs.min, 3.0);
   // mdev as ping(8) defines it, recomputed from our own per-probe RTTs.
   double s = 0, s2 = 0;

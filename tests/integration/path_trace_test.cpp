@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -80,6 +81,7 @@ TEST(PathTrace, UdpHopsDestinationAndInjectedDelayJump) {
   EXPECT_EQ(j["latency_jumps"][0]["from_hop"], 1);
   const double delta = j["latency_jumps"][0]["delta_ms"];
   EXPECT_NEAR(delta, kDelayMs, 5.0);
+  std::printf("[figures] injected %d ms between r1 and r2: jump at hop 2 measured %.3f ms\n", kDelayMs, delta);
   // Every probe of every hop accounted: 3 rounds x 3 probes, none lost on a clean path.
   for (const auto& h : j["hops"]) {
     EXPECT_EQ(h["sent"], 9) << h.dump();
