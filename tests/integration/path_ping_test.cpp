@@ -226,6 +226,33 @@ TEST(PathPing, UnprivilegedUsesThePingSocketOrSaysWhatToAllow) {
   EXPECT_EQ(j["socket"], "datagram");
   EXPECT_EQ(j["received"], 3);
   EXPECT_EQ(allowed.exit_code, 0);
+  // The same sysctl opens ICMPv6 datagram sockets.
+  auto v6 = run(concat(concat(t.client(), as_nobody),
+                       {voipscopeBinary(), "ping", "--json", "-c", "2", "-i", "0.1", PathTopology::kServer6}),
+                std::chrono::seconds(30));
+  auto j6 = json::parse(v6.out, nullptr, false);
+  ASSERT_FALSE(j6.is_discarded()) << v6.all;
+  EXPECT_EQ(j6["socket"], "datagram");
+  EXPECT_EQ(j6["received"], 2);
+}
+
+TEST(PathPing, TimeExceededFromTheRouterLikeIputils) {
+  PathTopology t;
+  REQUIRE_TOPOLOGY(t);
+  // TTL 1: r1 answers each request with time exceeded, quoting it; both tools attribute it to r1.
+  auto ours = run(concat(t.client(), {voipscopeBinary(), "ping", "-t", "1", "-c", "2", "-i", "0.1", "-W", "1",
+                                      PathTopology::kServer4}),
+                  std::chrono::seconds(30));
+  auto ref = run(concat(t.client(), {"ping", "-t", "1", "-c", "2", "-i", "0.1", "-W", "1", PathTopology::kServer4}),
+                 std::chrono::seconds(30));
+  EXPECT_NE(ref.out.find("From 198.18.0.1 icmp_seq=1 Time to live exceeded"), std::string::npos) << ref.all;
+  EXPECT_NE(ours.out.find("From 198.18.0.1 icmp_seq=1 Time to live exceeded"), std::string::npos) << ours.all;
+  EXPECT_NE(ours.out.find("From 198.18.0.1 icmp_seq=2 Time to live exceeded"), std::string::npos) << ours.all;
+  EXPECT_NE(ref.out.find("2 packets transmitted, 0 received, +2 errors, 100% packet loss"), std::string::npos)
+      << ref.all;
+  EXPECT_NE(ours.out.find("2 packets transmitted, 0 received, +2 errors, 100% packet loss"), std::string::npos)
+      << ours.all;
+  EXPECT_EQ(ours.exit_code, 2);
 }
 
 }  // namespace
