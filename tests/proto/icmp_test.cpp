@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 namespace vs::proto::icmp {
@@ -168,6 +169,61 @@ TEST(IcmpError, GarbageQuoteKeepsTheMessage) {
   // An IHL pointing past the end is refused, not read.
   auto bad = bytes({0x4f, 0, 0, 20, 0, 0, 0, 0, 1, 17, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2});
   EXPECT_FALSE(parseIpv4Header(bad).ok());
+}
+
+std::vector<std::byte> fromHex(const std::string& hex) {
+  std::vector<std::byte> out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<std::byte>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// Captured with tcpdump on the client link of the integration path (fuzz/corpus/icmp/real_*.bin): Linux
+// 6.18 routers answering `voipscope trace` probes.
+TEST(IcmpRealCapture, V4TimeExceededFromRouterQuotesParisUdpProbe) {
+  auto pkt = fromHex("0b00834e000000004500002872f54000011178a7c6120002c6120202bf67829a001400012f9a00000000000000000000");
+  EXPECT_TRUE(verifyChecksumV4(pkt));
+  auto m = parseMessage(pkt, Family::kV4);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->kind, Kind::kTimeExceeded);
+  ASSERT_TRUE(m->quoted);
+  const auto& q = *m->quoted;
+  EXPECT_EQ(q.src.toString(), "198.18.0.2");
+  EXPECT_EQ(q.dst.toString(), "198.18.2.2");
+  EXPECT_EQ(q.protocol, kProtoUdp);
+  EXPECT_EQ(q.ttl, 1);
+  EXPECT_EQ(q.ip_id, 0x72f5);
+  EXPECT_EQ(q.src_port, 0xbf67);
+  EXPECT_EQ(q.dst_port, 33434);
+  EXPECT_EQ(q.udp_checksum, 1);  // probe number 1, carried in the checksum
+}
+
+TEST(IcmpRealCapture, V4PortUnreachableFromDestination) {
+  auto pkt = fromHex("03038b4b000000004500002872f74000011178a5c6120002c6120202bf67829a001400032f9800000000000000000000");
+  EXPECT_TRUE(verifyChecksumV4(pkt));
+  auto m = parseMessage(pkt, Family::kV4);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->isPortUnreachable());
+  EXPECT_EQ(m->describe(), "Destination port unreachable");
+  ASSERT_TRUE(m->quoted);
+  EXPECT_EQ(m->quoted->udp_checksum, 3);
+}
+
+TEST(IcmpRealCapture, V6TimeExceededQuotesTcpSyn) {
+  auto pkt = fromHex("03009c81000000006000000000140601fd000000000000000000000000000002fd0000020000000000000000000000"
+                     "02d22713c4a5340ab9000000005002faf025110000");
+  auto m = parseMessage(pkt, Family::kV6);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->kind, Kind::kTimeExceeded);
+  ASSERT_TRUE(m->quoted);
+  const auto& q = *m->quoted;
+  EXPECT_EQ(q.src.toString(), "fd00::2");
+  EXPECT_EQ(q.dst.toString(), "fd00:2::2");
+  EXPECT_EQ(q.protocol, kProtoTcp);
+  EXPECT_EQ(q.ttl, 1);
+  EXPECT_EQ(q.dst_port, 5060);
+  EXPECT_EQ(q.tcp_seq, 0xa5340ab9u);
 }
 
 TEST(Paris, IcmpChecksumConstantAcrossSeq) {
