@@ -62,6 +62,23 @@ TEST(PathCli, TraceWithoutRawSocketsSaysWhy) {
   EXPECT_NE(r.all.find("CAP_NET_RAW"), std::string::npos) << r.all;
 }
 
+TEST(PathCli, TraceRedrawsTheTableInPlaceOnATerminal) {
+  if (geteuid() != 0 || !haveProgram("script")) GTEST_SKIP() << "needs root (raw sockets) and script(1) for a pty";
+  // script(1) gives the trace a pseudo-terminal: each round after the first, and the final table, move
+  // the cursor up over the previous table (3 lines: title, header, one hop) and clear below.
+  auto r = run({"script", "-qec", voipscopeBinary() + " trace -n 127.0.0.1 -c 3 -i 0.2", "/dev/null"},
+               std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r.all;
+  std::size_t redraws = 0;
+  for (auto at = r.out.find("\x1b[3A\x1b[J"); at != std::string::npos; at = r.out.find("\x1b[3A\x1b[J", at + 1)) ++redraws;
+  EXPECT_EQ(redraws, 3u) << r.out;
+  EXPECT_NE(r.out.find("round 3/3"), std::string::npos) << r.out;
+  // Not a terminal: no escape sequences at all.
+  auto plain = run({voipscopeBinary(), "trace", "-n", "127.0.0.1", "-c", "2", "-i", "0.2"}, std::chrono::seconds(60));
+  EXPECT_EQ(plain.out.find('\x1b'), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("destination 127.0.0.1 reached at hop 1"), std::string::npos) << plain.out;
+}
+
 TEST(PathCli, LoopbackPingIsBoundedByDefault) {
   // No -c: the default count (5) at the default 1 s interval, then it stops by itself.
   auto r = run({voipscopeBinary(), "ping", "-i", "0.05", "127.0.0.1"}, std::chrono::seconds(30));
