@@ -10,7 +10,7 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  kamailio kamailio-tls-modules sip-tester sipsak tshark tcpdump dnsmasq-base iproute2 procps nftables
+  kamailio kamailio-tls-modules sip-tester sipsak tshark tcpdump dnsmasq-base iproute2 procps nftables iputils-ping
   chromium
 )
 

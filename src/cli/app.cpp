@@ -25,6 +25,8 @@ int run(int argc, char** argv) {
   setupReflect(app, std::make_shared<ReflectCmdOptions>(), result);
   setupRtp(app, std::make_shared<RtpProbeCmdOptions>(), result);
   setupFlow(app, std::make_shared<FlowOptions>(), result);
+  setupPing(app, std::make_shared<PingCmdOptions>(), result);
+  setupTrace(app, std::make_shared<TraceCmdOptions>(), result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

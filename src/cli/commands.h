@@ -186,4 +186,43 @@ struct FlowOptions {
 void setupFlow(CLI::App& app, std::shared_ptr<FlowOptions> opts, ExitCode& result);
 ExitCode runFlow(const FlowOptions& opts);
 
+struct PingCmdOptions {
+  std::string host;
+  int count = 5;  // probe::kPingDefaultCount: bounded unless asked otherwise
+  double interval_s = 1.0;
+  int size = 56;
+  double timeout_s = 2.0;
+  std::optional<int> dscp;
+  std::optional<int> ttl;
+  bool json = false;
+  bool quiet = false;
+  bool ipv4 = false;
+  bool ipv6 = false;
+  std::vector<std::string> dns_servers;
+};
+void setupPing(CLI::App& app, std::shared_ptr<PingCmdOptions> opts, ExitCode& result);
+ExitCode runPing(const PingCmdOptions& opts);
+
+struct TraceCmdOptions {
+  std::string host;
+  std::string mode = "udp";
+  int port = 0;
+  int src_port = 0;
+  int first_ttl = 1;
+  int max_hops = 30;
+  int queries = 3;
+  int cycles = 1;
+  double timeout_s = 2.0;
+  double interval_s = 1.0;
+  double jump_threshold_ms = 30;
+  std::optional<int> dscp;
+  bool json = false;
+  bool numeric = false;
+  bool ipv4 = false;
+  bool ipv6 = false;
+  std::vector<std::string> dns_servers;
+};
+void setupTrace(CLI::App& app, std::shared_ptr<TraceCmdOptions> opts, ExitCode& result);
+ExitCode runTrace(const TraceCmdOptions& opts);
+
 }  // namespace vs::cli

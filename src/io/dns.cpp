@@ -43,6 +43,7 @@ struct Lookup {
   std::vector<asio::ip::address> addresses;
   std::vector<NaptrRecord> naptr;
   std::vector<SrvRecord> srv;
+  std::string name;  // reverse lookups
 };
 
 // DNS type numbers (RFC 2782, RFC 3403); arpa/nameser.h spells them differently across libcs.
@@ -136,6 +137,15 @@ void onQuery(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int a
       if (reply) ares_free_data(reply);
     }
   }
+  pending->complete(std::move(result));
+  delete pending;
+}
+
+void onHostByAddr(void* arg, int status, int /*timeouts*/, hostent* host) {
+  auto* pending = static_cast<PendingBase*>(arg);
+  Lookup result;
+  result.status = status;
+  if (status == ARES_SUCCESS && host != nullptr && host->h_name != nullptr) result.name = host->h_name;
   pending->complete(std::move(result));
   delete pending;
 }
@@ -313,6 +323,41 @@ class AresResolver final : public Resolver {
     if (l.status == ARES_SUCCESS) co_return std::move(l.srv);
     if (l.status == ARES_ENODATA || l.status == ARES_ENOTFOUND) co_return std::vector<SrvRecord>{};
     co_return makeError(describe(name + " SRV", l.status, elapsedSince(start)));
+  }
+
+  asio::awaitable<Result<std::string>> reverse(asio::ip::address address) override {
+    const auto text = address.to_string();
+    if (core_->channel == nullptr) co_return makeError(text + ": resolver shut down");
+    const auto start = std::chrono::steady_clock::now();
+    auto core = core_;
+    Lookup l = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Lookup)>(
+        [core, address](auto handler) {
+          using H = decltype(handler);
+          auto* pending = new Pending<H>(std::move(handler), core->executor);
+          if (core->channel == nullptr) {
+            Lookup dead;
+            dead.status = ARES_EDESTRUCTION;
+            pending->complete(std::move(dead));
+            delete pending;
+            return;
+          }
+          if (address.is_v4()) {
+            auto b = address.to_v4().to_bytes();
+            ares_gethostbyaddr(core->channel, b.data(), static_cast<int>(b.size()), AF_INET, &onHostByAddr, pending);
+          } else {
+            auto b = address.to_v6().to_bytes();
+            ares_gethostbyaddr(core->channel, b.data(), static_cast<int>(b.size()), AF_INET6, &onHostByAddr, pending);
+          }
+          core->rearmTimer();
+        },
+        asio::use_awaitable);
+    // `this` may be gone here (see the shutdown note at the top): locals only.
+    if (l.status == ARES_SUCCESS && !l.name.empty()) co_return l.name;
+    if (l.status == ARES_SUCCESS || l.status == ARES_ENOTFOUND || l.status == ARES_ENODATA) {
+      co_return makeError(text + ": no PTR record");
+    }
+    const double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    co_return makeError(describe(text, l.status, elapsed));
   }
 
  private:
@@ -511,6 +556,10 @@ asio::awaitable<Result<std::vector<NaptrRecord>>> Resolver::queryNaptr(std::stri
 }
 
 asio::awaitable<Result<std::vector<SrvRecord>>> Resolver::querySrv(std::string) { co_return std::vector<SrvRecord>{}; }
+
+asio::awaitable<Result<std::string>> Resolver::reverse(asio::ip::address address) {
+  co_return makeError(address.to_string() + ": reverse lookups not supported by this resolver");
+}
 
 Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executor, ResolverOptions options) {
   auto r = std::make_unique<AresResolver>(std::move(executor), std::move(options));

@@ -61,6 +61,10 @@ class Resolver {
   // The defaults answer "none" (for resolvers that only map names to addresses).
   virtual asio::awaitable<Result<std::vector<NaptrRecord>>> queryNaptr(std::string name);
   virtual asio::awaitable<Result<std::vector<SrvRecord>>> querySrv(std::string name);
+
+  // Reverse lookup (PTR, or /etc/hosts): the name of an address, "198.18.0.1: no PTR record" otherwise.
+  // Not pure, so test doubles that only resolve forward need not implement it.
+  virtual asio::awaitable<Result<std::string>> reverse(asio::ip::address address);
 };
 
 }  // namespace vs::io

@@ -270,4 +270,124 @@ void evaluateLatency(CheckResult& r, const CheckSpec& spec, const probe::Latency
   finish(r, spec);
 }
 
+void evaluateIcmp(CheckResult& r, const CheckSpec& spec, const probe::IcmpPingResult& ping) {
+  if (!ping.remote_address.empty()) r.evidence["address"] = ping.remote_address;
+  if (!ping.socket_kind.empty()) r.evidence["socket"] = ping.socket_kind;
+  if (!ping.ok) {
+    // Not allowed to open an ICMP socket is the environment's problem, not the target's.
+    r.status = ping.detail.find("cannot open an ICMP socket") != std::string::npos ? Status::kError : Status::kFail;
+    r.message = ping.detail;
+    finish(r, spec);
+    return;
+  }
+  const auto& st = ping.stats;
+  r.measurements.push_back({"sent", static_cast<double>(st.transmitted), "count"});
+  r.measurements.push_back({"received", static_cast<double>(st.received), "count"});
+  r.measurements.push_back({"loss", st.loss_pct, "%"});
+  if (st.late > 0) r.measurements.push_back({"late", static_cast<double>(st.late), "count"});
+  if (st.duplicates > 0) r.measurements.push_back({"duplicates", static_cast<double>(st.duplicates), "count"});
+  if (st.received == 0) {
+    r.status = Status::kFail;
+    r.message = fmt::format("no echo replies to {} requests", st.transmitted);
+    finish(r, spec);
+    return;
+  }
+  r.measurements.push_back({"rtt_min", st.min_ms, "ms"});
+  r.measurements.push_back({"rtt_avg", st.avg_ms, "ms"});
+  r.measurements.push_back({"rtt_max", st.max_ms, "ms"});
+  r.measurements.push_back({"rtt_mdev", st.mdev_ms, "ms"});
+  r.measurements.push_back({"jitter", st.jitter_ms, "ms"});
+  Status s_lat = grade(st.avg_ms, spec.getNumber("latency_warn_ms", defaults::kLatencyWarnMs),
+                       spec.getNumber("latency_fail_ms", defaults::kLatencyFailMs));
+  Status s_jit = grade(st.jitter_ms, spec.getNumber("jitter_warn_ms", defaults::kJitterWarnMs),
+                       spec.getNumber("jitter_fail_ms", defaults::kJitterFailMs));
+  Status s_loss = grade(st.loss_pct, spec.getNumber("loss_warn_pct", defaults::kLossWarnPct),
+                        spec.getNumber("loss_fail_pct", defaults::kLossFailPct));
+  r.status = std::max({s_lat, s_jit, s_loss});
+  r.message = fmt::format("RTT avg {} (min {}, max {}, mdev {}), jitter {}, loss {:.1f}% ({}/{} answered)",
+                          ms(st.avg_ms), ms(st.min_ms), ms(st.max_ms), ms(st.mdev_ms), ms(st.jitter_ms), st.loss_pct,
+                          st.received, st.transmitted);
+  std::vector<std::string> over;
+  if (s_lat != Status::kPass) over.push_back("latency");
+  if (s_jit != Status::kPass) over.push_back("jitter");
+  if (s_loss != Status::kPass) over.push_back("loss");
+  if (!over.empty()) r.message += fmt::format(": {} over threshold", fmt::join(over, ", "));
+  finish(r, spec);
+}
+
+void evaluateTrace(CheckResult& r, const CheckSpec& spec, const probe::TraceReport& trace) {
+  if (!trace.remote_address.empty()) r.evidence["address"] = trace.remote_address;
+  if (!trace.ok) {
+    r.status = trace.detail.find("raw sockets") != std::string::npos ? Status::kError : Status::kFail;
+    r.message = trace.detail;
+    finish(r, spec);
+    return;
+  }
+  std::vector<std::string> path;
+  for (const auto& h : trace.hops) path.push_back(h.addresses.empty() ? "*" : h.addresses.front());
+  r.evidence["path"] = fmt::format("{}", fmt::join(path, " > "));
+  r.evidence["mode"] = probe::traceModeName(trace.mode);
+  const double jump_warn = spec.getNumber("jump_warn_ms", defaults::kTraceJumpWarnMs);
+  const double jump_fail = spec.getNumber("jump_fail_ms", defaults::kTraceJumpFailMs);
+  // The analysis threshold is the lowest level that matters for the grade.
+  double threshold = jump_warn > 0 ? jump_warn : jump_fail;
+  if (jump_fail > 0 && jump_fail < threshold) threshold = jump_fail;
+  if (!(threshold > 0)) threshold = probe::kDefaultJumpThresholdMs;
+  const auto analysis = probe::analyzeTrace(trace.hops, trace.reached, threshold);
+  for (std::size_t i = 0; i < analysis.notes.size(); ++i) r.evidence[fmt::format("note_{}", i + 1)] = analysis.notes[i];
+  const int hops = trace.hops.empty() ? 0 : trace.hops.back().ttl;
+  r.measurements.push_back({"hops", static_cast<double>(hops), "count"});
+  if (!trace.reached) {
+    r.status = Status::kFail;
+    r.message = fmt::format("destination not reached within {} hops (last answer at hop {})",
+                            spec.getInt("max_hops", defaults::kTraceMaxHops), hops);
+    finish(r, spec);
+    return;
+  }
+  const auto& dest = trace.hops.back();
+  r.measurements.push_back({"loss", dest.lossPct(), "%"});
+  if (dest.received > 0) r.measurements.push_back({"rtt_avg", dest.avg_ms, "ms"});
+  double max_jump = 0;
+  int jump_hop = 0;
+  for (const auto& j : analysis.jumps) {
+    if (j.delta_ms > max_jump) {
+      max_jump = j.delta_ms;
+      jump_hop = j.ttl;
+    }
+  }
+  r.measurements.push_back({"max_jump", max_jump, "ms"});
+  auto gradeInt = [](std::int64_t v, std::int64_t warn, std::int64_t fail) {
+    if (fail > 0 && v > fail) return Status::kFail;
+    if (warn > 0 && v > warn) return Status::kWarn;
+    return Status::kPass;
+  };
+  Status s_hops = gradeInt(hops, spec.getInt("hops_warn", defaults::kTraceHopsWarn),
+                           spec.getInt("hops_fail", defaults::kTraceHopsFail));
+  Status s_lat = grade(dest.avg_ms, spec.getNumber("latency_warn_ms", defaults::kLatencyWarnMs),
+                       spec.getNumber("latency_fail_ms", defaults::kLatencyFailMs));
+  Status s_loss = grade(dest.lossPct(), spec.getNumber("loss_warn_pct", defaults::kLossWarnPct),
+                        spec.getNumber("loss_fail_pct", defaults::kLossFailPct));
+  Status s_jump = Status::kPass;
+  if (jump_fail > 0 && max_jump > jump_fail) s_jump = Status::kFail;
+  else if (jump_warn > 0 && max_jump > jump_warn) s_jump = Status::kWarn;
+  r.status = std::max({s_hops, s_lat, s_loss, s_jump});
+  r.message = fmt::format("{} hops, destination RTT avg {}, loss {:.1f}% ({}/{})", hops, ms(dest.avg_ms),
+                          dest.lossPct(), dest.received, dest.sent);
+  if (max_jump > 0) r.message += fmt::format(", +{} at hop {}", ms(max_jump), jump_hop);
+  for (const auto& l : analysis.losses) {
+    if (l.kind == probe::LossKind::kSingleHop && l.lost < l.sent) {
+      r.message += fmt::format(", loss at hop {} only (ICMP rate limiting)", l.ttl);
+    } else if (l.kind == probe::LossKind::kCarriesToDestination) {
+      r.message += fmt::format(", loss from hop {} carries to the destination", l.ttl);
+    }
+  }
+  std::vector<std::string> over;
+  if (s_hops != Status::kPass) over.push_back("hops");
+  if (s_lat != Status::kPass) over.push_back("latency");
+  if (s_loss != Status::kPass) over.push_back("loss");
+  if (s_jump != Status::kPass) over.push_back("latency jump");
+  if (!over.empty()) r.message += fmt::format(": {} over threshold", fmt::join(over, ", "));
+  finish(r, spec);
+}
+
 }  // namespace vs::scan

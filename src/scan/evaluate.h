@@ -8,10 +8,12 @@
 #include "core/result.h"
 #include "io/dns.h"
 #include "io/http_client.h"
+#include "probe/icmp_ping.h"
 #include "probe/latency.h"
 #include "probe/rtp_probe.h"
 #include "probe/sip_options.h"
 #include "probe/tcp_connect.h"
+#include "probe/trace.h"
 #include "scan/template.h"
 
 namespace vs::scan {
@@ -47,6 +49,18 @@ inline constexpr double kRtpDurationS = 5;
 inline constexpr std::int64_t kRtpPtimeMs = 20;
 inline constexpr std::int64_t kVpsCount = 10;
 inline constexpr double kVpsWarnMs = 150;
+inline constexpr std::int64_t kIcmpCount = 10;
+inline constexpr std::int64_t kIcmpIntervalMs = 200;
+inline constexpr std::int64_t kIcmpTimeoutMs = 1000;
+inline constexpr std::int64_t kTraceMaxHops = 30;
+inline constexpr std::int64_t kTraceProbes = 3;
+inline constexpr std::int64_t kTraceCycles = 3;
+inline constexpr std::int64_t kTraceIntervalMs = 1000;
+inline constexpr std::int64_t kTraceTimeoutMs = 2000;
+inline constexpr std::int64_t kTraceHopsWarn = 20;
+inline constexpr std::int64_t kTraceHopsFail = 30;
+inline constexpr double kTraceJumpWarnMs = 50;  // also the analysis threshold for "a jump" in the message
+inline constexpr double kTraceJumpFailMs = 0;   // 0: a jump alone never fails
 }  // namespace defaults
 
 // A result for this spec and target, with id/type/category filled and status ERROR until evaluated.
@@ -63,5 +77,7 @@ void evaluateLatency(CheckResult& r, const CheckSpec& spec, const probe::Latency
 // rtp_quality and vps_probe (scan/evaluate_rtp.cpp).
 void evaluateRtpQuality(CheckResult& r, const CheckSpec& spec, const probe::RtpProbeResult& rtp);
 void evaluateVpsProbe(CheckResult& r, const CheckSpec& spec, const probe::RtpProbeResult& rtp);
+void evaluateIcmp(CheckResult& r, const CheckSpec& spec, const probe::IcmpPingResult& ping);
+void evaluateTrace(CheckResult& r, const CheckSpec& spec, const probe::TraceReport& trace);
 
 }  // namespace vs::scan

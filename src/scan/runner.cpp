@@ -117,6 +117,28 @@ asio::awaitable<CheckResult> runOne(const PlannedCheck& pc, io::Resolver& resolv
     } else {
       evaluateVpsProbe(r, spec, result);
     }
+  } else if (spec.type == "icmp") {
+    probe::IcmpPingParams p;
+    p.host = pc.host;
+    p.family = familyOf(spec);
+    p.count = static_cast<int>(spec.getInt("count", defaults::kIcmpCount));
+    p.interval = milliseconds(spec.getInt("interval_ms", defaults::kIcmpIntervalMs));
+    p.timeout = milliseconds(spec.getInt("timeout_ms", defaults::kIcmpTimeoutMs));
+    evaluateIcmp(r, spec, co_await probe::icmpPing(resolver, p, nullptr));
+  } else if (spec.type == "traceroute") {
+    probe::TraceParams p;
+    p.host = pc.host;
+    p.family = familyOf(spec);
+    auto mode = spec.getString("mode", "udp");
+    p.mode = mode == "tcp" ? probe::TraceMode::kTcp : mode == "icmp" ? probe::TraceMode::kIcmp : probe::TraceMode::kUdp;
+    p.port = pc.port.value_or(0);
+    p.max_hops = static_cast<int>(spec.getInt("max_hops", defaults::kTraceMaxHops));
+    p.probes_per_hop = static_cast<int>(spec.getInt("probes", defaults::kTraceProbes));
+    p.cycles = static_cast<int>(spec.getInt("cycles", defaults::kTraceCycles));
+    p.interval = milliseconds(spec.getInt("interval_ms", defaults::kTraceIntervalMs));
+    p.timeout = milliseconds(spec.getInt("timeout_ms", defaults::kTraceTimeoutMs));
+    p.resolve_names = false;  // the report shows addresses; reverse DNS would only add time
+    evaluateTrace(r, spec, co_await probe::runTrace(resolver, p, {}));
   } else {
     r.status = Status::kError;
     r.message = "check type '" + spec.type + "' is not implemented in this build";
@@ -203,6 +225,13 @@ std::chrono::milliseconds checkDeadline(const PlannedCheck& pc, std::chrono::mil
     worst = static_cast<std::int64_t>(s.getNumber("duration_s", defaults::kRtpDurationS) * 1000) + 1000 + 1500;
   } else if (s.type == "vps_probe") {
     worst = s.getInt("count", defaults::kVpsCount) * 20 + 500 + 1500;
+  } else if (s.type == "icmp") {
+    worst = s.getInt("count", defaults::kIcmpCount) * s.getInt("interval_ms", defaults::kIcmpIntervalMs) +
+            s.getInt("timeout_ms", defaults::kIcmpTimeoutMs);
+  } else if (s.type == "traceroute") {
+    const auto cycles = s.getInt("cycles", defaults::kTraceCycles);
+    const auto timeout = s.getInt("timeout_ms", defaults::kTraceTimeoutMs);
+    worst = cycles * std::max(s.getInt("interval_ms", defaults::kTraceIntervalMs), timeout) + timeout;
   } else if (s.type == "sip_options") {
     worst = s.getInt("timeout_ms", defaults::kSipTimeoutMs);
   } else if (s.type == "http") {

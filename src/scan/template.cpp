@@ -545,6 +545,8 @@ void Linter::checkThresholds(const CheckSpec& spec) {
       {"latency_warn_ms", "latency_fail_ms"},
       {"jitter_warn_ms", "jitter_fail_ms"},
       {"loss_warn_pct", "loss_fail_pct"},
+      {"hops_warn", "hops_fail"},
+      {"jump_warn_ms", "jump_fail_ms"},
   };
   // MOS: larger is better, so the warning threshold must be the larger one.
   if (spec.has("mos_warn") && spec.has("mos_fail") && spec.getNumber("mos_warn", 0) < spec.getNumber("mos_fail", 0)) {
