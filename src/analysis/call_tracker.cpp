@@ -179,6 +179,7 @@ void CallTracker::handleSdp(Active& a, const FoundSip& f, const sip::Message& m)
       if (!enc.empty()) d.encodings[pt] = enc;
     }
     d.direction = proto::sdp::directionName(md.direction);
+    if (on_media_) on_media_(a.leg.call_id, d);
     a.leg.media.push_back(std::move(d));
   }
 }

@@ -28,6 +28,9 @@ class CallTracker {
   CallTracker(const AnalyzerOptions& options, CaptureAnalyzer::OnCall on_call, OnMalformed on_malformed);
 
   void message(const FoundSip& found);
+  // Called for every SDP m= line as it is seen (the RTP tracker ties streams to legs with it).
+  using OnMedia = std::function<void(const std::string& call_id, const MediaDescription&)>;
+  void onMedia(OnMedia fn) { on_media_ = std::move(fn); }
   // Emits the calls whose legs are all over, as of capture time `now_ns`.
   void sweep(std::int64_t now_ns);
   void finish();
@@ -71,6 +74,7 @@ class CallTracker {
   const AnalyzerOptions& options_;
   CaptureAnalyzer::OnCall on_call_;
   OnMalformed on_malformed_;
+  OnMedia on_media_;
   std::unordered_map<std::string, Active> legs_;
   std::map<std::uint64_t, Group> groups_;
   std::unordered_map<std::string, std::string> key_index_;  // link key -> Call-ID that registered it

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "analysis/call_tracker.h"
+#include "analysis/rtp_tracker.h"
 #include "proto/sip/message.h"
 
 namespace vs::analysis {
@@ -11,15 +12,28 @@ struct CaptureAnalyzer::Impl {
   AnalyzerOptions options;
   proto::pkt::Decoder decoder;
   CaptureStats stats;
+  OnCall on_call;
+  RtpTracker rtp;
   CallTracker tracker;
   SipFinder finder;
   std::int64_t last_sweep_ns = 0;
 
-  Impl(AnalyzerOptions o, OnCall on_call)
+  Impl(AnalyzerOptions o, OnCall call_cb, OnStream on_stream)
       : options(std::move(o)),
-        tracker(options, std::move(on_call), [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }),
+        on_call(std::move(call_cb)),
+        rtp(options, std::move(on_stream)),
+        tracker(options, [this](Call&& c) { emitCall(std::move(c)); },
+                [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }),
         finder([this](const FoundSip& s) { tracker.message(s); },
-               [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }) {}
+               [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }) {
+    tracker.onMedia([this](const std::string& cid, const MediaDescription& d) { rtp.media(cid, d); });
+  }
+
+  // A finished call takes its legs' RTP streams with it.
+  void emitCall(Call&& c) {
+    for (auto& leg : c.legs) leg.streams = rtp.takeLeg(leg.call_id);
+    on_call(std::move(c));
+  }
 
   void malformed(std::uint64_t frame, std::string reason) {
     ++stats.malformed;
@@ -29,8 +43,8 @@ struct CaptureAnalyzer::Impl {
   }
 };
 
-CaptureAnalyzer::CaptureAnalyzer(AnalyzerOptions options, OnCall on_call)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(on_call))) {}
+CaptureAnalyzer::CaptureAnalyzer(AnalyzerOptions options, OnCall on_call, OnStream on_stream)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(on_call), std::move(on_stream))) {}
 
 CaptureAnalyzer::~CaptureAnalyzer() = default;
 
@@ -46,14 +60,19 @@ void CaptureAnalyzer::addFrame(std::uint32_t link_type, std::span<const std::byt
     impl_->malformed(frame, out.error);
   } else if (out.status == proto::pkt::Decoder::Status::kPacket) {
     impl_->finder.add(impl_->decoder.packet(), frame, ts_ns);
+    impl_->rtp.packet(impl_->decoder.packet(), frame, ts_ns);
   }
   if (ts_ns - impl_->last_sweep_ns >= 1'000'000'000 || ts_ns < impl_->last_sweep_ns) {
     impl_->last_sweep_ns = ts_ns;
     impl_->tracker.sweep(ts_ns);
+    impl_->rtp.sweep(ts_ns);
   }
 }
 
-void CaptureAnalyzer::finish() { impl_->tracker.finish(); }
+void CaptureAnalyzer::finish() {
+  impl_->tracker.finish();
+  impl_->rtp.finish();
+}
 
 std::size_t CaptureAnalyzer::activeLegs() const { return impl_->tracker.activeLegs(); }
 
@@ -79,6 +98,11 @@ const CaptureStats& CaptureAnalyzer::stats() {
   s.sip = impl_->tracker.sipStats();
   s.calls = impl_->tracker.callsEmitted();
   s.legs = impl_->tracker.legsEmitted();
+  s.rtp_packets = impl_->rtp.rtpPackets();
+  s.rtcp_packets = impl_->rtp.rtcpPackets();
+  s.rtp_streams = impl_->rtp.streamsSeen();
+  s.rtp_streams_unattached = impl_->rtp.unattachedEmitted();
+  s.rtp_streams_dropped = impl_->rtp.streamsDropped();
   return s;
 }
 

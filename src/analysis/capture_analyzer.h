@@ -39,12 +39,19 @@ struct AnalyzerOptions {
   std::vector<std::string> link_headers;
   // Number/timing rule (low confidence): allowed gap between the two legs' INVITEs.
   std::int64_t number_link_window_ns = 10'000'000'000;
+  // RTP (analysis/rtp_tracker.h): find streams without SDP, and the memory bounds.
+  bool rtp_heuristic = true;
+  std::size_t max_active_streams = 20000;   // about 2.5 kB each; beyond it new streams are counted, not tracked
+  std::size_t max_rtp_candidates = 20000;   // flows waiting for the heuristic's verdict
+  std::int64_t rtp_stream_idle_ns = 300'000'000'000;  // an unattached stream this quiet is emitted
 };
 
 class CaptureAnalyzer {
  public:
   using OnCall = std::function<void(Call&&)>;
-  CaptureAnalyzer(AnalyzerOptions options, OnCall on_call);
+  // RTP streams tied to no call, emitted when idle or at the end (streams of calls come with the call).
+  using OnStream = std::function<void(RtpStream&&)>;
+  CaptureAnalyzer(AnalyzerOptions options, OnCall on_call, OnStream on_stream = {});
   ~CaptureAnalyzer();
   CaptureAnalyzer(const CaptureAnalyzer&) = delete;
   CaptureAnalyzer& operator=(const CaptureAnalyzer&) = delete;

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proto/pkt/packet.h"
@@ -75,6 +76,60 @@ struct MediaDescription {  // one m= line of an SDP body, as offered/answered by
   std::string direction;      // sendrecv / sendonly / recvonly / inactive
 };
 
+// One RFC 4733 telephone event (a DTMF key press): the packets sharing one RTP timestamp and event code.
+struct DtmfEvent {
+  char digit = '?';               // 0-9 * # A-D, '?' for other events
+  int event = 0;                  // RFC 4733 event code
+  std::uint32_t rtp_timestamp = 0;
+  std::uint64_t first_frame = 0;
+  std::int64_t start_ns = 0;      // capture time of the first packet of the event
+  double duration_ms = 0;         // the largest duration field seen, at the payload's clock rate
+  int volume = 0;                 // -dBm0
+  std::uint32_t packets = 0, end_packets = 0;  // end_packets: packets with the E bit (sent 3 times)
+};
+
+// What the other side said about a stream in RTCP: the last report block whose SSRC is the stream's.
+struct RtcpReportInfo {
+  std::uint64_t reports = 0;       // report blocks (SR or RR) about this SSRC
+  std::uint64_t frame = 0;         // of the last one
+  double fraction_lost = 0;        // last block's fraction lost (0..1, since the reporter's previous report)
+  std::int64_t cumulative_lost = 0;
+  double jitter_ms = 0;            // last block's interarrival jitter converted with the stream's clock rate
+  double max_jitter_ms = 0;        // over all blocks
+};
+
+// One RTP stream: packets with the same source and destination address/port and SSRC (tshark rtp,streams'
+// key). Figures follow Wireshark's rtp,streams (proto/rtp/stream_stats.h).
+struct RtpStream {
+  Endpoint src, dst;
+  std::uint32_t ssrc = 0;
+  std::string call_id;       // the leg whose SDP negotiated it; empty when not tied to a call
+  bool heuristic = false;    // found without SDP (version 2, plausible PT, same SSRC over a few packets)
+  std::uint64_t first_frame = 0, last_frame = 0;
+  std::int64_t start_ns = 0, end_ns = 0;
+  std::vector<std::pair<int, std::string>> payloads;  // PT and encoding name ("" unknown), first-seen order
+  std::string codec;         // encoding of the PT with most packets, excluding CN and telephone-event
+  std::uint32_t clock_rate = 0;  // of that PT, 0 when unknown (then jitter stays 0, as in tshark)
+  std::uint64_t packets = 0;
+  std::int64_t expected = 0, lost = 0;  // lost = expected - packets; negative with duplicates (tshark's)
+  double lost_percent = 0;              // clamped at 0
+  std::uint64_t duplicates = 0, out_of_order = 0;
+  std::uint64_t loss_runs = 0;          // sequence gaps (a run of one or more missing packets)
+  double max_delta_ms = 0, mean_delta_ms = 0;
+  double mean_jitter_ms = 0, max_jitter_ms = 0;
+  // Listening quality (G.107 via proto/quality), present when the codec is in the codec table. One-way delay
+  // is not measurable from one capture point: the delay used is the jitter buffer's only (mos_delay_ms).
+  std::optional<double> r, mos;
+  double burst_r = 1;
+  double mos_delay_ms = 0;
+  // RTCP: sender reports sent by this SSRC, and the peer's report blocks about it.
+  std::uint64_t rtcp_sr = 0, rtcp_xr = 0;
+  std::optional<std::uint32_t> sr_packet_count;  // last SR's sender packet count
+  std::optional<RtcpReportInfo> rtcp_report;
+  std::vector<DtmfEvent> dtmf;  // capped (kMaxDtmfEventsPerStream); dtmf_not_kept counts the rest
+  std::uint64_t dtmf_not_kept = 0;
+};
+
 struct Leg {
   std::string call_id;
   std::string kind;  // "call" (has an INVITE) or "non-call:<first method>"
@@ -99,6 +154,7 @@ struct Leg {
   std::vector<std::string> endpoints;      // sorted "ip:port" of every message's source and destination
   std::vector<Dialog> dialogs;
   std::vector<MediaDescription> media;
+  std::vector<RtpStream> streams;  // RTP streams tied to this leg's SDP
   std::vector<SipMessageInfo> message_list;  // capped at AnalyzerOptions::max_messages_per_leg
   std::uint64_t messages_not_kept = 0;
 
@@ -152,6 +208,8 @@ struct CaptureStats {
   std::vector<Malformed> malformed_list;  // the first AnalyzerOptions::max_malformed_kept of them
   SipStats sip;
   std::uint64_t calls = 0, legs = 0;
+  std::uint64_t rtp_packets = 0, rtcp_packets = 0, rtp_streams = 0, rtp_streams_unattached = 0;
+  std::uint64_t rtp_streams_dropped = 0;  // not tracked: the stream table was full (max_active_streams)
 };
 
 }  // namespace vs::analysis

@@ -134,6 +134,8 @@ struct CallsCmdOptions {
   bool all = false;        // also Call-IDs without an INVITE (REGISTER, OPTIONS, ...)
   bool no_redact = false;
   bool messages = false;   // JSON: include each SIP message's text
+  bool rtp = false;        // list every RTP stream (tshark -z rtp,streams style) instead of calls
+  bool streams = false;    // with --csv: one row per RTP stream instead of per leg
   std::vector<std::string> link_headers;
 };
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "render/rtp_render.h"
+
 namespace vs::render {
 namespace {
 
@@ -60,8 +62,9 @@ std::string clip(std::string_view s, std::size_t n) {
 }  // namespace
 
 std::string callsTableHeader() {
-  return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}\n", "CALL",
-                     "START", "LEGS", "FROM", "TO", "STATE", "PDD_MS", "SETUP_MS", "DURATION", "BYE", "MSGS");
+  return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n",
+                     "CALL", "START", "LEGS", "FROM", "TO", "STATE", "PDD_MS", "SETUP_MS", "DURATION", "BYE", "MSGS",
+                     "STREAMS", "MOS");
 }
 
 std::string callsTableRow(const Call& c, std::int64_t start_ns) {
@@ -71,11 +74,12 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
   for (const auto& x : c.legs) msgs += x.messages;
   auto rel = static_cast<double>(l.start_ns - start_ns) / 1e9;
   auto dur = l.durationS();
-  std::string out = fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}\n", c.id,
+  std::string out = fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n", c.id,
                                 fmt::format("+{:.3f}s", rel), c.legs.size(), clip(l.from_user, 20),
                                 clip(l.to_user, 20), clip(stateOf(l), 10), optMs(l.setupRingingMs()),
                                 optMs(l.setupAnswerMs()), dur ? fmt::format("{:.1f}s", *dur) : "-",
-                                hangupName(l.hangup).empty() ? "-" : hangupName(l.hangup), msgs);
+                                hangupName(l.hangup).empty() ? "-" : hangupName(l.hangup), msgs,
+                                callStreamsCell(c), callWorstMosCell(c));
   for (const auto& link : c.links) {
     out += fmt::format("{:>5}  leg {} -> leg {} ({} confidence): {}\n", "", link.from + 1, link.to + 1,
                        confidenceName(link.confidence), link.reason);
@@ -162,6 +166,8 @@ std::string callJson(const Call& c) {
                          k ? "," : "", m.frame, m.from_caller, js(m.media), js(m.address), m.port, js(m.protocol),
                          js(m.direction), enc);
     }
+    out += "],\"streams\":[";
+    for (std::size_t k = 0; k < l.streams.size(); ++k) out += (k ? "," : "") + streamJson(l.streams[k]);
     out += "],\"link_headers\":{";
     first = true;
     for (const auto& [h, v] : l.link_headers) {
@@ -208,18 +214,24 @@ std::string captureStatsJson(const CaptureStats& s) {
       "\"tcp_retransmitted_bytes\":{},\"tcp_gaps\":{},\"tls_streams\":{},\"tls_bytes\":{},\"websocket_frames\":{},"
       "\"sip\":{{\"messages\":{},\"requests\":{},\"responses\":{},\"retransmissions\":{},\"distinct_call_ids\":{},"
       "\"requests_by_method\":{{{}}},\"responses_by_status\":{{{}}},\"messages_by_transport\":{{{}}}}},"
-      "\"calls\":{},\"legs\":{},\"malformed\":{},\"malformed_list\":[{}]}}",
+      "\"calls\":{},\"legs\":{},\"rtp\":{{\"rtp_packets\":{},\"rtcp_packets\":{},\"streams\":{},"
+      "\"streams_unattached\":{},\"streams_dropped\":{}}},\"malformed\":{},\"malformed_list\":[{}]}}",
       s.frames, s.bytes, s.frames ? js(isoTime(s.first_ns)) : "null", s.frames ? js(isoTime(s.last_ns)) : "null",
       s.ipv4, s.ipv6, s.udp, s.tcp, s.sctp, s.ipv4_fragments, s.ipv6_fragments, s.reassembled, s.tunnelled,
       s.vlan_tagged, s.tcp_retransmitted_bytes, s.tcp_gaps, s.tls_streams, s.tls_bytes, s.websocket_frames,
       s.sip.messages, s.sip.requests, s.sip.responses, s.sip.retransmissions, s.sip.distinct_call_ids, methods, codes,
-      transports, s.calls, s.legs, s.malformed, malformed);
+      transports, s.calls, s.legs, s.rtp_packets, s.rtcp_packets, s.rtp_streams, s.rtp_streams_unattached,
+      s.rtp_streams_dropped, s.malformed, malformed);
 }
 
 std::string captureStatsText(const CaptureStats& s) {
   std::string out = fmt::format("{} frames, {} SIP messages ({} requests, {} responses, {} retransmitted), {} Call-IDs",
                                 s.frames, s.sip.messages, s.sip.requests, s.sip.responses, s.sip.retransmissions,
                                 s.sip.distinct_call_ids);
+  if (s.rtp_streams) {
+    out += fmt::format(", {} RTP streams ({} not tied to a call), {} RTCP packets", s.rtp_streams,
+                       s.rtp_streams_unattached, s.rtcp_packets);
+  }
   if (s.tls_streams) out += fmt::format(", {} TLS streams (encrypted, not decoded)", s.tls_streams);
   if (s.malformed) out += fmt::format(", {} malformed", s.malformed);
   out += "\n";

@@ -8,6 +8,19 @@
 
 namespace vs::proto::quality {
 
+LossPattern lossFromCounts(std::uint64_t packets, std::uint64_t lost, std::uint64_t runs) {
+  LossPattern lp;
+  lp.packets = packets;
+  lp.lost = std::min(lost, packets);
+  lp.runs = lp.lost == 0 ? 0 : std::clamp<std::uint64_t>(runs, 1, lp.lost);
+  if (lp.packets == 0 || lp.lost == 0) return lp;
+  const double ppl = static_cast<double>(lp.lost) / static_cast<double>(lp.packets);
+  lp.pplPercent = ppl * 100;
+  const double meanRun = static_cast<double>(lp.lost) / static_cast<double>(lp.runs);
+  lp.burstR = lp.lost == lp.packets ? meanRun : std::max(1.0, meanRun * (1 - ppl));
+  return lp;
+}
+
 LossPattern analyzeLoss(std::span<const bool> lostFlags, std::uint32_t gmin) {
   LossPattern lp;
   lp.packets = lostFlags.size();
@@ -22,10 +35,11 @@ LossPattern analyzeLoss(std::span<const bool> lostFlags, std::uint32_t gmin) {
     }
   }
   if (lp.packets == 0 || lp.lost == 0) return lp;
-  const double ppl = static_cast<double>(lp.lost) / static_cast<double>(lp.packets);
-  lp.pplPercent = ppl * 100;
-  const double meanRun = static_cast<double>(lp.lost) / static_cast<double>(lp.runs);
-  lp.burstR = lp.lost == lp.packets ? meanRun : std::max(1.0, meanRun * (1 - ppl));
+  {
+    const auto fromCounts = lossFromCounts(lp.packets, lp.lost, lp.runs);
+    lp.pplPercent = fromCounts.pplPercent;
+    lp.burstR = fromCounts.burstR;
+  }
 
   // RFC 3611 4.7.2: walk the losses; a gap of >= gmin received packets between two losses ends a burst.
   std::uint64_t burstLost = 0;

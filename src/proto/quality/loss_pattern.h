@@ -31,6 +31,10 @@ struct LossPattern {
   std::uint64_t burstPackets = 0;  // packets (lost or not) inside bursts
 };
 
+// Ppl and BurstR from counts alone (packets expected, lost, maximal loss runs), for a receiver that keeps
+// counters instead of a flag per packet (a long capture). Burst/gap density need the flags: left 0.
+LossPattern lossFromCounts(std::uint64_t packets, std::uint64_t lost, std::uint64_t runs);
+
 // lostFlags[i] is true when packet i (in sending order) did not make it (or arrived too late to play).
 LossPattern analyzeLoss(std::span<const bool> lostFlags, std::uint32_t gmin = kDefaultGmin);
 
