@@ -37,7 +37,7 @@ for n in 1 10 100; do
     sleep 1
   fi
   /usr/bin/time -f '%U %S %e' -o "$work/time$n" taskset -c 0 "$bin" rtp probe "127.0.0.1:$port" \
-    --duration "$secs" --streams "$n" --linger 500 > "$work/out$n"
+    --duration "$secs" --streams "$n" --linger 500 --json > "$work/out$n"
   if (( have_tcpdump )); then
     sleep 0.5
     kill -INT "$dump_pid"; wait "$dump_pid" 2>/dev/null || true

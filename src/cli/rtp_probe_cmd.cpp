@@ -83,8 +83,10 @@ ExitCode runRtpProbe(const RtpProbeCmdOptions& opts) {
   if (!resolver) return usage(resolver.error().message);
   std::vector<probe::RtpProbeResult> results(static_cast<std::size_t>(opts.streams));
   for (std::size_t i = 0; i < results.size(); ++i) {
+    auto pi = p;
+    pi.start_offset = std::chrono::microseconds(opts.ptime_ms * 1000L * static_cast<long>(i) / opts.streams);
     asio::co_spawn(
-        ioc, [&, i]() -> asio::awaitable<void> { results[i] = co_await probe::runRtpProbe(**resolver, p); },
+        ioc, [&, i, pi]() -> asio::awaitable<void> { results[i] = co_await probe::runRtpProbe(**resolver, pi); },
         [&, i](std::exception_ptr e) {
           if (e) results[i].detail = "internal error";
         });

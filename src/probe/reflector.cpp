@@ -237,7 +237,7 @@ struct State {
     rtp::RtpHeader h;
     h.payloadType = parsed->header.payloadType;
     h.marker = parsed->header.marker;
-    h.ssrc = parsed->header.ssrc ^ kReturnSsrcXor ^ (isReport ? 1U : 0U);
+    h.ssrc = parsed->header.ssrc ^ kReturnSsrcXor;  // a report request's own SSRC keeps its answer apart too
     h.sequence = static_cast<std::uint16_t>(r.replySeq);
     r.reflectorTxNs = static_cast<std::uint64_t>(detail::wallClockNs());
     // RTP timestamp from our own send clock, so the return stream's jitter is the return path's alone.

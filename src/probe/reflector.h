@@ -20,6 +20,7 @@ namespace vs::probe {
 
 inline constexpr std::uint16_t kDefaultReflectPort = 5004;  // IANA avt-profile-1 (RTP)
 // The reply's SSRC is the probe's XOR this, so both directions are distinct streams to a capture tool.
+// (The prober sends report requests with SSRC ^ 1, so their answers stay out of the return stream too.)
 inline constexpr std::uint32_t kReturnSsrcXor = 0x5EF1EC70U;
 
 struct ReflectorOptions {

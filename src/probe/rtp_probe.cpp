@@ -79,7 +79,9 @@ struct Run {
   std::vector<std::byte> buildPacket(rf::Type type, std::uint32_t n, std::uint64_t txNs) const {
     rtp::RtpHeader h;
     h.payloadType = pt;
-    h.ssrc = ssrc;
+    // Report requests are not part of the stream: their own SSRC keeps them out of every receiver's
+    // statistics (ours, the reflector's, a capture tool's).
+    h.ssrc = type == rf::Type::kProbe ? ssrc : ssrc ^ 1U;
     h.marker = n == 0 && type == rf::Type::kProbe;
     h.sequence = static_cast<std::uint16_t>(seq0 + n);
     h.timestamp = ts0 + n * (codec.clockRate / 1000U) * static_cast<std::uint32_t>(params.ptime_ms);
@@ -187,7 +189,7 @@ struct Run {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex);
     const auto ptime = std::chrono::milliseconds(params.ptime_ms);
-    const auto start = Clock::now() + std::chrono::milliseconds(5);
+    const auto start = Clock::now() + std::chrono::milliseconds(5) + params.start_offset;
     for (std::size_t n = 0; n < count; ++n) {
       const auto planned = start + ptime * static_cast<long>(n);
       timer.expires_at(planned);

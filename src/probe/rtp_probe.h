@@ -34,6 +34,9 @@ struct RtpProbeParams {
   std::chrono::milliseconds linger{1000};  // wait for replies after the last send
   proto::quality::JitterBufferModel jitter_buffer;
   bool reply_from_alt_port = false;
+  // Delay before the first packet. Many streams from one process (--streams) are spread over one ptime,
+  // the way independent calls are, instead of all waking on the same tick.
+  std::chrono::microseconds start_offset{0};
 };
 
 struct DirectionReport {
