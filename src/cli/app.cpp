@@ -24,6 +24,7 @@ int run(int argc, char** argv) {
   setupCalls(app, std::make_shared<CallsCmdOptions>(), result);
   setupReflect(app, std::make_shared<ReflectCmdOptions>(), result);
   setupRtp(app, std::make_shared<RtpProbeCmdOptions>(), result);
+  setupNat(app, std::make_shared<NatCmdOptions>(), result);
   setupFlow(app, std::make_shared<FlowOptions>(), result);
   setupPing(app, std::make_shared<PingCmdOptions>(), result);
   setupTrace(app, std::make_shared<TraceCmdOptions>(), result);

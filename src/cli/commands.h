@@ -172,6 +172,24 @@ struct RtpProbeCmdOptions {
 void setupRtp(CLI::App& app, std::shared_ptr<RtpProbeCmdOptions> opts, ExitCode& result);
 ExitCode runRtpProbe(const RtpProbeCmdOptions& opts);
 
+// `nat`: NAT presence, mapping behaviour, binding lifetime and SIP ALG rewrites through a reflector.
+struct NatCmdOptions {
+  std::string target;
+  int sip_port = 0;  // 0: the reflector port
+  int alt_port = 0;  // 0: the reflector port + 1
+  int max_idle_s = 120;
+  bool quick = false;
+  std::string intervals;  // "3,5,12": explicit idle intervals, seconds
+  bool no_lifetime = false;
+  bool no_sip = false;
+  std::string secret;  // empty: VOIPSCOPE_REFLECT_SECRET
+  bool json = false;
+  bool ipv4 = false, ipv6 = false;
+  std::vector<std::string> dns_servers;
+};
+void setupNat(CLI::App& app, std::shared_ptr<NatCmdOptions> opts, ExitCode& result);
+ExitCode runNat(const NatCmdOptions& opts);
+
 // `flow`: draw a call ladder. Today from a JSON ladder model (a debugging aid, see docs/ladder.md); the
 // capture front end will feed the same renderers.
 struct FlowOptions {

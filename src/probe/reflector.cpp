@@ -6,10 +6,12 @@
 #include <asio/ip/udp.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <list>
 #include <map>
 #include <vector>
 
@@ -27,6 +29,8 @@ namespace {
 namespace rtp = proto::rtp;
 namespace rf = proto::reflect;
 using Clock = SteadyClock;
+constexpr std::size_t kMaxPendingCallbacks = 256;
+constexpr std::size_t kMaxCallbacksPerSource = 16;
 
 
 struct SessionKey {
@@ -70,6 +74,18 @@ std::array<std::uint8_t, 16> addressBytes(const asio::ip::address& a, std::uint8
 
 struct Counters {
   std::atomic<std::uint64_t> reflected{0}, reports{0}, sip{0}, auth{0}, rate{0}, malformed{0}, evicted{0};
+  std::atomic<std::uint64_t> callbacksSent{0}, callbacksRefused{0};
+};
+
+// A "call me back after T seconds" request waiting for its timer. The packet is built when the request
+// arrives (MAC included) so firing is one send.
+struct PendingCallback {
+  explicit PendingCallback(asio::any_io_executor ex) : timer(ex) {}
+  asio::steady_timer timer;
+  std::array<std::uint8_t, 16> source{};
+  asio::ip::udp::endpoint to;
+  bool fromAlt = false;
+  std::vector<std::byte> packet;
 };
 
 struct State {
@@ -81,6 +97,15 @@ struct State {
   std::map<std::array<std::uint8_t, 16>, Bucket> buckets;
   Counters counters;
   int mainDscp = -1, altDscp = -1;
+  std::list<PendingCallback> callbacks;
+  std::weak_ptr<State> self;
+  bool closed = false;
+
+  std::size_t callbacksFrom(const std::array<std::uint8_t, 16>& source) const {
+    std::size_t n = 0;
+    for (const auto& c : callbacks) n += c.source == source ? 1U : 0U;
+    return n;
+  }
 
   template <class Map>
   void evictOldest(Map& m, auto lastOf) {
@@ -131,10 +156,14 @@ struct State {
       counters.malformed.fetch_add(1, std::memory_order_relaxed);
       return;
     }
+    const auto method = m->requestLine().method;
+    if (method == "ACK") return;  // the ACK of the INVITE's 488: nothing to answer
     proto::sip::ResponseParams rp;
-    rp.status_code = m->requestLine().method == "OPTIONS" ? 200 : 501;
+    // INVITE gets a final 488 so no dialog is set up; it still carries the echo, since some ALGs only
+    // rewrite INVITEs (and their SDP).
+    rp.status_code = method == "OPTIONS" ? 200 : method == "INVITE" ? 488 : 501;
     rp.server = "voipscope-reflector";
-    if (rp.status_code == 200) {
+    if (rp.status_code != 501) {
       // The request exactly as it arrived: a SIP ALG's rewrites show up as differences from what was sent.
       rp.content_type = "message/sip";
       rp.body = std::string(text);
@@ -225,38 +254,94 @@ struct State {
     r.forward.meanJitterUs = toUs(s.stats.meanJitterMs());
     r.forward.maxDeltaUs = toUs(s.stats.maxDeltaMs());
 
-    // Reply packet: same PT and size as the probe (at least a reply header), its own SSRC and sequence.
+    // NAT binding-lifetime callback: accepted within bounds, answered now with the verdict.
+    const auto cb = isReport ? std::nullopt : rf::callbackRequest(probe->tlvs);
+    std::array<std::byte, 2> delayBytes{};
+    std::array<std::byte, 1> refusal{};
+    bool acceptCallback = false;
+    if (cb) {
+      delayBytes = {std::byte{static_cast<std::uint8_t>(cb->delaySeconds >> 8)},
+                    std::byte{static_cast<std::uint8_t>(cb->delaySeconds & 0xFFU)}};
+      if (cb->delaySeconds == 0 || cb->delaySeconds > rf::kMaxCallbackDelaySeconds) {
+        refusal[0] = std::byte{static_cast<std::uint8_t>(rf::CallbackRefusal::kBadDelay)};
+      } else if (callbacks.size() >= kMaxPendingCallbacks || callbacksFrom(source) >= kMaxCallbacksPerSource) {
+        refusal[0] = std::byte{static_cast<std::uint8_t>(rf::CallbackRefusal::kTooMany)};
+      } else {
+        acceptCallback = true;
+      }
+      if (acceptCallback) {
+        r.tlvs.push_back(rf::Tlv{rf::kTlvCallbackAccepted, delayBytes});
+      } else {
+        r.tlvs.push_back(rf::Tlv{rf::kTlvCallbackRefused, refusal});
+        counters.callbacksRefused.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+
+    const bool fromAlt = ((probe->common.flags & rf::kFlagReplyFromAltPort) != 0) != onAlt;
+    auto out = buildReply(r, *parsed, probe->clockRate);
+    if (out.empty()) return;
+    (isReport ? counters.reports : counters.reflected).fetch_add(1, std::memory_order_relaxed);
+    sendFrom(fromAlt, out, d.from, probe->returnDscp);
+
+    if (acceptCallback) {
+      // The callback leaves from the socket the request came to (the 5-tuple the NAT binding holds),
+      // or the other one when asked (filtering tests).
+      r.tlvs.clear();
+      r.tlvs.push_back(rf::Tlv{rf::kTlvCallback, delayBytes});
+      r.replySeq = s.replies++;
+      auto& pc = callbacks.emplace_back(main.get_executor());
+      pc.source = source;
+      pc.to = d.from;
+      pc.fromAlt = ((cb->flags & rf::kCallbackFromAltPort) != 0) != onAlt;
+      pc.packet = buildReply(r, *parsed, probe->clockRate);
+      pc.timer.expires_after(std::chrono::seconds(cb->delaySeconds));
+      auto pending = std::prev(callbacks.end());
+      pc.timer.async_wait([weak = self, it = pending](std::error_code ec) {
+        auto st = weak.lock();
+        if (!st || st->closed) return;
+        if (!ec && !it->packet.empty()) {
+          st->counters.callbacksSent.fetch_add(1, std::memory_order_relaxed);
+          st->sendFrom(it->fromAlt, it->packet, it->to, -1);
+        }
+        st->callbacks.erase(it);
+      });
+    }
+  }
+
+  // The reply packet: same PT and size as the probe (at least a reply header), its own SSRC and
+  // sequence. Empty when it cannot be built.
+  std::vector<std::byte> buildReply(rf::Reply& r, const rtp::RtpPacket& parsed, std::uint32_t clockRate) {
     const bool auth = (r.common.flags & rf::kFlagAuthenticated) != 0;
+    const std::size_t headerLength = rf::kReplySize + rf::tlvBytes(r.tlvs);
     const std::size_t payloadSize =
-        std::max(parsed->payload.size(), rf::kReplySize + (auth ? rf::kMacSize : std::size_t{0}));
-    std::array<std::byte, 2048> out{};
-    if (rtp::kFixedHeaderSize + payloadSize > out.size()) {
+        std::max(parsed.payload.size(), headerLength + (auth ? rf::kMacSize : std::size_t{0}));
+    std::vector<std::byte> out(rtp::kFixedHeaderSize + payloadSize);
+    if (out.size() > 2048) {
       counters.malformed.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return {};
     }
     rtp::RtpHeader h;
-    h.payloadType = parsed->header.payloadType;
-    h.marker = parsed->header.marker;
-    h.ssrc = parsed->header.ssrc ^ kReturnSsrcXor;  // a report request's own SSRC keeps its answer apart too
+    h.payloadType = parsed.header.payloadType;
+    h.marker = parsed.header.marker;
+    h.ssrc = parsed.header.ssrc ^ kReturnSsrcXor;  // a report request's own SSRC keeps its answer apart too
     h.sequence = static_cast<std::uint16_t>(r.replySeq);
     r.reflectorTxNs = static_cast<std::uint64_t>(detail::wallClockNs());
     // RTP timestamp from our own send clock, so the return stream's jitter is the return path's alone.
     h.timestamp = static_cast<std::uint32_t>(
-        static_cast<unsigned __int128>(r.reflectorTxNs) * probe->clockRate / 1000000000U);
+        static_cast<unsigned __int128>(r.reflectorTxNs) * clockRate / 1000000000U);
     std::vector<std::byte> body(payloadSize);
     auto n = rf::writeReply(body, r);
-    if (!n.ok()) return;
+    if (!n.ok()) return {};
     auto w = rtp::writeRtp(out, h, body);
-    if (!w.ok()) return;
+    if (!w.ok()) return {};
+    out.resize(*w);
     if (auth) {
-      const auto input = rf::macInput(std::span<const std::byte>(out.data(), *w), rtp::kFixedHeaderSize,
-                                      static_cast<std::uint16_t>(rf::kReplySize));
+      const auto input =
+          rf::macInput(out, rtp::kFixedHeaderSize, static_cast<std::uint16_t>(*n));
       auto mac = io::hmacSha256(options.secret, input);
-      std::memcpy(out.data() + rf::macOffset(rtp::kFixedHeaderSize, rf::kReplySize), mac.data(), rf::kMacSize);
+      std::memcpy(out.data() + rf::macOffset(rtp::kFixedHeaderSize, static_cast<std::uint16_t>(*n)), mac.data(), rf::kMacSize);
     }
-    const bool fromAlt = ((probe->common.flags & rf::kFlagReplyFromAltPort) != 0) != onAlt;
-    (isReport ? counters.reports : counters.reflected).fetch_add(1, std::memory_order_relaxed);
-    sendFrom(fromAlt, std::span<const std::byte>(out.data(), *w), d.from, probe->returnDscp);
+    return out;
   }
 };
 
@@ -282,6 +367,8 @@ class ReflectorImpl final : public Reflector {
   explicit ReflectorImpl(std::shared_ptr<State> s) : s_(std::move(s)) {}
   ~ReflectorImpl() override {
     std::error_code ec;
+    s_->closed = true;
+    for (auto& c : s_->callbacks) c.timer.cancel();
     s_->main.close(ec);
     s_->alt.close(ec);
   }
@@ -290,7 +377,8 @@ class ReflectorImpl final : public Reflector {
   ReflectorCounters counters() const override {
     const auto& c = s_->counters;
     auto l = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-    return {l(c.reflected), l(c.reports), l(c.sip), l(c.auth), l(c.rate), l(c.malformed), l(c.evicted)};
+    return {l(c.reflected), l(c.reports),  l(c.sip),           l(c.auth),
+            l(c.rate),      l(c.malformed), l(c.evicted), l(c.callbacksSent), l(c.callbacksRefused)};
   }
   std::uint16_t port_ = 0, altPort_ = 0;
 
@@ -319,6 +407,7 @@ Result<std::unique_ptr<Reflector>> Reflector::start(asio::any_io_executor execut
     return makeError("reflect: session, source and rate limits must be positive");
   }
   auto state = std::make_shared<State>(executor, options);
+  state->self = state;
   if (auto e = openBound(state->main, address, options.port)) {
     return makeError("reflect: cannot bind UDP " + options.bind_address + ":" + std::to_string(options.port) + ": " +
                      e.message());

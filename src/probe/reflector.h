@@ -3,7 +3,8 @@
 // and send timestamps, the sender address and TOS it saw, and receive-side statistics of the forward
 // stream; answers SIP OPTIONS with the request as it arrived in the body of a 200 (so the sender can see
 // what a SIP ALG rewrote). Two UDP ports: replies normally leave from the port the probe came to; a probe
-// can ask for the other one (NAT filtering tests).
+// can ask for the other one (NAT filtering tests). A probe can also ask to be called back after T seconds
+// (NAT binding lifetime): at most 16 pending per source address and 256 in all, T at most 600 s.
 //
 // Hostile-input posture: everything is bounded. Sessions and per-source rate buckets live in tables with
 // fixed caps (least recently used evicted); a source over its packet rate is dropped silently; with a
@@ -42,6 +43,8 @@ struct ReflectorCounters {
   std::uint64_t dropped_rate = 0;
   std::uint64_t dropped_malformed = 0;
   std::uint64_t sessions_evicted = 0;
+  std::uint64_t callbacks_sent = 0;     // NAT binding-lifetime callbacks fired
+  std::uint64_t callbacks_refused = 0;  // delay out of range or too many pending
 };
 
 class Reflector {

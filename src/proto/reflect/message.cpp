@@ -43,7 +43,66 @@ Result<Common> checkedCommon(std::span<const std::byte> payload, std::size_t min
   return c;
 }
 
+// TLVs from `pos` up to headerLength.
+Result<std::vector<Tlv>> parseTlvs(std::span<const std::byte> payload, std::size_t pos, std::size_t end) {
+  std::vector<Tlv> tlvs;
+  while (pos < end) {
+    if (tlvs.size() >= kMaxTlvs) return makeError("more than 16 TLVs in a reflect message", pos);
+    if (end - pos < 2) return makeError("reflect TLV header truncated", pos);
+    const std::size_t len = w::u8(payload, pos + 1);
+    if (len > end - pos - 2) return makeError("reflect TLV length runs past the header", pos + 1);
+    tlvs.push_back(Tlv{static_cast<std::uint8_t>(w::u8(payload, pos)), payload.subspan(pos + 2, len)});
+    pos += 2 + len;
+  }
+  return tlvs;
+}
+
+Result<std::size_t> checkTlvs(const std::vector<Tlv>& tlvs, std::size_t fixed) {
+  if (tlvs.size() > kMaxTlvs) return makeError("more than 16 TLVs to write", 0);
+  for (const auto& t : tlvs) {
+    if (t.value.size() > 255) return makeError("reflect TLV value over 255 bytes", 0);
+  }
+  const auto total = fixed + tlvBytes(tlvs);
+  if (total > kMaxHeaderLength) return makeError("reflect header over the limit", 0);
+  return total;
+}
+
+std::size_t writeTlvs(std::span<std::byte> out, std::size_t pos, const std::vector<Tlv>& tlvs) {
+  for (const auto& t : tlvs) {
+    w::put8(out, pos, t.type);
+    w::put8(out, pos + 1, static_cast<unsigned>(t.value.size()));
+    for (std::size_t i = 0; i < t.value.size(); ++i) out[pos + 2 + i] = t.value[i];
+    pos += 2 + t.value.size();
+  }
+  return pos;
+}
+
 }  // namespace
+
+std::size_t tlvBytes(const std::vector<Tlv>& tlvs) {
+  std::size_t n = 0;
+  for (const auto& t : tlvs) n += 2 + t.value.size();
+  return n;
+}
+
+std::optional<std::span<const std::byte>> findTlv(const std::vector<Tlv>& tlvs, std::uint8_t type) {
+  for (const auto& t : tlvs) {
+    if (t.type == type) return t.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<CallbackRequest> callbackRequest(const std::vector<Tlv>& tlvs) {
+  auto v = findTlv(tlvs, kTlvCallbackRequest);
+  if (!v || v->size() < 3) return std::nullopt;
+  return CallbackRequest{static_cast<std::uint16_t>(w::u16(*v, 0)), static_cast<std::uint8_t>(w::u8(*v, 2))};
+}
+
+std::optional<std::uint16_t> tlvU16(const std::vector<Tlv>& tlvs, std::uint8_t type) {
+  auto v = findTlv(tlvs, type);
+  if (!v || v->size() < 2) return std::nullopt;
+  return static_cast<std::uint16_t>(w::u16(*v, 0));
+}
 
 bool looksLikeReflect(std::span<const std::byte> payload) {
   return payload.size() >= kCommonSize && payload[0] == kMagic[0] && payload[1] == kMagic[1] &&
@@ -86,6 +145,9 @@ Result<Probe> parseProbe(std::span<const std::byte> payload) {
   if (p.clockRate == 0 || p.clockRate > 192000) {
     return makeError("reflect probe clock rate " + std::to_string(p.clockRate) + " out of range", 24);
   }
+  auto tlvs = parseTlvs(payload, kProbeSize, c->headerLength);
+  if (!tlvs) return tlvs.error();
+  p.tlvs = std::move(*tlvs);
   return p;
 }
 
@@ -116,34 +178,32 @@ Result<Reply> parseReply(std::span<const std::byte> payload) {
   f.maxJitterUs = w::u32(payload, 100);
   f.meanJitterUs = w::u32(payload, 104);
   f.maxDeltaUs = w::u32(payload, 108);
-  std::size_t pos = kReplySize;
-  while (pos < c->headerLength) {
-    if (r.tlvs.size() >= kMaxTlvs) return makeError("more than 16 TLVs in a reflect reply", pos);
-    if (c->headerLength - pos < 2) return makeError("reflect TLV header truncated", pos);
-    const std::size_t len = w::u8(payload, pos + 1);
-    if (len > c->headerLength - pos - 2) return makeError("reflect TLV length runs past the header", pos + 1);
-    r.tlvs.push_back(Tlv{w::u8(payload, pos), payload.subspan(pos + 2, len)});
-    pos += 2 + len;
-  }
+  auto tlvs = parseTlvs(payload, kReplySize, c->headerLength);
+  if (!tlvs) return tlvs.error();
+  r.tlvs = std::move(*tlvs);
   return r;
 }
 
 Result<std::size_t> writeProbe(std::span<std::byte> out, const Probe& p) {
-  const std::size_t need = kProbeSize + ((p.common.flags & kFlagAuthenticated) != 0 ? kMacSize : 0);
+  auto total = checkTlvs(p.tlvs, kProbeSize);
+  if (!total) return total;
+  const std::size_t need = *total + ((p.common.flags & kFlagAuthenticated) != 0 ? kMacSize : 0);
   if (out.size() < need) return makeError("buffer too small for a reflect probe", out.size());
-  writeCommon(out, p.common, kProbeSize);
+  writeCommon(out, p.common, *total);
   w::put64(out, 16, p.txNs);
   w::put32(out, 24, p.clockRate);
   w::put8(out, 28, p.returnDscp & 0x3FU);
   w::put8(out, 29, 0);
   w::put16(out, 30, 0);
-  return kProbeSize;
+  return writeTlvs(out, kProbeSize, p.tlvs);
 }
 
 Result<std::size_t> writeReply(std::span<std::byte> out, const Reply& r) {
-  const std::size_t need = kReplySize + ((r.common.flags & kFlagAuthenticated) != 0 ? kMacSize : 0);
+  auto total = checkTlvs(r.tlvs, kReplySize);
+  if (!total) return total;
+  const std::size_t need = *total + ((r.common.flags & kFlagAuthenticated) != 0 ? kMacSize : 0);
   if (out.size() < need) return makeError("buffer too small for a reflect reply", out.size());
-  writeCommon(out, r.common, kReplySize);
+  writeCommon(out, r.common, *total);
   w::put64(out, 16, r.proberTxNs);
   w::put64(out, 24, r.reflectorRxNs);
   w::put64(out, 32, r.reflectorTxNs);
@@ -163,7 +223,7 @@ Result<std::size_t> writeReply(std::span<std::byte> out, const Reply& r) {
   w::put32(out, 100, f.maxJitterUs);
   w::put32(out, 104, f.meanJitterUs);
   w::put32(out, 108, f.maxDeltaUs);
-  return kReplySize;
+  return writeTlvs(out, kReplySize, r.tlvs);
 }
 
 std::span<const std::byte> macInput(std::span<const std::byte> rtpPacket, std::size_t payloadOffset,

@@ -8,8 +8,14 @@
 //                               tos(u8) family(u8) port(u16) address(16)      <- "what I saw" about the sender
 //                               ackHighest(u32) ackBits(u64)                  <- forward fate of the last 65
 //                               forward receiver stats (32 bytes, see ForwardStats)            = 112 bytes
-//   then TLVs up to headerLength (type u8, length u8, value): room for later "what I saw" items (NAT
-//   mapping, SIP ALG) without a version bump; unknown types are skipped.
+//   then TLVs up to headerLength (type u8, length u8, value), in probes and replies alike: room for later
+//   items without a version bump; unknown types are skipped (an older reflector ignores a request TLV and
+//   answers as before, which the sender sees as the missing "accepted" TLV).
+//   Defined TLVs (see kTlv...): the NAT binding-lifetime callback ("call me back after T seconds"): a probe
+//   carries kTlvCallbackRequest; the immediate reply carries kTlvCallbackAccepted or kTlvCallbackRefused;
+//   T seconds later the reflector sends one more reply, carrying kTlvCallback, to the address and port the
+//   request came from. The sender stays silent meanwhile, so only a NAT binding that is still alive lets
+//   the callback in.
 //   then, when flags has kFlagAuthenticated, a 16-byte MAC: HMAC-SHA256 truncated, keyed with the shared
 //   secret, over the RTP header and the message's headerLength bytes (see macInput()).
 // Integers big-endian. Times are each end's own clock in ns (CLOCK_REALTIME, the clock of the kernel's
@@ -18,6 +24,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -32,6 +39,15 @@ inline constexpr std::size_t kReplySize = 112;
 inline constexpr std::size_t kMacSize = 16;
 inline constexpr std::size_t kMaxTlvs = 16;
 inline constexpr std::size_t kMaxHeaderLength = 1024;  // a reply never needs more; refuse bigger claims
+inline constexpr std::uint16_t kMaxCallbackDelaySeconds = 600;  // longer idle tests are not worth a timer
+
+inline constexpr std::uint8_t kTlvCallbackRequest = 1;   // u16 delay seconds, u8 flags (kCallbackFromAltPort)
+inline constexpr std::uint8_t kTlvCallbackAccepted = 2;  // u16 delay seconds
+inline constexpr std::uint8_t kTlvCallbackRefused = 3;   // u8 reason (CallbackRefusal)
+inline constexpr std::uint8_t kTlvCallback = 4;          // u16 delay seconds: this reply is the callback
+inline constexpr std::uint8_t kCallbackFromAltPort = 0x01;
+
+enum class CallbackRefusal : std::uint8_t { kBadDelay = 1, kTooMany = 2 };
 
 enum class Type : std::uint8_t { kProbe = 1, kReply = 2, kReportRequest = 3, kReportReply = 4 };
 
@@ -47,11 +63,17 @@ struct Common {
   std::uint32_t probeSeq = 0;
 };
 
+struct Tlv {
+  std::uint8_t type = 0;
+  std::span<const std::byte> value;
+};
+
 struct Probe {
   Common common;
   std::uint64_t txNs = 0;
   std::uint32_t clockRate = 8000;  // for the RTP timestamps of the reflected stream
   std::uint8_t returnDscp = 0;     // DSCP the reflector sends the reply with
+  std::vector<Tlv> tlvs;          // parsed: views into the bytes; written: after the fixed part
 };
 
 // Receive-side figures of the forward stream, as the reflector's StreamStats holds them. Microseconds.
@@ -61,11 +83,6 @@ struct ForwardStats {
   std::uint32_t duplicates = 0;
   std::uint32_t outOfOrder = 0;
   std::uint32_t jitterUs = 0, maxJitterUs = 0, meanJitterUs = 0, maxDeltaUs = 0;
-};
-
-struct Tlv {
-  std::uint8_t type = 0;
-  std::span<const std::byte> value;
 };
 
 struct Reply {
@@ -81,8 +98,21 @@ struct Reply {
   std::uint32_t ackHighest = 0;  // highest probeSeq received in this session
   std::uint64_t ackBits = 0;     // bit i set: probeSeq ackHighest - 1 - i was received
   ForwardStats forward;
-  std::vector<Tlv> tlvs;         // views into the parsed bytes (empty when built)
+  std::vector<Tlv> tlvs;         // parsed: views into the bytes; written: after the fixed part
 };
+
+struct CallbackRequest {
+  std::uint16_t delaySeconds = 0;
+  std::uint8_t flags = 0;
+};
+// The first TLV of a type; nullopt when absent.
+std::optional<std::span<const std::byte>> findTlv(const std::vector<Tlv>& tlvs, std::uint8_t type);
+// A callback request among a probe's TLVs; nullopt when absent or too short (3 bytes).
+std::optional<CallbackRequest> callbackRequest(const std::vector<Tlv>& tlvs);
+// A u16 TLV value (accepted / callback); nullopt when absent or too short.
+std::optional<std::uint16_t> tlvU16(const std::vector<Tlv>& tlvs, std::uint8_t type);
+// Bytes of a TLV total (2 + value) for a list, i.e. what the writers add after the fixed part.
+std::size_t tlvBytes(const std::vector<Tlv>& tlvs);
 
 // Cheap check: the magic and version at the start of a payload.
 bool looksLikeReflect(std::span<const std::byte> payload);
@@ -94,7 +124,8 @@ Result<Probe> parseProbe(std::span<const std::byte> payload);
 Result<Reply> parseReply(std::span<const std::byte> payload);
 
 // Write into `out` (which must hold kProbeSize / kReplySize bytes, plus kMacSize when authenticated; the
-// MAC bytes are left for the caller). headerLength is set by the writer. Returns bytes written (no MAC).
+// MAC bytes are left for the caller) plus the TLVs. headerLength is set by the writer. Returns bytes
+// written (no MAC), i.e. the headerLength. A TLV value over 255 bytes or more than kMaxTlvs is an error.
 Result<std::size_t> writeProbe(std::span<std::byte> out, const Probe& probe);
 Result<std::size_t> writeReply(std::span<std::byte> out, const Reply& reply);
 

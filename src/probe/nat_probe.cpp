@@ -1,0 +1,387 @@
+#include "probe/nat_probe.h"
+
+#include <algorithm>
+#include <array>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "io/hmac.h"
+#include "probe/detail_net.h"
+#include "probe/reflector.h"
+#include "proto/reflect/message.h"
+#include "proto/rtp/rtp.h"
+#include "proto/sip/message.h"
+
+namespace vs::probe {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+namespace rtp = proto::rtp;
+namespace rf = proto::reflect;
+using udp = asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+using detail::kAsTuple;
+
+// What we keep of a reflector reply (the parsed Reply views the receive buffer).
+struct ReplyInfo {
+  std::uint32_t session = 0;
+  std::string mapped;
+  std::optional<std::uint16_t> accepted;
+  bool refused = false;
+  bool callback = false;
+};
+
+std::string mappedOf(const rf::Reply& r) {
+  if (r.family == 6) {
+    asio::ip::address_v6::bytes_type b{};
+    std::memcpy(b.data(), r.address.data(), 16);
+    return detail::formatAddress(asio::ip::address_v6(b), r.port);
+  }
+  asio::ip::address_v4::bytes_type b{};
+  std::memcpy(b.data(), r.address.data(), 4);
+  return detail::formatAddress(asio::ip::address_v4(b), r.port);
+}
+
+std::vector<std::byte> buildProbe(const std::string& secret, std::uint32_t session, std::uint32_t ssrc,
+                                  std::optional<std::uint16_t> callbackAfter) {
+  rf::Probe p;
+  p.common.type = rf::Type::kProbe;
+  p.common.session = session;
+  if (!secret.empty()) p.common.flags |= rf::kFlagAuthenticated;
+  std::array<std::byte, 3> cb{};
+  if (callbackAfter) {
+    cb = {std::byte{static_cast<std::uint8_t>(*callbackAfter >> 8)},
+          std::byte{static_cast<std::uint8_t>(*callbackAfter & 0xFFU)}, std::byte{0}};
+    p.tlvs.push_back(rf::Tlv{rf::kTlvCallbackRequest, cb});
+  }
+  const std::size_t header = rf::kProbeSize + rf::tlvBytes(p.tlvs);
+  std::vector<std::byte> payload(std::max<std::size_t>(160, header + rf::kMacSize), std::byte{0xFF});
+  auto n = rf::writeProbe(payload, p);
+  if (!n) return {};
+  rtp::RtpHeader h;
+  h.payloadType = 0;
+  h.ssrc = ssrc;
+  auto pkt = rtp::buildRtp(h, payload);
+  if (!secret.empty()) {
+    auto mac = io::hmacSha256(secret, rf::macInput(pkt, rtp::kFixedHeaderSize, static_cast<std::uint16_t>(*n)));
+    std::memcpy(pkt.data() + rf::macOffset(rtp::kFixedHeaderSize, static_cast<std::uint16_t>(*n)), mac.data(),
+                rf::kMacSize);
+  }
+  return pkt;
+}
+
+std::optional<ReplyInfo> parseReplyPacket(std::span<const std::byte> packet, const std::string& secret) {
+  auto parsed = rtp::parseRtp(packet);
+  if (!parsed.ok() || !rf::looksLikeReflect(parsed->payload)) return std::nullopt;
+  auto r = rf::parseReply(parsed->payload);
+  if (!r.ok()) return std::nullopt;
+  if (!secret.empty()) {
+    const auto at = rf::macOffset(parsed->headerLength, r->common.headerLength);
+    auto input = rf::macInput(packet, parsed->headerLength, r->common.headerLength);
+    if ((r->common.flags & rf::kFlagAuthenticated) == 0 || input.empty() || at + rf::kMacSize > packet.size()) {
+      return std::nullopt;
+    }
+    auto mac = io::hmacSha256(secret, input);
+    if (!rf::macEqual(std::span<const std::byte>(mac).first(rf::kMacSize), packet.subspan(at, rf::kMacSize))) {
+      return std::nullopt;
+    }
+  }
+  ReplyInfo info;
+  info.session = r->common.session;
+  info.mapped = mappedOf(*r);
+  info.accepted = rf::tlvU16(r->tlvs, rf::kTlvCallbackAccepted);
+  info.refused = rf::findTlv(r->tlvs, rf::kTlvCallbackRefused).has_value();
+  info.callback = rf::findTlv(r->tlvs, rf::kTlvCallback).has_value();
+  return info;
+}
+
+// Receives datagrams on `sock` until `want` accepts one or `until` passes.
+template <class Want>
+asio::awaitable<bool> receiveUntil(udp::socket& sock, Clock::time_point until, Want want) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  std::array<std::byte, 65536> buf{};
+  while (Clock::now() < until) {
+    timer.expires_at(until);
+    auto ev = co_await (sock.async_wait(udp::socket::wait_read, kAsTuple) || timer.async_wait(kAsTuple));
+    if (ev.index() == 1) break;
+    for (int i = 0; i < 64; ++i) {
+      udp::endpoint from;
+      std::error_code ec;
+      const auto n = sock.receive_from(asio::buffer(buf), from, 0, ec);
+      if (ec == asio::error::would_block) break;
+      if (ec) continue;
+      if (want(std::span<const std::byte>(buf.data(), n))) co_return true;
+    }
+  }
+  co_return false;
+}
+
+// Sends a probe to `to` and waits for its reply (same session), up to params.attempts times; a fresh
+// session per attempt so a late answer to an earlier one is not taken for this one.
+asio::awaitable<std::optional<ReplyInfo>> exchange(udp::socket& sock, udp::endpoint to, const NatProbeParams& params,
+                                                   std::optional<std::uint16_t> callbackAfter, std::mt19937& rng,
+                                                   std::uint32_t& sessionOut) {
+  for (int attempt = 0; attempt < params.attempts; ++attempt) {
+    const auto session = static_cast<std::uint32_t>(rng());
+    auto pkt = buildProbe(params.secret, session, static_cast<std::uint32_t>(rng()), callbackAfter);
+    std::error_code ec;
+    sock.send_to(asio::buffer(pkt), to, 0, ec);
+    std::optional<ReplyInfo> got;
+    co_await receiveUntil(sock, Clock::now() + params.wait, [&](std::span<const std::byte> b) {
+      auto info = parseReplyPacket(b, params.secret);
+      if (!info || info->session != session || info->callback) return false;
+      got = std::move(info);
+      return true;
+    });
+    if (got) {
+      sessionOut = session;
+      co_return got;
+    }
+  }
+  co_return std::nullopt;
+}
+
+std::error_code openUnconnected(udp::socket& sock, const asio::ip::address& remote) {
+  std::error_code ec;
+  sock.open(remote.is_v6() ? udp::v6() : udp::v4(), ec);
+  if (!ec) sock.bind(udp::endpoint(remote.is_v6() ? udp::v6() : udp::v4(), 0), ec);
+  if (!ec) sock.non_blocking(true, ec);
+  return ec;
+}
+
+// The local address the kernel picks toward the reflector (a connected socket sends nothing).
+asio::ip::address localAddressToward(asio::any_io_executor ex, const udp::endpoint& to) {
+  udp::socket s(ex);
+  std::error_code ec;
+  s.open(to.protocol(), ec);
+  if (!ec) s.connect(to, ec);
+  auto local = s.local_endpoint(ec);
+  return ec ? asio::ip::address{} : local.address();
+}
+
+asio::awaitable<void> lifetimeOne(LifetimeProbe& out, udp::endpoint to, NatProbeParams params, std::uint32_t seed,
+                                  std::shared_ptr<int> pending) {
+  auto ex = co_await asio::this_coro::executor;
+  std::mt19937 rng(seed);
+  udp::socket sock(ex);
+  if (auto ec = openUnconnected(sock, to.address())) {
+    out.detail = "socket: " + ec.message();
+  } else {
+    std::uint32_t session = 0;
+    auto reply = co_await exchange(sock, to, params, static_cast<std::uint16_t>(out.idle_s), rng, session);
+    if (!reply) {
+      out.detail = "no answer to the callback request";
+    } else if (reply->refused) {
+      out.detail = "the reflector refused the callback (limit reached or delay out of range)";
+    } else if (!reply->accepted) {
+      out.detail = "the reflector does not support callbacks (older version)";
+    } else {
+      out.accepted = true;
+      // Silence now: anything we sent would refresh the binding under test.
+      const auto until = Clock::now() + std::chrono::seconds(out.idle_s) + params.callback_grace;
+      out.survived = co_await receiveUntil(sock, until, [&](std::span<const std::byte> b) {
+        auto info = parseReplyPacket(b, params.secret);
+        return info && info->callback && info->session == session;
+      });
+    }
+  }
+  --*pending;
+}
+
+std::string randomToken(std::mt19937& rng) { return fmt::format("{:08x}{:08x}", rng(), rng()); }
+
+std::string buildSipRequest(std::string_view method, const std::string& host, std::uint16_t port,
+                            const std::string& localIp, std::uint16_t localPort, std::mt19937& rng) {
+  const bool v6 = localIp.find(':') != std::string::npos;
+  const std::string hostPart = v6 ? "[" + localIp + "]" : localIp;
+  const std::string sdp = fmt::format(
+      "v=0\r\no=voipscope {0} {0} IN {1} {2}\r\ns=voipscope nat\r\nc=IN {1} {2}\r\nt=0 0\r\n"
+      "m=audio {3} RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n",
+      rng() % 100000, v6 ? "IP6" : "IP4", localIp, static_cast<unsigned>((localPort & ~1U) + 2U));
+  const std::string target = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return fmt::format(
+      "{0} sip:nat-test@{1}:{2} SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP {3}:{4};branch=z9hG4bK{5};rport\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:voipscope@{3}>;tag={6}\r\n"
+      "To: <sip:nat-test@{1}>\r\n"
+      "Call-ID: {7}@{3}\r\n"
+      "CSeq: 1 {0}\r\n"
+      "Contact: <sip:voipscope@{3}:{4}>\r\n"
+      "User-Agent: voipscope\r\n"
+      "Content-Type: application/sdp\r\n"
+      "Content-Length: {8}\r\n\r\n{9}",
+      method, target, port, hostPart, localPort, randomToken(rng), randomToken(rng), randomToken(rng), sdp.size(),
+      sdp);
+}
+
+asio::awaitable<SipAlgExchange> sipExchange(std::string_view method, udp::endpoint to, const std::string& host,
+                                            const NatProbeParams& params, std::mt19937& rng) {
+  SipAlgExchange x;
+  x.method = std::string(method);
+  auto ex = co_await asio::this_coro::executor;
+  udp::socket sock(ex);
+  std::error_code ec;
+  sock.open(to.protocol(), ec);
+  if (!ec) sock.connect(to, ec);
+  if (!ec) sock.non_blocking(true, ec);
+  if (ec) {
+    x.detail = "socket: " + ec.message();
+    co_return x;
+  }
+  const auto local = sock.local_endpoint(ec);
+  const auto request = buildSipRequest(method, host, to.port(), local.address().to_string(), local.port(), rng);
+  auto sent = proto::sip::parseMessage(request);
+  if (!sent.ok()) {
+    x.detail = "internal: request does not parse";
+    co_return x;
+  }
+  std::string response;
+  for (int attempt = 0; attempt < params.attempts && response.empty(); ++attempt) {
+    sock.send(asio::buffer(request), 0, ec);
+    co_await receiveUntil(sock, Clock::now() + params.wait, [&](std::span<const std::byte> b) {
+      std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
+      auto m = proto::sip::parseMessage(text);
+      if (!m.ok() || m->isRequest() || m->callId() != sent->callId()) return false;
+      response.assign(text);
+      return true;
+    });
+  }
+  if (response.empty()) {
+    x.detail = "no SIP answer";
+    co_return x;
+  }
+  auto m = proto::sip::parseMessage(response);
+  x.answered = true;
+  x.status = m->statusLine().code;
+  const auto type = m->header("Content-Type");
+  if (!type || !proto::sip::iequals(*type, "message/sip")) {
+    x.detail = "the answer carries no echo (not a voipscope reflector?)";
+    co_return x;
+  }
+  auto echoed = proto::sip::parseMessage(m->body());
+  if (!echoed.ok()) {
+    x.detail = "the echoed request does not parse: " + echoed.error().message;
+    co_return x;
+  }
+  x.echoed = true;
+  x.rewrites = proto::sip::diffForAlg(*sent, *echoed);
+  if (method == "INVITE") {
+    // Complete the transaction of the non-2xx final answer (the reflector ignores ACKs).
+    auto ack = request;
+    auto pos = ack.find("INVITE");
+    ack.replace(pos, 6, "ACK");
+    if (auto cseq = ack.find("CSeq: 1 INVITE"); cseq != std::string::npos) ack.replace(cseq, 14, "CSeq: 1 ACK");
+    sock.send(asio::buffer(ack), 0, ec);
+  }
+  co_return x;
+}
+
+asio::awaitable<void> natOnce(NatResult& r, io::Resolver& resolver, NatProbeParams params) {
+  auto answer = co_await resolver.resolve(params.host, params.family);
+  if (!answer.ok() || answer->addresses.empty()) {
+    r.detail = answer.ok() ? fmt::format("{}: no address", params.host) : answer.error().message;
+    co_return;
+  }
+  const auto address = answer->addresses.front();
+  const udp::endpoint mainEp(address, params.port);
+  r.remote = detail::formatAddress(address, params.port);
+  auto ex = co_await asio::this_coro::executor;
+  std::random_device rd;
+  std::mt19937 rng(rd());
+
+  udp::socket sock(ex);
+  if (auto ec = openUnconnected(sock, address)) {
+    r.detail = fmt::format("UDP socket to {}: {}", r.remote, ec.message());
+    co_return;
+  }
+  std::error_code ec;
+  const auto localIp = localAddressToward(ex, mainEp);
+  const auto localPort = sock.local_endpoint(ec).port();
+  r.local_address = detail::formatAddress(localIp, localPort);
+  std::uint32_t session = 0;
+  auto first = co_await exchange(sock, mainEp, params, std::nullopt, rng, session);
+  if (!first) {
+    r.detail = fmt::format("no answer from a reflector at {} (is `voipscope reflect` running? same secret?)", r.remote);
+    co_return;
+  }
+  r.ok = true;
+  r.mapped = first->mapped;
+  r.nat = r.mapped != r.local_address;
+  const auto colon = r.mapped.rfind(':');
+  r.port_preserved = colon != std::string::npos && r.mapped.substr(colon + 1) == std::to_string(localPort);
+  r.mapping = "unknown";
+  if (params.mapping) {
+    // A reply carries no hint of the reflector's second port: its default layout unless told.
+    const udp::endpoint altEp(address, params.alt_port != 0 ? params.alt_port
+                                                             : static_cast<std::uint16_t>(params.port + 1));
+    auto second = co_await exchange(sock, altEp, params, std::nullopt, rng, session);
+    if (second) {
+      r.mapped_alt = second->mapped;
+      r.mapping = r.mapped_alt == r.mapped ? "endpoint-independent" : "address-and-port-dependent";
+    }
+  }
+
+  if (params.sip) {
+    r.sip_tested = true;
+    const udp::endpoint sipEp(address, params.sip_port != 0 ? params.sip_port : params.port);
+    for (std::string_view method : {"OPTIONS", "INVITE"}) {
+      auto x = co_await sipExchange(method, sipEp, params.host, params, rng);
+      r.sip_alg = r.sip_alg || !x.rewrites.empty();
+      r.sip.push_back(std::move(x));
+    }
+  }
+
+  if (!params.idle_intervals_s.empty()) {
+    r.lifetime.resize(params.idle_intervals_s.size());
+    auto pending = std::make_shared<int>(static_cast<int>(r.lifetime.size()));
+    for (std::size_t i = 0; i < r.lifetime.size(); ++i) {
+      r.lifetime[i].idle_s = params.idle_intervals_s[i];
+      asio::co_spawn(ex, lifetimeOne(r.lifetime[i], mainEp, params, static_cast<std::uint32_t>(rng()), pending), asio::detached);
+    }
+    asio::steady_timer timer(ex);
+    const int longest = *std::max_element(params.idle_intervals_s.begin(), params.idle_intervals_s.end());
+    const auto deadline = Clock::now() + std::chrono::seconds(longest) + params.callback_grace +
+                          params.wait * (params.attempts + 1) + std::chrono::seconds(5);
+    while (*pending > 0 && Clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(200));
+      co_await timer.async_wait(kAsTuple);
+    }
+    for (const auto& l : r.lifetime) {
+      if (!l.accepted) continue;
+      if (l.survived) r.lifetime_survived_s = std::max(r.lifetime_survived_s, l.idle_s);
+      else if (r.lifetime_failed_s < 0 || l.idle_s < r.lifetime_failed_s) r.lifetime_failed_s = l.idle_s;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<int> defaultIdleIntervals(int maxIdle, bool quick) {
+  const std::vector<int> all = quick ? std::vector<int>{5, 10, 20, 30} : std::vector<int>{5, 10, 20, 40, 60, 90, 120};
+  std::vector<int> out;
+  for (int t : all) {
+    if (t <= maxIdle) out.push_back(t);
+  }
+  if (out.empty() && maxIdle > 0) out.push_back(maxIdle);
+  return out;
+}
+
+asio::awaitable<NatResult> runNatProbe(io::Resolver& resolver, NatProbeParams params) {
+  NatResult r;
+  co_await natOnce(r, resolver, std::move(params));
+  co_return r;
+}
+
+}  // namespace vs::probe

@@ -1,0 +1,233 @@
+// `voipscope nat` against `voipscope reflect`, with the ground truth made by the test itself:
+//  - three network namespaces (client 198.18.1.2 -> router -> reflector 198.19.0.2), the router doing
+//    nftables masquerade (endpoint-independent: Linux keeps the source port) or snat to a different
+//    port range per destination port (address-and-port-dependent), and a UDP conntrack timeout the test
+//    sets in the router's namespace (the binding lifetime);
+//  - a SIP ALG relay (tests/support) rewriting Via, Contact, SDP c= and Content-Length on loopback.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <set>
+
+#include "harness.h"
+#include "support/sip_alg_relay.h"
+
+namespace vs::itest {
+namespace {
+
+using nlohmann::json;
+
+// client --vc0/vr0-- router --vr1/vs0-- server, all names unique to this run.
+class NatTopology {
+ public:
+  explicit NatTopology(const std::string& nftRules) {
+    if (geteuid() != 0) {
+      why_ = "network namespaces need root";
+      return;
+    }
+    std::random_device rd;
+    const auto tag = std::to_string(getpid()) + "-" + std::to_string(rd() % 100000);
+    client_ = "vsnat-c-" + tag;
+    router_ = "vsnat-r-" + tag;
+    server_ = "vsnat-s-" + tag;
+    for (const auto& ns : {client_, router_, server_}) {
+      auto r = run({"ip", "netns", "add", ns}, 10s);
+      if (r.exit_code != 0) {
+        why_ = "ip netns add not permitted here: " + r.all;
+        return;
+      }
+      made_.push_back(ns);
+    }
+    const std::vector<std::vector<std::string>> steps = {
+        {"ip", "-n", client_, "link", "add", "vc0", "type", "veth", "peer", "name", "vr0", "netns", router_},
+        {"ip", "-n", router_, "link", "add", "vr1", "type", "veth", "peer", "name", "vs0", "netns", server_},
+        {"ip", "-n", client_, "addr", "add", "198.18.1.2/24", "dev", "vc0"},
+        {"ip", "-n", router_, "addr", "add", "198.18.1.1/24", "dev", "vr0"},
+        {"ip", "-n", router_, "addr", "add", "198.19.0.1/24", "dev", "vr1"},
+        {"ip", "-n", server_, "addr", "add", "198.19.0.2/24", "dev", "vs0"},
+        {"ip", "-n", client_, "link", "set", "lo", "up"},
+        {"ip", "-n", router_, "link", "set", "lo", "up"},
+        {"ip", "-n", server_, "link", "set", "lo", "up"},
+        {"ip", "-n", client_, "link", "set", "vc0", "up"},
+        {"ip", "-n", router_, "link", "set", "vr0", "up"},
+        {"ip", "-n", router_, "link", "set", "vr1", "up"},
+        {"ip", "-n", server_, "link", "set", "vs0", "up"},
+        {"ip", "-n", client_, "route", "add", "default", "via", "198.18.1.1"},
+        {"ip", "netns", "exec", router_, "sysctl", "-qw", "net.ipv4.ip_forward=1"},
+    };
+    for (const auto& s : steps) {
+      auto r = run(s, 10s);
+      if (r.exit_code != 0) {
+        why_ = "topology set-up failed: " + r.all;
+        return;
+      }
+    }
+    TempDir dir;
+    writeFile(dir.file("nat.nft"), nftRules);
+    auto r = run({"ip", "netns", "exec", router_, "nft", "-f", dir.file("nat.nft")}, 10s);
+    if (r.exit_code != 0) {
+      why_ = "nft rules failed: " + r.all;
+      return;
+    }
+    ok_ = true;
+  }
+  ~NatTopology() {
+    for (const auto& ns : made_) (void)run({"ip", "netns", "del", ns}, 10s);
+  }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+  std::vector<std::string> in(const std::string& ns) const { return {"ip", "netns", "exec", ns}; }
+  const std::string& client() const { return client_; }
+  const std::string& router() const { return router_; }
+  const std::string& server() const { return server_; }
+
+ private:
+  std::string client_, router_, server_;
+  std::vector<std::string> made_;
+  bool ok_ = false;
+  std::string why_;
+};
+
+constexpr const char* kMasquerade = R"(table ip vsnat {
+  chain post { type nat hook postrouting priority 100; oifname "vr1" masquerade; }
+}
+)";
+// A different public port range per destination port: the mapping depends on the destination.
+constexpr const char* kPortDependent = R"(table ip vsnat {
+  chain post {
+    type nat hook postrouting priority 100;
+    oifname "vr1" udp dport 5004 snat to 198.19.0.1:40000-40999
+    oifname "vr1" udp dport 5005 snat to 198.19.0.1:41000-41999
+  }
+}
+)";
+
+std::unique_ptr<Process> startReflectorIn(const NatTopology& t) {
+  auto p = std::make_unique<Process>(concat(t.in(t.server()), {voipscopeBinary(), "reflect", "--bind", "0.0.0.0",
+                                                                "--port", "5004", "--duration", "120"}));
+  if (!p->waitForLine(std::regex(R"re("port":(\d+))re"), 10s)) return nullptr;
+  return p;
+}
+
+TEST(NatCli, MasqueradeIsEndpointIndependentAndThePublicAddressIsTheRouters) {
+  NatTopology t(kMasquerade);
+  if (!t.ok()) GTEST_SKIP() << t.why();
+  auto reflect = startReflectorIn(t);
+  ASSERT_TRUE(reflect) << "reflector did not start";
+  auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-lifetime", "--no-sip",
+                                         "--json"}),
+               60s);
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = json::parse(r.out);
+  EXPECT_TRUE(j["nat"].get<bool>());
+  const auto local = j["local"].get<std::string>();
+  EXPECT_EQ(local.rfind("198.18.1.2:", 0), 0U) << local;
+  // Ground truth: the router's outside address; Linux masquerade keeps the source port when free.
+  EXPECT_EQ(j["mapped"].get<std::string>(), "198.19.0.1:" + local.substr(local.find(':') + 1));
+  EXPECT_EQ(j["mapped_alt_port"].get<std::string>(), j["mapped"].get<std::string>());
+  EXPECT_EQ(j["mapping"], "endpoint-independent");
+}
+
+TEST(NatCli, SnatPerDestinationPortIsReportedAsPortDependent) {
+  NatTopology t(kPortDependent);
+  if (!t.ok()) GTEST_SKIP() << t.why();
+  auto reflect = startReflectorIn(t);
+  ASSERT_TRUE(reflect) << "reflector did not start";
+  auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-lifetime", "--no-sip",
+                                         "--json"}),
+               60s);
+  ASSERT_EQ(r.exit_code, 1) << r.all;  // a warning: media through this NAT needs a relay or symmetric RTP
+  auto j = json::parse(r.out);
+  EXPECT_EQ(j["mapping"], "address-and-port-dependent");
+  const std::regex first(R"(198\.19\.0\.1:40\d\d\d)"), second(R"(198\.19\.0\.1:41\d\d\d)");
+  EXPECT_TRUE(std::regex_match(j["mapped"].get<std::string>(), first)) << j["mapped"];
+  EXPECT_TRUE(std::regex_match(j["mapped_alt_port"].get<std::string>(), second)) << j["mapped_alt_port"];
+}
+
+TEST(NatCli, BindingLifetimeBracketsTheRoutersConntrackTimeout) {
+  NatTopology t(kMasquerade);
+  if (!t.ok()) GTEST_SKIP() << t.why();
+  // The router forgets an idle UDP flow after 8 s (both the unreplied and the stream timeouts).
+  for (const char* key : {"net.netfilter.nf_conntrack_udp_timeout=8", "net.netfilter.nf_conntrack_udp_timeout_stream=8"}) {
+    auto s = run(concat(t.in(t.router()), {"sysctl", "-qw", key}), 10s);
+    if (s.exit_code != 0) GTEST_SKIP() << "conntrack timeouts are not per namespace here: " << s.all;
+  }
+  auto reflect = startReflectorIn(t);
+  ASSERT_TRUE(reflect) << "reflector did not start";
+  auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-sip", "--intervals",
+                                         "3,5,12,20", "--json"}),
+               90s);
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = json::parse(r.out);
+  for (const auto& p : j["lifetime"]["probes"]) EXPECT_TRUE(p["accepted"].get<bool>()) << p.dump();
+  ASSERT_FALSE(j["lifetime"]["survived_s"].is_null()) << r.out;
+  ASSERT_FALSE(j["lifetime"]["failed_s"].is_null()) << r.out;
+  const int survived = j["lifetime"]["survived_s"], failed = j["lifetime"]["failed_s"];
+  EXPECT_LE(survived, 8);
+  EXPECT_GT(failed, 8);
+  EXPECT_EQ(survived, 5);
+  EXPECT_EQ(failed, 12);
+}
+
+TEST(NatCli, SipAlgRewritesAreReportedExactlyAndNoneWithoutTheAlg) {
+  Process reflect({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--port", "0", "--duration", "60"});
+  auto m = reflect.waitForLine(std::regex(R"re("port":(\d+))re"), 10s);
+  ASSERT_TRUE(m) << reflect.output();
+  const auto port = static_cast<std::uint16_t>(std::stoi((*m)[1]));
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+
+  auto direct = run({voipscopeBinary(), "nat", target, "--no-lifetime", "--json"}, 60s);
+  ASSERT_EQ(direct.exit_code, 0) << direct.all;
+  auto d = json::parse(direct.out);
+  EXPECT_FALSE(d["nat"].get<bool>());
+  EXPECT_FALSE(d["sip_alg"]["rewritten"].get<bool>());
+  ASSERT_EQ(d["sip_alg"]["exchanges"].size(), 2U);
+  for (const auto& x : d["sip_alg"]["exchanges"]) {
+    EXPECT_TRUE(x["echoed"].get<bool>()) << x.dump();
+    EXPECT_TRUE(x["rewrites"].empty()) << x.dump();
+  }
+
+  testsupport::SipAlgRelay alg(port, "127.0.0.1", "198.18.200.7");
+  auto viaAlg = run({voipscopeBinary(), "nat", target, "--no-lifetime", "--sip-port", std::to_string(alg.port()),
+                     "--json"},
+                    60s);
+  ASSERT_EQ(viaAlg.exit_code, 2) << viaAlg.all;
+  EXPECT_EQ(alg.rewritten(), 3);  // the relay's own record: it changed the OPTIONS, the INVITE and its ACK
+  auto a = json::parse(viaAlg.out);
+  EXPECT_TRUE(a["sip_alg"]["rewritten"].get<bool>());
+  ASSERT_EQ(a["sip_alg"]["exchanges"].size(), 2U);
+  for (const auto& x : a["sip_alg"]["exchanges"]) {
+    std::set<std::string> fields;
+    for (const auto& w : x["rewrites"]) {
+      fields.insert(w["field"].get<std::string>());
+      const auto field = w["field"].get<std::string>();
+      if (field == "Content-Length") {
+        // Three characters longer address on the c= line.
+        EXPECT_EQ(std::stoi(w["received"].get<std::string>()), std::stoi(w["sent"].get<std::string>()) + 3);
+      } else {
+        EXPECT_NE(w["sent"].get<std::string>().find("127.0.0.1"), std::string::npos) << w.dump();
+        EXPECT_NE(w["received"].get<std::string>().find("198.18.200.7"), std::string::npos) << w.dump();
+      }
+    }
+    EXPECT_EQ(fields, (std::set<std::string>{"Via sent-by", "Contact", "SDP c=", "Content-Length"})) << x.dump();
+  }
+  EXPECT_NE(run({voipscopeBinary(), "nat", target, "--no-lifetime", "--sip-port", std::to_string(alg.port())}, 60s)
+                .out.find("SIP ALG rewrote"),
+            std::string::npos);
+}
+
+TEST(NatCli, NoReflectorAndBadArguments) {
+  const auto port = freeUdpAndTcpPort();
+  auto r = run({voipscopeBinary(), "nat", "127.0.0.1:" + std::to_string(port), "--no-lifetime", "--no-sip"}, 60s);
+  EXPECT_EQ(r.exit_code, 4) << r.all;
+  EXPECT_NE(r.all.find("no answer from a reflector"), std::string::npos) << r.all;
+  EXPECT_EQ(run({voipscopeBinary(), "nat", "127.0.0.1", "--intervals", "5,abc"}).exit_code, 3);
+  EXPECT_EQ(run({voipscopeBinary(), "nat", "127.0.0.1", "--max-idle", "0"}).exit_code, 3);
+  EXPECT_EQ(run({voipscopeBinary(), "nat", "sip:x@y"}).exit_code, 3);
+}
+
+}  // namespace
+}  // namespace vs::itest

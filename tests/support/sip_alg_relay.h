@@ -1,0 +1,109 @@
+#pragma once
+// A UDP relay that behaves like a router's SIP ALG, for tests: requests from the client are forwarded to
+// the server with `from` replaced by `to` on the Via, Contact and SDP c= lines (not o=, as some real ALGs
+// leave it) and Content-Length fixed; everything from the server goes back to the last client unchanged.
+// One thread, poll() with a short timeout, stopped by the destructor; loopback only.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace vs::testsupport {
+
+class SipAlgRelay {
+ public:
+  SipAlgRelay(std::uint16_t serverPort, std::string from, std::string to)
+      : from_(std::move(from)), to_(std::move(to)) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    (void)::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    server_.sin_family = AF_INET;
+    server_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    server_.sin_port = htons(serverPort);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~SipAlgRelay() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::uint16_t port() const { return port_; }
+  int rewritten() const { return rewritten_.load(); }
+
+  // The rewrite, exposed for the test's own expectations.
+  static std::string rewrite(const std::string& msg, const std::string& from, const std::string& to) {
+    const auto split = msg.find("\r\n\r\n");
+    if (split == std::string::npos) return msg;
+    auto fix = [&](std::string part, bool sdp) {
+      std::string out;
+      std::size_t pos = 0;
+      while (pos < part.size()) {
+        auto end = part.find("\r\n", pos);
+        if (end == std::string::npos) end = part.size();
+        std::string line = part.substr(pos, end - pos);
+        const bool target = sdp ? line.rfind("c=", 0) == 0
+                                : (line.rfind("Via:", 0) == 0 || line.rfind("Contact:", 0) == 0);
+        if (target) {
+          for (auto at = line.find(from); at != std::string::npos; at = line.find(from, at + to.size())) {
+            line.replace(at, from.size(), to);
+          }
+        }
+        out += line;
+        if (end < part.size()) out += "\r\n";
+        pos = end + 2;
+      }
+      return out;
+    };
+    std::string body = fix(msg.substr(split + 4), true);
+    std::string head = fix(msg.substr(0, split), false);
+    const auto cl = head.find("Content-Length:");
+    if (cl != std::string::npos) {
+      auto end = head.find("\r\n", cl);
+      head.replace(cl, (end == std::string::npos ? head.size() : end) - cl, "Content-Length: " + std::to_string(body.size()));
+    }
+    return head + "\r\n\r\n" + body;
+  }
+
+ private:
+  void loop() {
+    char buf[65536];
+    for (int i = 0; i < 100000 && !stop_; ++i) {  // bounded: about 1000 s at most
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 10) <= 0) continue;
+      sockaddr_in src{};
+      socklen_t len = sizeof src;
+      const auto n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&src), &len);
+      if (n <= 0) continue;
+      std::string msg(buf, static_cast<std::size_t>(n));
+      if (src.sin_port == server_.sin_port) {
+        (void)::sendto(fd_, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&client_), sizeof client_);
+      } else {
+        client_ = src;
+        auto out = rewrite(msg, from_, to_);
+        if (out != msg) ++rewritten_;
+        (void)::sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&server_), sizeof server_);
+      }
+    }
+  }
+
+  std::string from_, to_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  sockaddr_in server_{}, client_{};
+  std::atomic<bool> stop_{false};
+  std::atomic<int> rewritten_{0};
+  std::thread thread_;
+};
+
+}  // namespace vs::testsupport
