@@ -64,9 +64,11 @@ measure() {
   local w rss
   w=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time.txt")
   rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$work/time.txt")
+  # CPU seconds (user + system): on a shared machine wall time carries other jobs' load, CPU time less so.
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$work/time.txt")
   wall[$name]=$w
   local pk=${packets[$file]} mb=${megabytes[$file]}
-  printf '%-34s %9.2f %12.0f %9.1f %9s %9.2f\n' "$name" "$w" "$(awk -v p="$pk" -v w="$w" 'BEGIN{print p / (w > 0 ? w : 0.001)}')" \
+  printf '%-34s %9.2f %8s %12.0f %9.1f %9s %9.2f\n' "$name" "$w" "$cpu" "$(awk -v p="$pk" -v w="$w" 'BEGIN{print p / (w > 0 ? w : 0.001)}')" \
     "$(awk -v m="$mb" -v w="$w" 'BEGIN{print m / (w > 0 ? w : 0.001)}')" "$rss" \
     "$(awk -v a="$w" -v b="${wall[tcpdump]:-$w}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
 }
@@ -83,7 +85,7 @@ for f in "$sig" "$media"; do
   describe "$f"
   echo
   echo "== $(basename "$f"): ${packets[$f]} packets, ${megabytes[$f]} MB"
-  printf '%-34s %9s %12s %9s %9s %9s\n' tool wall_s packets/s MB/s rss_MB x_tcpdump
+  printf '%-34s %9s %8s %12s %9s %9s %9s\n' tool wall_s cpu_s packets/s MB/s rss_MB x_tcpdump
   wall=()
   measure tcpdump "$f" tcpdump -r "$f" -w /dev/null
   measure "voipscope calls" "$f" "$bin" calls "$f"
