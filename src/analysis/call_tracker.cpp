@@ -99,6 +99,9 @@ void CallTracker::link(Active& a, const std::string& other_id, std::string reaso
   // Merge the newer group into the older one so a call keeps the id of its first leg.
   auto keep = std::min(o.group, a.group);
   auto drop = std::max(o.group, a.group);
+  // A call of more legs than this is a key shared by unrelated calls (a constant Session-ID or icid):
+  // refusing the merge keeps memory and the emit cost bounded.
+  if (groups_[keep].call_ids.size() + groups_[drop].call_ids.size() > options_.max_legs_per_call) return;
   auto& kg = groups_[keep];
   auto dg = std::move(groups_[drop]);
   groups_.erase(drop);
@@ -151,9 +154,15 @@ void CallTracker::handleSdp(Active& a, const FoundSip& f, const sip::Message& m)
   bool from_caller = f.src == a.leg.caller;
   if (s->origin && from_caller && a.leg.sdp_origin.empty()) {
     a.leg.sdp_origin = fmt::format("{} {} {}", s->origin->username, s->origin->session_id, s->origin->address);
-    // A B2BUA that passes SDP through unchanged gives both legs the same origin.
-    addKey(a, "o:" + a.leg.sdp_origin, fmt::format("identical SDP origin (o=) {}", a.leg.sdp_origin),
-           LinkConfidence::kMedium);
+    // A B2BUA that passes SDP through unchanged gives both legs the same origin. The same caller (address
+    // and port) offering the same origin in two Call-IDs is one UA reusing its session id (SIPp does it
+    // in every call), not a B2BUA: no link, or 50 000 SIPp calls become one.
+    auto key = "o:" + a.leg.sdp_origin;
+    auto it = key_index_.find(key);
+    auto other = it == key_index_.end() ? legs_.end() : legs_.find(it->second);
+    if (other == legs_.end() || !(other->second.leg.caller == a.leg.caller)) {
+      addKey(a, key, fmt::format("identical SDP origin (o=) {}", a.leg.sdp_origin), LinkConfidence::kMedium);
+    }
   }
   for (std::size_t i = 0; i < s->media.size() && a.leg.media.size() < kMaxMediaPerLeg; ++i) {
     const auto& md = s->media[i];

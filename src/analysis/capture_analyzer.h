@@ -32,7 +32,8 @@ struct AnalyzerOptions {
   std::int64_t idle_timeout_ns = 4LL * 3600 * 1'000'000'000;
   std::size_t max_messages_per_leg = 2000;
   std::size_t max_malformed_kept = 1000;
-  std::size_t max_active_legs = 500000;  // beyond it, the longest-idle legs are emitted early
+  std::size_t max_active_legs = 500000;
+  std::size_t max_legs_per_call = 64;    // links that would make a bigger call are refused  // beyond it, the longest-idle legs are emitted early
   bool keep_message_text = false;
   bool redact = true;  // Authorization / Proxy-Authorization digest responses replaced by "<redacted>"
   // Extra headers whose value is another leg's Call-ID (besides X-CID, X-Call-ID, X-Orig-Call-ID, X-Leg-ID).

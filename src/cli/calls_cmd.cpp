@@ -1,20 +1,57 @@
-// `voipscope calls FILE`: the calls in a capture (pcap/pcapng, plain or gzip, or "-" for stdin).
+// `voipscope calls FILE | -i IFACE | --hep-listen udp:PORT`: the calls in a capture file (pcap/pcapng,
+// plain or gzip, or "-" for stdin), on a live interface, or sent by HEPv3 agents. All three feed the same
+// analyzer through one loop.
+#include <csignal>
 #include <cstdio>
 #include <vector>
+#include <ctime>
+#include <functional>
 
 #include <fmt/format.h>
 
 #include "analysis/capture_analyzer.h"
 #include "cli/commands.h"
 #include "io/capture_reader.h"
+#include "io/hep_listener.h"
+#include "io/live_capture.h"
+#include "io/sip_log_reader.h"
 #include "render/calls_render.h"
 #include "render/rtp_render.h"
 
 namespace vs::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void onStopSignal(int) { g_stop = 1; }
+
+std::int64_t monotonicNs() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
+// One frame at a time from whichever input: true with a record, false at the end. `name` labels errors.
+struct Source {
+  std::string name;
+  std::function<Result<bool>(proto::pkt::Record&)> next;
+  std::function<std::uint64_t()> frames;
+  std::function<bool(std::uint32_t)> single_interface;
+  std::function<void()> close_stats;  // live / HEP: one stderr line at the end
+};
+
+}  // namespace
 
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result) {
-  auto* cmd = app.add_subcommand("calls", "List the SIP calls in a capture file (legs, states, setup time, duration)");
-  cmd->add_option("file", opts->file, "pcap or pcapng file, optionally gzip-compressed; '-' reads stdin")->required();
+  auto* cmd = app.add_subcommand("calls", "List the SIP calls in a capture file, on an interface or sent by HEP agents");
+  auto* file = cmd->add_option("file", opts->file, "pcap or pcapng file, optionally gzip-compressed; '-' reads stdin");
+  auto* iface = cmd->add_option("-i,--interface", opts->iface, "Capture live on this interface (AF_PACKET; needs root)");
+  auto* hep = cmd->add_option("--hep-listen", opts->hep_listen, "Receive HEPv3 on udp:PORT or udp:ADDR:PORT");
+  file->excludes(iface)->excludes(hep);
+  iface->excludes(hep);
+  cmd->add_option("--filter", opts->filter, "Live: BPF filter expression (tcpdump syntax; needs libpcap.so.0.8)")->needs(iface);
+  cmd->add_option("-w,--write", opts->write, "Live: also write the captured frames to this pcapng file")->needs(iface);
+  cmd->add_option("--duration", opts->duration_s, "Live / HEP: stop after this many seconds (default: Ctrl-C)")
+      ->check(CLI::Range(0.0, 1e7));
   cmd->add_flag("--json", opts->json, "One JSON document: calls (legs, dialogs, media, SIP messages) and statistics");
   cmd->add_flag("--csv", opts->csv, "CSV, one row per leg");
   cmd->add_flag("--all", opts->all, "Also list Call-IDs without an INVITE (REGISTER, OPTIONS, SUBSCRIBE...)");
@@ -33,11 +70,113 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     fmt::print(stderr, "calls: --json and --csv exclude each other\n");
     return ExitCode::kUsage;
   }
-  auto reader = io::CaptureReader::open(opts.file);
-  if (!reader) {
-    fmt::print(stderr, "{}: {}\n", opts.file, reader.error().message);
+  int inputs = !opts.file.empty() + !opts.iface.empty() + !opts.hep_listen.empty();
+  if (inputs != 1) {
+    fmt::print(stderr, "calls: give exactly one input: FILE, -i IFACE or --hep-listen udp:PORT\n");
     return ExitCode::kUsage;
   }
+  Source src;
+  std::unique_ptr<io::CaptureReader> reader;
+  std::unique_ptr<io::SipLogReader> log;
+  std::unique_ptr<io::LiveCapture> live;
+  std::unique_ptr<io::HepListener> hep;
+  std::unique_ptr<io::PcapngFileWriter> writer;
+  bool endless = false;
+  if (!opts.file.empty()) {
+    auto r = io::CaptureReader::open(opts.file);
+    src.name = opts.file;
+    if (r) {
+      reader = std::move(*r);
+      src.next = [&](proto::pkt::Record& rec) { return reader->next(rec); };
+      src.frames = [&] { return reader->frames(); };
+      src.single_interface = [&](std::uint32_t) { return reader->parser().interfaceCount() <= 1; };
+    } else {
+      // Not a capture: perhaps a text log of SIP messages (Asterisk, sngrep/ngrep style).
+      auto l = opts.file == "-" || r.error().message.find("not a pcap") == std::string::npos
+                   ? Result<std::unique_ptr<io::SipLogReader>>(r.error())
+                   : io::SipLogReader::open(opts.file);
+      if (!l) {
+        bool sniffed = r.error().message.find("not a pcap") != std::string::npos && opts.file != "-";
+        fmt::print(stderr, "{}: {}{}{}\n", opts.file, r.error().message, sniffed ? "; " : "", sniffed ? l.error().message : "");
+        return ExitCode::kUsage;
+      }
+      log = std::move(*l);
+      src.next = [&](proto::pkt::Record& rec) { return log->next(rec); };
+      src.frames = [&] { return log->frames(); };
+      src.single_interface = [](std::uint32_t) { return true; };
+      src.close_stats = [&] {
+        if (log->cutMessages() > 0) fmt::print(stderr, "{}: {} messages longer than 65000 bytes were cut\n", opts.file, log->cutMessages());
+      };
+    }
+  } else {
+    endless = true;
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    auto deadline = opts.duration_s > 0 ? monotonicNs() + static_cast<std::int64_t>(opts.duration_s * 1e9) : 0;
+    auto stop = [deadline] { return g_stop != 0 || (deadline != 0 && monotonicNs() >= deadline); };
+    if (!opts.iface.empty()) {
+      auto l = io::LiveCapture::open(opts.iface, opts.filter);
+      if (!l) {
+        fmt::print(stderr, "calls: {}\n", l.error().message);
+        return l.error().message.find("filter") != std::string::npos || l.error().message.find("no such") != std::string::npos
+                   ? ExitCode::kUsage : ExitCode::kRuntime;
+      }
+      live = std::move(*l);
+      if (!opts.write.empty()) {
+        auto w = io::PcapngFileWriter::open(opts.write, live->linkType(), opts.iface);
+        if (!w) {
+          fmt::print(stderr, "calls: {}\n", w.error().message);
+          return ExitCode::kUsage;
+        }
+        writer = std::move(*w);
+      }
+      src.name = opts.iface;
+      fmt::print(stderr, "calls: capturing on {}{}{}\n", opts.iface, opts.filter.empty() ? "" : " with filter ", opts.filter);
+      src.next = [&, stop](proto::pkt::Record& rec) -> Result<bool> {
+        while (!stop()) {
+          auto got = live->next(rec, 100);
+          if (!got || got.value()) {
+            if (got && writer) {
+              if (auto w = writer->write(rec); !w) return w.error();
+            }
+            return got;
+          }
+        }
+        return false;
+      };
+      src.frames = [&] { return live->frames(); };
+      src.single_interface = [](std::uint32_t) { return true; };
+      src.close_stats = [&] {
+        fmt::print(stderr, "{}: {} frames captured, {} dropped by the kernel\n", opts.iface, live->frames(), live->kernelDrops());
+      };
+    } else {
+      auto h = io::HepListener::open(opts.hep_listen);
+      if (!h) {
+        fmt::print(stderr, "calls: {}\n", h.error().message);
+        return ExitCode::kUsage;
+      }
+      hep = std::move(*h);
+      fmt::print(stderr, "calls: listening for HEPv3 on UDP port {}\n", hep->port());
+      src.name = opts.hep_listen;
+      src.next = [&, stop](proto::pkt::Record& rec) -> Result<bool> {
+        while (!stop()) {
+          auto got = hep->next(rec, 100);
+          if (!got || got.value()) return got;
+        }
+        return false;
+      };
+      src.frames = [&] { return hep->stats().sip; };
+      src.single_interface = [](std::uint32_t) { return true; };
+      src.close_stats = [&] {
+        const auto& s = hep->stats();
+        fmt::print(stderr, "{}: {} HEP datagrams, {} SIP, {} other protocols, {} compressed (skipped), {} malformed{}{}\n",
+                   opts.hep_listen, s.datagrams, s.sip, s.not_sip, s.compressed, s.malformed,
+                   s.last_error.empty() ? "" : "; last: ", s.last_error);
+      };
+    }
+  }
+  std::fflush(stdout);
+
   analysis::AnalyzerOptions ao;
   ao.redact = !opts.no_redact;
   ao.keep_message_text = opts.json && opts.messages;
@@ -64,6 +203,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     else if (opts.rtp) fmt::print("{}", render::streamsTableRow(s, start_ns));
     else if (opts.json) unattached.push_back(std::move(s));
   };
+  if (endless) std::fflush(stdout);  // a reader of a pipe sees the capture has started
   analysis::CaptureAnalyzer an(ao, [&](analysis::Call&& c) {
     if (stream_rows) {  // every stream, whether the call is listed or not
       for (const auto& l : c.legs) {
@@ -81,27 +221,34 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     } else {
       fmt::print("{}", render::callsTableRow(c, start_ns));
     }
+    if (endless) std::fflush(stdout);
     first_call = false;
   }, on_stream);
   proto::pkt::Record rec;
   std::string warning;
   std::uint64_t unsupported = 0;
+  ExitCode failure = ExitCode::kOk;
   while (true) {
-    auto more = (*reader)->next(rec);
+    auto more = src.next(rec);
     if (!more) {
-      if ((*reader)->frames() == 0) {
-        fmt::print(stderr, "{}: {}\n", opts.file, more.error().message);
+      if (endless) {
+        fmt::print(stderr, "{}: {}\n", src.name, more.error().message);
+        failure = ExitCode::kRuntime;
+        break;
+      }
+      if (src.frames() == 0) {
+        fmt::print(stderr, "{}: {}\n", src.name, more.error().message);
         return ExitCode::kUsage;
       }
       warning = more.error().message;
       break;
     }
     if (!more.value()) break;
-    auto frame = (*reader)->frames();
+    auto frame = src.frames();
     if (frame == 1) start_ns = rec.ts_ns;
     if (!proto::pkt::Decoder::linkSupported(rec.link_type)) {
-      if (unsupported++ == 0 && (*reader)->parser().interfaceCount() <= 1) {
-        fmt::print(stderr, "{}: frame {}: unsupported link type {} ({})\n", opts.file, frame, rec.link_type,
+      if (unsupported++ == 0 && src.single_interface(rec.interface_id)) {
+        fmt::print(stderr, "{}: frame {}: unsupported link type {} ({})\n", src.name, frame, rec.link_type,
                    proto::pkt::linkTypeName(rec.link_type));
         return ExitCode::kUsage;
       }
@@ -109,6 +256,12 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     an.addFrame(rec.link_type, rec.data, rec.ts_ns, frame);
   }
   an.finish();
+  if (writer) {
+    if (auto w = writer->close(); !w) {
+      fmt::print(stderr, "calls: {}\n", w.error().message);
+      failure = ExitCode::kRuntime;
+    }
+  }
   const auto& st = an.stats();
   if (opts.json) {
     fmt::print("\n],\"streams\":[");
@@ -118,8 +271,10 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     fmt::print("\n],\"stats\":{}}}\n", render::captureStatsJson(st));
   }
   else if (!opts.csv) fmt::print("\n{}", render::captureStatsText(st));
+  if (src.close_stats) src.close_stats();
+  if (failure != ExitCode::kOk) return failure;
   if (!warning.empty()) {
-    fmt::print(stderr, "{}: {}\n", opts.file, warning);
+    fmt::print(stderr, "{}: {}\n", src.name, warning);
     return ExitCode::kWarnings;
   }
   return ExitCode::kOk;

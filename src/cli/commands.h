@@ -129,6 +129,11 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts);
 
 struct CallsCmdOptions {
   std::string file;  // "-": standard input
+  std::string iface;       // -i: live capture instead of a file
+  std::string filter;      // --filter: BPF expression (live)
+  std::string write;       // -w: pcapng copy of the live frames
+  std::string hep_listen;  // --hep-listen udp:PORT
+  double duration_s = 0;   // live / HEP: stop after this long (0: until Ctrl-C)
   bool json = false;
   bool csv = false;
   bool all = false;        // also Call-IDs without an INVITE (REGISTER, OPTIONS, ...)

@@ -1,0 +1,224 @@
+#include "io/live_capture.h"
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <linux/filter.h>
+#include <net/if_arp.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "proto/pkt/pcapng_writer.h"
+
+namespace vs::io {
+namespace {
+
+// The few libpcap types pcap_compile needs, as in pcap/pcap.h and pcap/bpf.h (stable ABI since 0.8).
+struct BpfInsn {
+  std::uint16_t code;
+  std::uint8_t jt, jf;
+  std::uint32_t k;
+};
+struct BpfProgram {
+  unsigned int bf_len;
+  BpfInsn* bf_insns;
+};
+using PcapOpenDead = void* (*)(int, int);
+using PcapCompile = int (*)(void*, BpfProgram*, const char*, int, std::uint32_t);
+using PcapFreecode = void (*)(BpfProgram*);
+using PcapGeterr = char* (*)(void*);
+using PcapClose = void (*)(void*);
+
+std::string errnoText(int e) { return std::strerror(e); }
+
+}  // namespace
+
+Result<std::string> compileBpf(const std::string& expression, std::uint32_t link_type, std::uint32_t snaplen) {
+  void* lib = dlopen("libpcap.so.0.8", RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) lib = dlopen("libpcap.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    return makeError("--filter needs libpcap at run time (libpcap.so.0.8 not found: apt-get install libpcap0.8)");
+  }
+  struct Closer {
+    void* h;
+    ~Closer() { dlclose(h); }
+  } closer{lib};
+  auto open_dead = reinterpret_cast<PcapOpenDead>(dlsym(lib, "pcap_open_dead"));
+  auto compile = reinterpret_cast<PcapCompile>(dlsym(lib, "pcap_compile"));
+  auto freecode = reinterpret_cast<PcapFreecode>(dlsym(lib, "pcap_freecode"));
+  auto geterr = reinterpret_cast<PcapGeterr>(dlsym(lib, "pcap_geterr"));
+  auto close = reinterpret_cast<PcapClose>(dlsym(lib, "pcap_close"));
+  if (!open_dead || !compile || !freecode || !geterr || !close) return makeError("libpcap.so.0.8 lacks pcap_compile");
+  void* p = open_dead(static_cast<int>(link_type), static_cast<int>(snaplen));
+  if (p == nullptr) return makeError("pcap_open_dead failed");
+  BpfProgram prog{};
+  // PCAP_NETMASK_UNKNOWN: "ip broadcast" is the only expression that needs the netmask.
+  if (compile(p, &prog, expression.c_str(), 1, 0xffffffff) != 0) {
+    std::string why = geterr(p);
+    close(p);
+    return makeError(fmt::format("filter '{}': {}", expression, why));
+  }
+  std::string out(reinterpret_cast<const char*>(prog.bf_insns), prog.bf_len * sizeof(BpfInsn));
+  freecode(&prog);
+  close(p);
+  return out;
+}
+
+LiveCapture::~LiveCapture() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface, const std::string& bpf_filter) {
+  std::unique_ptr<LiveCapture> c(new LiveCapture);
+  if (iface.empty() || iface.size() >= IFNAMSIZ) return makeError(fmt::format("interface '{}': bad name", iface));
+  unsigned idx = if_nametoindex(iface.c_str());
+  if (idx == 0) return makeError(fmt::format("interface '{}': no such interface", iface));
+  c->ifindex_ = static_cast<int>(idx);
+  // Protocol 0: the socket receives nothing until bind() below, after the filter is attached.
+  c->fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (c->fd_ < 0) {
+    int e = errno;
+    if (e == EPERM || e == EACCES) return makeError(fmt::format("interface '{}': capturing needs CAP_NET_RAW (run as root)", iface));
+    return makeError(fmt::format("interface '{}': socket: {}", iface, errnoText(e)));
+  }
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, iface.c_str(), iface.size());
+  if (ioctl(c->fd_, SIOCGIFHWADDR, &ifr) != 0) return makeError(fmt::format("interface '{}': {}", iface, errnoText(errno)));
+  auto hw = ifr.ifr_hwaddr.sa_family;
+  if (hw == ARPHRD_LOOPBACK) c->loopback_ = true;
+  if (hw != ARPHRD_ETHER && hw != ARPHRD_LOOPBACK) {
+    return makeError(fmt::format("interface '{}': link type ARPHRD {} not supported for live capture (Ethernet and loopback only)", iface, hw));
+  }
+  if (!bpf_filter.empty()) {
+    auto code = compileBpf(bpf_filter, c->link_type_, kLiveSnaplen);
+    if (!code) return code.error();
+    sock_fprog prog{};
+    prog.len = static_cast<unsigned short>(code->size() / sizeof(sock_filter));
+    prog.filter = reinterpret_cast<sock_filter*>(code->data());
+    if (setsockopt(c->fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0) {
+      return makeError(fmt::format("filter '{}': SO_ATTACH_FILTER: {}", bpf_filter, errnoText(errno)));
+    }
+  }
+  int on = 1;
+  setsockopt(c->fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+  int rcvbuf = 8 * 1024 * 1024;
+  setsockopt(c->fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = c->ifindex_;
+  if (bind(c->fd_, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) != 0) {
+    return makeError(fmt::format("interface '{}': bind: {}", iface, errnoText(errno)));
+  }
+  tpacket_stats st{};
+  socklen_t sl = sizeof(st);
+  getsockopt(c->fd_, SOL_PACKET, PACKET_STATISTICS, &st, &sl);  // resets the counters
+  c->buf_.resize(kLiveSnaplen);
+  return c;
+}
+
+Result<bool> LiveCapture::next(proto::pkt::Record& out, int timeout_ms) {
+  while (true) {
+    pollfd pfd{fd_, POLLIN, 0};
+    int r = poll(&pfd, 1, timeout_ms);
+    if (r < 0 && errno == EINTR) return false;
+    if (r < 0) return makeError(fmt::format("poll: {}", errnoText(errno)));
+    if (r == 0) return false;
+    sockaddr_ll from{};
+    iovec iov{buf_.data(), buf_.size()};
+    alignas(cmsghdr) char control[256];
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof(from);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    auto n = recvmsg(fd_, &msg, MSG_TRUNC | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return false;
+      return makeError(fmt::format("recvmsg: {}", errnoText(errno)));
+    }
+    // On loopback every packet is seen leaving and arriving: keep one copy (as libpcap does).
+    if (loopback_ && from.sll_pkttype == PACKET_OUTGOING) continue;
+    std::int64_t ts = 0;
+    for (auto* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+      if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec t{};
+        std::memcpy(&t, CMSG_DATA(cm), sizeof(t));
+        ts = std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+      }
+    }
+    if (ts == 0) {
+      timespec t{};
+      clock_gettime(CLOCK_REALTIME, &t);
+      ts = std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+    }
+    auto len = static_cast<std::size_t>(n);
+    out.link_type = link_type_;
+    out.interface_id = 0;
+    out.ts_ns = ts;
+    out.orig_len = static_cast<std::uint32_t>(len);
+    out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), std::min(len, buf_.size()));
+    ++frames_;
+    return true;
+  }
+}
+
+std::uint64_t LiveCapture::kernelDrops() {
+  tpacket_stats st{};
+  socklen_t sl = sizeof(st);
+  if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0) drops_ += st.tp_drops;
+  return drops_;
+}
+
+PcapngFileWriter::~PcapngFileWriter() { (void)close(); }
+
+Result<std::unique_ptr<PcapngFileWriter>> PcapngFileWriter::open(const std::string& path, std::uint32_t link_type,
+                                                                 const std::string& if_name) {
+  std::unique_ptr<PcapngFileWriter> w(new PcapngFileWriter);
+  w->path_ = path;
+  w->file_ = std::fopen(path.c_str(), "wb");
+  if (w->file_ == nullptr) return makeError(fmt::format("{}: cannot create: {}", path, errnoText(errno)));
+  proto::pkt::appendPcapngHeader(w->buf_, link_type, kLiveSnaplen, if_name);
+  if (auto f = w->flush(); !f) return f.error();
+  return w;
+}
+
+VoidResult PcapngFileWriter::write(const proto::pkt::Record& r) {
+  proto::pkt::appendPcapngPacket(buf_, r.ts_ns, r.data, r.orig_len);
+  if (buf_.size() >= 64 * 1024) return flush();
+  return Ok{};
+}
+
+VoidResult PcapngFileWriter::flush() {
+  auto* f = static_cast<std::FILE*>(file_);
+  if (f == nullptr) return Ok{};
+  if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f) != buf_.size()) {
+    return makeError(fmt::format("{}: write failed: {}", path_, errnoText(errno)));
+  }
+  buf_.clear();
+  return Ok{};
+}
+
+VoidResult PcapngFileWriter::close() {
+  auto r = flush();
+  if (file_ != nullptr) {
+    if (std::fclose(static_cast<std::FILE*>(file_)) != 0 && r.ok()) r = makeError(fmt::format("{}: close failed", path_));
+    file_ = nullptr;
+  }
+  return r;
+}
+
+}  // namespace vs::io

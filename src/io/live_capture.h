@@ -1,0 +1,68 @@
+#pragma once
+// Live capture without libpcap (the release binary is static except glibc, and libpcap.a drags in
+// libdbus/libsystemd): an AF_PACKET SOCK_RAW socket bound to one interface, kernel timestamps
+// (SO_TIMESTAMPNS), and an optional BPF filter compiled by libpcap.so.0.8 loaded with dlopen() only for
+// pcap_compile() and attached with SO_ATTACH_FILTER before the socket is bound (no unfiltered packet
+// slips in). Frames come out as proto::pkt::Record, the same as from a file.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "proto/pkt/capture_file.h"
+
+namespace vs::io {
+
+inline constexpr std::uint32_t kLiveSnaplen = 65535;
+
+class LiveCapture {
+ public:
+  ~LiveCapture();
+  LiveCapture(const LiveCapture&) = delete;
+  LiveCapture& operator=(const LiveCapture&) = delete;
+
+  // Errors: "no such interface", "needs CAP_NET_RAW (run as root)", "filter: syntax error ...",
+  // "filter needs libpcap.so.0.8 (apt-get install libpcap0.8)".
+  static Result<std::unique_ptr<LiveCapture>> open(const std::string& iface, const std::string& bpf_filter);
+
+  // Waits up to timeout_ms for one frame: true with `out` filled (valid until the next call), false on
+  // timeout or EINTR (the caller checks its stop conditions and calls again).
+  Result<bool> next(proto::pkt::Record& out, int timeout_ms);
+  std::uint32_t linkType() const { return link_type_; }
+  std::uint64_t frames() const { return frames_; }
+  std::uint64_t kernelDrops();  // PACKET_STATISTICS since open
+
+ private:
+  LiveCapture() = default;
+  int fd_ = -1;
+  int ifindex_ = 0;
+  bool loopback_ = false;
+  std::uint32_t link_type_ = proto::pkt::link::kEthernet;
+  std::uint64_t frames_ = 0;
+  std::uint64_t drops_ = 0;
+  std::string buf_;
+};
+
+// `-w FILE`: frames written as pcapng (proto/pkt/pcapng_writer.h), flushed every 64 KiB and on close.
+class PcapngFileWriter {
+ public:
+  ~PcapngFileWriter();
+  PcapngFileWriter(const PcapngFileWriter&) = delete;
+  PcapngFileWriter& operator=(const PcapngFileWriter&) = delete;
+  static Result<std::unique_ptr<PcapngFileWriter>> open(const std::string& path, std::uint32_t link_type,
+                                                        const std::string& if_name);
+  VoidResult write(const proto::pkt::Record& r);
+  VoidResult close();
+
+ private:
+  PcapngFileWriter() = default;
+  VoidResult flush();
+  std::string path_, buf_;
+  void* file_ = nullptr;  // FILE*
+};
+
+// Compiles a tcpdump filter expression to classic BPF for `link_type` with libpcap.so.0.8 (dlopen).
+// The instructions are returned as raw struct sock_filter bytes (8 bytes each).
+Result<std::string> compileBpf(const std::string& expression, std::uint32_t link_type, std::uint32_t snaplen);
+
+}  // namespace vs::io

@@ -1,0 +1,71 @@
+#include "io/sip_log_reader.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "proto/pkt/pcapng_writer.h"
+
+namespace vs::io {
+
+SipLogReader::~SipLogReader() {
+  if (file_ != nullptr) std::fclose(static_cast<std::FILE*>(file_));
+}
+
+bool SipLogReader::readLine(std::string& line) {
+  line.clear();
+  auto* f = static_cast<std::FILE*>(file_);
+  int c = 0;
+  while ((c = std::getc(f)) != EOF) {
+    if (c == '\n') return true;
+    if (line.size() < proto::siplog::kMaxLineBytes) line.push_back(static_cast<char>(c));
+  }
+  return !line.empty();
+}
+
+Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path) {
+  std::unique_ptr<SipLogReader> r(new SipLogReader);
+  r->file_ = std::fopen(path.c_str(), "rb");
+  if (r->file_ == nullptr) return makeError(fmt::format("cannot open: {}", std::strerror(errno)));
+  std::string line;
+  bool found = false;
+  for (int i = 0; i < kLogSniffLines && r->readLine(line); ++i) {
+    if (proto::siplog::parseHeaderLine(line)) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines)", kLogSniffLines));
+  }
+  std::rewind(static_cast<std::FILE*>(r->file_));
+  return r;
+}
+
+Result<bool> SipLogReader::next(proto::pkt::Record& out) {
+  while (!done_) {
+    std::optional<proto::siplog::LogMessage> m;
+    if (readLine(line_)) {
+      m = parser_.line(line_);
+    } else {
+      done_ = true;
+      m = parser_.finish();
+    }
+    if (!m) continue;
+    if (m->cut) ++cut_;
+    auto payload = std::span<const std::byte>(reinterpret_cast<const std::byte*>(m->text.data()), m->text.size());
+    frame_ = proto::pkt::buildUdpFrame(m->src, m->sport, m->dst, m->dport, payload);
+    out.link_type = proto::pkt::link::kRaw;
+    out.interface_id = 0;
+    out.ts_ns = m->ts_ns;
+    out.orig_len = static_cast<std::uint32_t>(frame_.size());
+    out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(frame_.data()), frame_.size());
+    ++frames_;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace vs::io

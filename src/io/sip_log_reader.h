@@ -1,0 +1,42 @@
+#pragma once
+// Text logs of SIP messages (proto/siplog/sip_log.h formats) as a stream of synthetic raw-IP/UDP frames,
+// so `voipscope calls LOGFILE` runs the same analyzer as on a capture. Lines are read one at a time
+// (memory: one line + one message).
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "proto/pkt/capture_file.h"
+#include "proto/siplog/sip_log.h"
+
+namespace vs::io {
+
+// Lines sniffed for a recognised header before a file is declared "not a SIP log".
+inline constexpr int kLogSniffLines = 2000;
+
+class SipLogReader {
+ public:
+  ~SipLogReader();
+  SipLogReader(const SipLogReader&) = delete;
+  SipLogReader& operator=(const SipLogReader&) = delete;
+
+  // Errors: "cannot open: ...", "not a pcap, pcapng or SIP text log (no message header line in the
+  // first 2000 lines)".
+  static Result<std::unique_ptr<SipLogReader>> open(const std::string& path);
+  Result<bool> next(proto::pkt::Record& out);
+  std::uint64_t frames() const { return frames_; }
+  std::uint64_t cutMessages() const { return cut_; }
+
+ private:
+  SipLogReader() = default;
+  bool readLine(std::string& line);
+
+  void* file_ = nullptr;  // FILE*
+  bool done_ = false;
+  std::uint64_t frames_ = 0, cut_ = 0;
+  proto::siplog::SipLogParser parser_;
+  std::string line_, frame_;
+};
+
+}  // namespace vs::io

@@ -1,0 +1,242 @@
+#include "proto/siplog/sip_log.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstring>
+
+namespace vs::proto::siplog {
+namespace {
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {  // H. Hinnant's algorithm
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+unsigned num(std::string_view s, std::size_t at, std::size_t n) {
+  unsigned v = 0;
+  for (std::size_t i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(s[at + i] - '0');
+  return v;
+}
+
+// "ADDR:PORT", "[V6]:PORT", "V6:PORT" (last colon); false when it is not an address.
+bool parseHostPort(std::string_view s, pkt::IpAddr& addr, std::uint16_t& port) {
+  while (!s.empty() && (s.back() == ',' || s.back() == ')')) s.remove_suffix(1);
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  auto host = s.substr(0, colon);
+  auto p = s.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned v = 0;
+  auto [e, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+  if (ec != std::errc{} || e != p.data() + p.size() || v > 65535 || host.size() > 45) return false;
+  std::string h(host);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, h.c_str(), buf) == 1) {
+    addr = pkt::IpAddr::v4(reinterpret_cast<const std::byte*>(buf));
+  } else if (inet_pton(AF_INET6, h.c_str(), buf) == 1) {
+    addr = pkt::IpAddr::v6From(reinterpret_cast<const std::byte*>(buf));
+  } else {
+    return false;
+  }
+  port = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The token after `word ` in `line` (up to a space), e.g. after "from " -> "UDP:192.0.2.1:5060".
+std::string_view tokenAfter(std::string_view line, std::string_view word) {
+  auto at = line.find(word);
+  if (at == std::string_view::npos) return {};
+  auto rest = line.substr(at + word.size());
+  auto end = rest.find(' ');
+  return rest.substr(0, end);
+}
+
+bool peerAddress(std::string_view tok, pkt::IpAddr& a, std::uint16_t& p) {
+  for (std::string_view t : {"UDP:", "TCP:", "TLS:", "WS:", "WSS:", "SCTP:"}) {
+    if (tok.substr(0, t.size()) == t) {
+      tok.remove_prefix(t.size());
+      break;
+    }
+  }
+  return parseHostPort(tok, a, p);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> findTimestamp(std::string_view s) {
+  for (std::size_t i = 0; i + 19 <= s.size(); ++i) {
+    if (!isDigit(s[i]) || (i > 0 && isDigit(s[i - 1]))) continue;
+    // YYYY-MM-DD HH:MM:SS  (or / for -, T for the space)
+    auto d = [&](std::size_t k) { return isDigit(s[i + k]); };
+    if (!(d(0) && d(1) && d(2) && d(3) && (s[i + 4] == '-' || s[i + 4] == '/') && d(5) && d(6) && s[i + 7] == s[i + 4] &&
+          d(8) && d(9) && (s[i + 10] == ' ' || s[i + 10] == 'T') && d(11) && d(12) && s[i + 13] == ':' && d(14) &&
+          d(15) && s[i + 16] == ':' && d(17) && d(18))) {
+      continue;
+    }
+    unsigned y = num(s, i, 4), mo = num(s, i + 5, 2), da = num(s, i + 8, 2);
+    unsigned h = num(s, i + 11, 2), mi = num(s, i + 14, 2), se = num(s, i + 17, 2);
+    if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || se > 60) continue;
+    std::int64_t ns = 0;
+    std::size_t k = i + 19;
+    if (k < s.size() && (s[k] == '.' || s[k] == ',')) {
+      std::int64_t scale = 100'000'000;
+      for (++k; k < s.size() && isDigit(s[k]); ++k) {
+        ns += (s[k] - '0') * scale;
+        scale /= 10;
+      }
+    }
+    auto days = daysFromCivil(y, mo, da);
+    return ((days * 24 + h) * 60 + mi) * 60'000'000'000LL + std::int64_t{se} * 1'000'000'000 + ns;
+  }
+  return std::nullopt;
+}
+
+std::optional<Header> parseHeaderLine(std::string_view line) {
+  Header h;
+  auto arrow = line.find("<--- ");
+  if (arrow != std::string_view::npos && line.find("--->", arrow + 5) != std::string_view::npos) {
+    auto body = line.substr(arrow);
+    pkt::IpAddr peer;
+    std::uint16_t port = 0;
+    bool received = body.find("Received") != std::string_view::npos || body.find("SIP read from") != std::string_view::npos;
+    bool sent = body.find("Transmitting") != std::string_view::npos;
+    if (!received && !sent) return std::nullopt;
+    if (!peerAddress(tokenAfter(body, received ? "from " : "to "), peer, port)) return std::nullopt;
+    h.chan_sip = body.find("SIP read from") != std::string_view::npos || body.find("Transmitting (") != std::string_view::npos;
+    if (received) {
+      h.src = peer;
+      h.sport = port;
+      h.dst.v6 = peer.v6;
+    } else {
+      h.dst = peer;
+      h.dport = port;
+      h.src.v6 = peer.v6;
+    }
+    h.ts_ns = findTimestamp(line.substr(0, arrow));
+    return h;
+  }
+  // "[U ]DATE TIME SRC -> DST"
+  auto mid = line.find(" -> ");
+  if (mid == std::string_view::npos) return std::nullopt;
+  auto ts = findTimestamp(line.substr(0, mid));
+  if (!ts) return std::nullopt;
+  auto left = trim(line.substr(0, mid));
+  auto sp = left.rfind(' ');
+  if (sp == std::string_view::npos) return std::nullopt;
+  auto right = trim(line.substr(mid + 4));
+  right = right.substr(0, right.find(' '));
+  if (!parseHostPort(left.substr(sp + 1), h.src, h.sport) || !parseHostPort(right, h.dst, h.dport)) return std::nullopt;
+  h.ts_ns = ts;
+  return h;
+}
+
+void SipLogParser::start(const Header& h) {
+  ++headers_;
+  in_msg_ = true;
+  in_body_ = false;
+  chan_sip_ = h.chan_sip;
+  content_length_.reset();
+  body_bytes_ = 0;
+  cur_ = LogMessage{};
+  cur_.src = h.src;
+  cur_.dst = h.dst;
+  cur_.sport = h.sport;
+  cur_.dport = h.dport;
+  cur_.line = lines_;
+  cur_.ts_ns = h.ts_ns ? *h.ts_ns : last_ts_ + 1000;
+  last_ts_ = cur_.ts_ns;
+}
+
+std::optional<LogMessage> SipLogParser::close() {
+  in_msg_ = false;
+  // Leading blank lines (chan_sip prints one) are dropped; a message needs a start line.
+  auto& t = cur_.text;
+  std::size_t lead = 0;
+  while (t.compare(lead, 2, "\r\n") == 0) lead += 2;
+  t.erase(0, lead);
+  if (t.empty() || t.compare(0, 2, "\r\n") == 0) return std::nullopt;
+  if (!in_body_) t += "\r\n";  // headers only: the blank line ending them
+  return std::move(cur_);
+}
+
+std::optional<LogMessage> SipLogParser::line(std::string_view l) {
+  ++lines_;
+  if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+  auto h = parseHeaderLine(l);
+  if (h) {
+    auto done = in_msg_ ? close() : std::nullopt;
+    if (!h->ts_ns && last_ts_ != 0) h->ts_ns = last_ts_ + 1000;
+    start(*h);
+    return done;
+  }
+  auto t = trim(l);
+  bool separator = t.substr(0, 4) == "<---" || (t.size() > 0 && t.find_first_not_of('-') == std::string_view::npos && t.size() >= 8);
+  std::optional<std::int64_t> log_ts;
+  if (!in_msg_ || !in_body_ || content_length_.value_or(1) > body_bytes_) {
+    // A new log line ("[2024-01-31 10:00:00] VERBOSE[12] ...") ends the message in progress.
+    if (!l.empty() && l.front() == '[') log_ts = findTimestamp(l.substr(0, 40));
+  }
+  if (!in_msg_) {
+    if (auto ts = log_ts ? log_ts : findTimestamp(l.substr(0, 40)); ts) last_ts_ = *ts;
+    return std::nullopt;
+  }
+  if (separator || log_ts) {
+    auto done = close();
+    if (log_ts) last_ts_ = *log_ts;
+    return done;
+  }
+  auto& text = cur_.text;
+  if (!in_body_) {
+    if (l.empty()) {
+      if (text.empty()) return std::nullopt;  // blank lines before the start line
+      in_body_ = true;
+      text += "\r\n";
+      if (content_length_ && *content_length_ == 0) return close();
+      return std::nullopt;
+    }
+    auto colon = l.find(':');
+    if (colon != std::string_view::npos) {
+      auto name = trim(l.substr(0, colon));
+      bool cl = name.size() == 14 ? std::equal(name.begin(), name.end(), "Content-Length", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      }) : name == "l";
+      if (cl) {
+        auto v = trim(l.substr(colon + 1));
+        std::size_t n = 0;
+        auto [e, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec == std::errc{}) content_length_ = n;
+      }
+    }
+  } else {
+    body_bytes_ += l.size() + 2;
+  }
+  if (text.size() + l.size() + 2 > kMaxMessageBytes) {
+    cur_.cut = true;
+  } else {
+    text.append(l);
+    text += "\r\n";
+  }
+  if (in_body_ && content_length_ && body_bytes_ >= *content_length_) return close();
+  return std::nullopt;
+}
+
+std::optional<LogMessage> SipLogParser::finish() {
+  if (!in_msg_) return std::nullopt;
+  return close();
+}
+
+}  // namespace vs::proto::siplog

@@ -1,0 +1,68 @@
+#pragma once
+// SIP messages in text logs, read line by line (pure: the caller hands over lines). Recognised headers,
+// each starting one message that follows on the next lines:
+//   Asterisk res_pjsip_logger: "<--- Received SIP request (852 bytes) from UDP:192.0.2.1:5060 --->"
+//                              "<--- Transmitting SIP response (501 bytes) to UDP:192.0.2.1:5060 --->"
+//   Asterisk chan_sip (sip set debug): "<--- SIP read from UDP:192.0.2.1:5060 --->",
+//                              "<--- Transmitting (NAT) to 192.0.2.1:5060 --->" (ends at "<------------>")
+//   sngrep / ngrep / Kamailio-style text: "[U ]2024/01/31 10:00:00.123456 192.0.2.1:5060 -> 192.0.2.2:5060"
+//                              (dashes in the date and "[...]"-bracketed addresses accepted too).
+// A timestamp "YYYY-MM-DD HH:MM:SS[.frac]" (or with slashes, assumed UTC) on the header line, or on the
+// latest log line before it, dates the message; otherwise it gets the previous message's time + 1 µs.
+// The Asterisk formats name only the peer: the local side is written as 0.0.0.0:0. Every message is
+// treated as one datagram (the transport name is not kept). A message ends at the next header, at a
+// "<---" separator, at a new "[timestamp]" log line, or once its Content-Length body is complete.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proto/pkt/packet.h"
+
+namespace vs::proto::siplog {
+
+inline constexpr std::size_t kMaxMessageBytes = 65000;  // a longer message is cut and flagged
+inline constexpr std::size_t kMaxLineBytes = 65536;     // the reader cuts longer lines
+
+struct Header {
+  pkt::IpAddr src, dst;
+  std::uint16_t sport = 0, dport = 0;
+  std::optional<std::int64_t> ts_ns;
+  bool chan_sip = false;  // message ends at a "<------------>" line
+};
+
+// Recognises a header line (any of the formats above); nullopt for anything else.
+std::optional<Header> parseHeaderLine(std::string_view line);
+// "2024-01-31 10:00:00.123" / "2024/01/31 10:00:00.123456" anywhere in the line, as UTC ns.
+std::optional<std::int64_t> findTimestamp(std::string_view line);
+
+struct LogMessage {
+  std::int64_t ts_ns = 0;
+  pkt::IpAddr src, dst;
+  std::uint16_t sport = 0, dport = 0;
+  std::string text;        // CRLF line ends, blank line before the body
+  std::uint64_t line = 0;  // line number of the header
+  bool cut = false;        // longer than kMaxMessageBytes
+};
+
+class SipLogParser {
+ public:
+  // One line without its line end ("\r" tolerated). Returns the message this line completed, if any.
+  std::optional<LogMessage> line(std::string_view l);
+  std::optional<LogMessage> finish();  // end of input: the message in progress, if it has a start line
+  std::uint64_t headers() const { return headers_; }
+  std::uint64_t lines() const { return lines_; }
+
+ private:
+  std::optional<LogMessage> close();
+  void start(const Header& h);
+
+  bool in_msg_ = false, in_body_ = false, chan_sip_ = false;
+  std::optional<std::size_t> content_length_;
+  std::size_t body_bytes_ = 0;
+  LogMessage cur_;
+  std::int64_t last_ts_ = 0;
+  std::uint64_t lines_ = 0, headers_ = 0;
+};
+
+}  // namespace vs::proto::siplog

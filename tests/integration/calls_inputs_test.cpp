@@ -1,0 +1,291 @@
+// `voipscope calls` inputs besides files: live capture (-i, --filter, -w) inside a network namespace the
+// test creates, HEPv3 (--hep-listen) from Kamailio's siptrace and from hand-built datagrams, and SIP text
+// logs written by the test. Counts are checked against what the test itself sent and, for the -w file,
+// against tshark.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/harness.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using vs::itest::concat;
+using vs::itest::NetNs;
+using vs::itest::Process;
+using vs::itest::run;
+using vs::itest::TempDir;
+
+std::uint64_t count(const nlohmann::json& obj, const std::string& key) {
+  return obj.contains(key) ? obj[key].get<std::uint64_t>() : 0;
+}
+
+nlohmann::json jsonOf(const std::string& out) {
+  auto start = out.find('{');
+  return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start));
+}
+
+std::uint64_t tsharkSipMessages(const std::string& file) {
+  auto r = run({"tshark", "-r", file, "-q", "-z", "sip,stat"}, 120s);
+  std::smatch m;
+  std::regex re("Number of SIP messages: ([0-9]+)");
+  if (!std::regex_search(r.out, m, re)) return 0;
+  return std::stoull(m[1]);
+}
+
+// A one-shot UDP datagram from 127.0.0.1 (in the caller's namespace).
+void sendUdp(std::uint16_t port, const std::string& bytes) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  auto n = sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  close(fd);
+  ASSERT_EQ(n, static_cast<ssize_t>(bytes.size()));
+}
+
+TEST(CallsLive, FilteredCaptureInNamespaceCountsExactlyAndWriteFileRereadsTheSame) {
+  if (!vs::itest::haveProgram("sipsak") || !vs::itest::haveProgram("kamailio")) GTEST_SKIP() << "sipsak/kamailio missing";
+  NetNs ns;
+  if (!ns.ok()) GTEST_SKIP() << ns.why();
+  TempDir dir;
+  vs::itest::Kamailio kam(dir, ns.prefix());
+  ASSERT_TRUE(kam.ready()) << kam.log();
+  const auto p = std::to_string(kam.port());
+  const auto out = dir.file("live.pcapng");
+  Process cap(concat(ns.prefix(), {vs::itest::voipscopeBinary(), "calls", "-i", "lo", "--filter", "udp port " + p,
+                                   "--duration", "12", "--json", "--all", "-w", out}));
+  ASSERT_TRUE(cap.waitForLine(std::regex("capturing on lo"), 20s).has_value()) << cap.output();
+  constexpr int kPings = 10;
+  for (int i = 0; i < kPings; ++i) {
+    auto r = run(concat(ns.prefix(), {"sipsak", "-s", "sip:ping@127.0.0.1:" + p}), 20s);
+    ASSERT_EQ(r.exit_code, 0) << r.all;
+  }
+  // Outside the filter: a SIP MESSAGE to another port must not be counted.
+  auto noise = run(concat(ns.prefix(), {"bash", "-c", "printf 'MESSAGE sip:x@127.0.0.1 SIP/2.0\\r\\nCall-ID: noise\\r\\n"
+                                                      "CSeq: 1 MESSAGE\\r\\nContent-Length: 0\\r\\n\\r\\n' > /dev/udp/127.0.0.1/9"}),
+                   10s);
+  auto code = cap.wait(60s);
+  ASSERT_TRUE(code.has_value()) << cap.output();
+  ASSERT_EQ(*code, 0) << cap.output();
+  auto j = jsonOf(cap.stdoutText());
+  const auto& sip = j["stats"]["sip"];
+  EXPECT_EQ(count(sip["requests_by_method"], "OPTIONS"), static_cast<std::uint64_t>(kPings)) << sip.dump() << cap.output();
+  EXPECT_EQ(count(sip["responses_by_status"], "200"), static_cast<std::uint64_t>(kPings)) << sip.dump();
+  EXPECT_EQ(count(sip["requests_by_method"], "MESSAGE"), 0U) << sip.dump();
+  EXPECT_EQ(sip["distinct_call_ids"].get<int>(), kPings);
+  // The -w file: voipscope re-reads the same figures, and tshark agrees on the message count.
+  auto again = run({vs::itest::voipscopeBinary(), "calls", "--json", "--all", out});
+  ASSERT_EQ(again.exit_code, 0) << again.all;
+  auto j2 = jsonOf(again.out);
+  EXPECT_EQ(j2["stats"]["sip"], sip);
+  EXPECT_EQ(tsharkSipMessages(out), 2U * kPings);
+}
+
+TEST(CallsLive, BadInterfaceAndBadFilterAreOneLineUsageErrors) {
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "-i", "vs-no-such-if0", "--duration", "1"});
+  EXPECT_EQ(r.exit_code, 3) << r.all;
+  EXPECT_NE(r.all.find("no such interface"), std::string::npos) << r.all;
+  if (geteuid() == 0) {
+    auto f = run({vs::itest::voipscopeBinary(), "calls", "-i", "lo", "--filter", "udp port port", "--duration", "1"});
+    EXPECT_EQ(f.exit_code, 3) << f.all;
+    EXPECT_NE(f.all.find("filter 'udp port port'"), std::string::npos) << f.all;
+  }
+}
+
+// HEPv3 chunk: vendor 0, type, length including the 6-byte header.
+void chunk(std::string& out, std::uint16_t type, const std::string& value) {
+  auto len = static_cast<std::uint16_t>(6 + value.size());
+  out += {'\0', '\0', static_cast<char>(type >> 8), static_cast<char>(type & 0xFF), static_cast<char>(len >> 8),
+          static_cast<char>(len & 0xFF)};
+  out += value;
+}
+std::string be(std::uint32_t v, int bytes) {
+  std::string s;
+  for (int i = bytes - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  return s;
+}
+std::string hepPacket(const std::string& payload, std::uint32_t sec, std::uint32_t usec, std::uint8_t proto_type = 1) {
+  std::string c;
+  chunk(c, 1, "\x02");
+  chunk(c, 2, "\x11");
+  chunk(c, 3, std::string("\xc6\x12\x00\x01", 4));  // 198.18.0.1
+  chunk(c, 4, std::string("\xc6\x12\x00\x02", 4));  // 198.18.0.2
+  chunk(c, 7, be(5060, 2));
+  chunk(c, 8, be(5080, 2));
+  chunk(c, 9, be(sec, 4));
+  chunk(c, 10, be(usec, 4));
+  chunk(c, 11, std::string(1, static_cast<char>(proto_type)));
+  chunk(c, 12, be(2001, 4));
+  chunk(c, 15, payload);
+  return "HEP3" + be(static_cast<std::uint32_t>(6 + c.size()), 2) + c;
+}
+std::string sipMsg(const std::string& first, const std::string& cid, const std::string& cseq, bool to_tag) {
+  return first + "\r\nVia: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK" + cid + cseq +
+         "\r\nFrom: <sip:100@198.18.0.1>;tag=f" + cid + "\r\nTo: <sip:200@198.18.0.2>" + (to_tag ? ";tag=t1" : "") +
+         "\r\nCall-ID: " + cid + "\r\nCSeq: " + cseq + "\r\nContent-Length: 0\r\n\r\n";
+}
+
+TEST(CallsHep, HandBuiltDatagramsGiveExactCountsTimesAndAddresses) {
+  auto port = vs::itest::freeUdpAndTcpPort();
+  Process cap({vs::itest::voipscopeBinary(), "calls", "--hep-listen", "udp:127.0.0.1:" + std::to_string(port),
+               "--duration", "4", "--json"});
+  ASSERT_TRUE(cap.waitForLine(std::regex("listening for HEPv3"), 20s).has_value()) << cap.output();
+  const std::uint32_t t0 = 1'700'000'000;
+  sendUdp(port, hepPacket(sipMsg("INVITE sip:200@198.18.0.2 SIP/2.0", "hep-1", "1 INVITE", false), t0, 0));
+  sendUdp(port, hepPacket(sipMsg("SIP/2.0 180 Ringing", "hep-1", "1 INVITE", true), t0, 250'000));
+  sendUdp(port, hepPacket(sipMsg("SIP/2.0 200 OK", "hep-1", "1 INVITE", true), t0 + 2, 0));
+  sendUdp(port, hepPacket(sipMsg("ACK sip:200@198.18.0.2 SIP/2.0", "hep-1", "1 ACK", true), t0 + 2, 1000));
+  sendUdp(port, hepPacket(sipMsg("BYE sip:200@198.18.0.2 SIP/2.0", "hep-1", "2 BYE", true), t0 + 32, 0));
+  sendUdp(port, hepPacket(sipMsg("SIP/2.0 200 OK", "hep-1", "2 BYE", true), t0 + 32, 5000));
+  sendUdp(port, hepPacket("log line", t0 + 33, 0, 100));       // HEP type 100 (log): not SIP
+  sendUdp(port, hepPacket("x", t0, 0).substr(0, 20));           // cut: malformed
+  sendUdp(port, "not hep at all");
+  auto code = cap.wait(30s);
+  ASSERT_TRUE(code.has_value()) << cap.output();
+  ASSERT_EQ(*code, 0) << cap.output();
+  auto j = jsonOf(cap.stdoutText());
+  ASSERT_EQ(j["calls"].size(), 1U) << cap.stdoutText();
+  const auto& leg = j["calls"][0]["legs"][0];
+  EXPECT_EQ(leg["state"], "COMPLETED");
+  EXPECT_EQ(j["stats"]["sip"]["messages"], 6);
+  EXPECT_EQ(count(j["stats"]["sip"]["requests_by_method"], "INVITE"), 1U);
+  EXPECT_EQ(count(j["stats"]["sip"]["responses_by_status"], "200"), 2U);
+  // HEP times: INVITE at t0, 200 at t0+2 s, BYE at t0+32 s.
+  auto dump = leg.dump();
+  EXPECT_NE(dump.find("198.18.0.1"), std::string::npos) << dump;
+  EXPECT_NE(cap.output().find("9 HEP datagrams, 6 SIP, 1 other protocols, 0 compressed (skipped), 2 malformed"),
+            std::string::npos)
+      << cap.output();
+}
+
+TEST(CallsHep, KamailioSiptraceMirrorsEveryRequest) {
+  if (!vs::itest::haveProgram("sipsak") || !vs::itest::haveProgram("kamailio")) GTEST_SKIP() << "sipsak/kamailio missing";
+  TempDir dir;
+  auto hep_port = vs::itest::freeUdpAndTcpPort();
+  Process cap({vs::itest::voipscopeBinary(), "calls", "--hep-listen", "udp:127.0.0.1:" + std::to_string(hep_port),
+               "--duration", "15", "--json", "--all"});
+  ASSERT_TRUE(cap.waitForLine(std::regex("listening for HEPv3"), 20s).has_value()) << cap.output();
+  auto sip_port = vs::itest::freeUdpAndTcpPort();
+  auto p = std::to_string(sip_port);
+  vs::itest::writeFile(dir.path() / "k.cfg",
+                       "#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\nauto_aliases=no\n"
+                       "listen=udp:127.0.0.1:" + p + "\n"
+                       "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+                       "loadmodule \"sl.so\"\nloadmodule \"siptrace.so\"\n"
+                       "modparam(\"siptrace\", \"duplicate_uri\", \"sip:127.0.0.1:" + std::to_string(hep_port) + "\")\n"
+                       "modparam(\"siptrace\", \"hep_mode_on\", 1)\n"
+                       "modparam(\"siptrace\", \"hep_version\", 3)\n"
+                       "modparam(\"siptrace\", \"trace_to_database\", 0)\n"
+                       "modparam(\"siptrace\", \"trace_flag\", 22)\n"
+                       "modparam(\"siptrace\", \"trace_on\", 1)\n"
+                       "request_route {\n  setflag(22);\n  sip_trace();\n"
+                       "  if (method==\"OPTIONS\") { sl_send_reply(\"200\", \"OK\"); exit; }\n"
+                       "  sl_send_reply(\"501\", \"Not Implemented\");\n  exit;\n}\n");
+  std::filesystem::create_directories(dir.path() / "run");
+  Process kam({"kamailio", "-f", (dir.path() / "k.cfg").string(), "-DD", "-E", "-m", "16", "-M", "4", "-Y",
+               (dir.path() / "run").string()});
+  ASSERT_TRUE(kam.waitForLine(std::regex("Listening on|listening on"), 15s).has_value()) << kam.output();
+  std::this_thread::sleep_for(500ms);
+  constexpr int kPings = 5;
+  for (int i = 0; i < kPings; ++i) {
+    auto r = run({"sipsak", "-s", "sip:ping@127.0.0.1:" + p}, 20s);
+    ASSERT_EQ(r.exit_code, 0) << r.all << kam.output();
+  }
+  auto code = cap.wait(60s);
+  ASSERT_TRUE(code.has_value()) << cap.output();
+  ASSERT_EQ(*code, 0) << cap.output();
+  auto j = jsonOf(cap.stdoutText());
+  const auto& sip = j["stats"]["sip"];
+  EXPECT_EQ(count(sip["requests_by_method"], "OPTIONS"), static_cast<std::uint64_t>(kPings)) << sip.dump() << cap.output();
+  // sip_trace() in request_route mirrors requests only; Kamailio's stateless replies (sl_send_reply) are
+  // not traced with this configuration, so no response may appear.
+  EXPECT_EQ(sip["responses"].get<int>(), 0) << sip.dump();
+  EXPECT_EQ(sip["distinct_call_ids"].get<int>(), kPings);
+}
+
+TEST(CallsLog, AsteriskPjsipChanSipAndSngrepTextGiveTheCallsWritten) {
+  TempDir dir;
+  auto log = dir.file("sip.log");
+  auto sdp = std::string("v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n");
+  auto msg = [](const std::string& first, const std::string& cid, const std::string& cseq, bool to_tag,
+                const std::string& body = "") {
+    std::string m = first + "\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" + cid + cseq + "\nFrom: <sip:100@x>;tag=f" +
+                    cid + "\nTo: <sip:200@y>" + (to_tag ? ";tag=t" + cid : "") + "\nCall-ID: " + cid + "\nCSeq: " + cseq +
+                    (body.empty() ? "" : "\nContent-Type: application/sdp") + "\nContent-Length: " +
+                    std::to_string(body.size()) + "\n\n";
+    for (std::size_t at = 0; at < body.size();) {  // body lines without \r: the log has plain line ends
+      auto eol = body.find("\r\n", at);
+      m += body.substr(at, eol - at) + "\n";
+      at = eol + 2;
+    }
+    return m;
+  };
+  std::string text;
+  // pjsip logger, answered then hung up: COMPLETED.
+  text += "[2024-01-31 10:00:00.100] VERBOSE[1234] res_pjsip_logger.c: <--- Received SIP request (900 bytes) from UDP:192.0.2.10:5060 --->\n";
+  text += msg("INVITE sip:200@192.0.2.20 SIP/2.0", "pj-1", "1 INVITE", false, sdp) + "\n";
+  text += "[2024-01-31 10:00:00.200] VERBOSE[1234] res_pjsip_logger.c: <--- Transmitting SIP response (400 bytes) to UDP:192.0.2.10:5060 --->\n";
+  text += msg("SIP/2.0 180 Ringing", "pj-1", "1 INVITE", true) + "\n";
+  text += "[2024-01-31 10:00:02.000] VERBOSE[1234] res_pjsip_logger.c: <--- Transmitting SIP response (400 bytes) to UDP:192.0.2.10:5060 --->\n";
+  text += msg("SIP/2.0 200 OK", "pj-1", "1 INVITE", true, sdp) + "\n";
+  text += "[2024-01-31 10:00:02.050] VERBOSE[1234] res_pjsip_logger.c: <--- Received SIP request (300 bytes) from UDP:192.0.2.10:5060 --->\n";
+  text += msg("ACK sip:200@192.0.2.20 SIP/2.0", "pj-1", "1 ACK", true) + "\n";
+  text += "[2024-01-31 10:00:12.000] NOTICE[1234] chan_pjsip.c: some unrelated log line\n";
+  text += "[2024-01-31 10:00:32.000] VERBOSE[1234] res_pjsip_logger.c: <--- Received SIP request (300 bytes) from UDP:192.0.2.10:5060 --->\n";
+  text += msg("BYE sip:200@192.0.2.20 SIP/2.0", "pj-1", "2 BYE", true) + "\n";
+  text += "[2024-01-31 10:00:32.010] VERBOSE[1234] res_pjsip_logger.c: <--- Transmitting SIP response (300 bytes) to UDP:192.0.2.10:5060 --->\n";
+  text += msg("SIP/2.0 200 OK", "pj-1", "2 BYE", true) + "\n";
+  // chan_sip (sip set debug), rejected: REJECTED.
+  text += "[2024-01-31 10:01:00] VERBOSE[99] chan_sip.c: \n<--- SIP read from UDP:198.51.100.7:5060 --->\n";
+  text += msg("INVITE sip:300@192.0.2.20 SIP/2.0", "cs-1", "1 INVITE", false) + "<------------->\n";
+  text += "[2024-01-31 10:01:01] VERBOSE[99] chan_sip.c: \n<--- Transmitting (no NAT) to 198.51.100.7:5060 --->\n";
+  text += msg("SIP/2.0 486 Busy Here", "cs-1", "1 INVITE", true) + "<------------>\n";
+  // sngrep-style text, cancelled: CANCELLED.
+  text += "2024/01/31 10:02:00.000001 192.0.2.30:5060 -> 192.0.2.20:5060\n" + msg("INVITE sip:400@192.0.2.20 SIP/2.0", "sg-1", "1 INVITE", false);
+  text += "\n2024/01/31 10:02:01.000001 192.0.2.30:5060 -> 192.0.2.20:5060\n" + msg("CANCEL sip:400@192.0.2.20 SIP/2.0", "sg-1", "1 CANCEL", false);
+  text += "\n2024/01/31 10:02:01.000100 192.0.2.20:5060 -> 192.0.2.30:5060\n" + msg("SIP/2.0 200 OK", "sg-1", "1 CANCEL", true);
+  text += "\n2024/01/31 10:02:01.000200 192.0.2.20:5060 -> 192.0.2.30:5060\n" + msg("SIP/2.0 487 Request Terminated", "sg-1", "1 INVITE", true);
+  vs::itest::writeFile(log, text);
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", log});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = jsonOf(r.out);
+  std::map<std::string, std::string> states;
+  for (const auto& c : j["calls"]) {
+    for (const auto& l : c["legs"]) states[l["call_id"]] = l["state"];
+  }
+  EXPECT_EQ(states, (std::map<std::string, std::string>{{"pj-1", "COMPLETED"}, {"cs-1", "REJECTED"}, {"sg-1", "CANCELLED"}}))
+      << r.out;
+  const auto& sip = j["stats"]["sip"];
+  EXPECT_EQ(sip["messages"], 12) << sip.dump();
+  EXPECT_EQ(count(sip["requests_by_method"], "INVITE"), 3U);
+  EXPECT_EQ(count(sip["responses_by_status"], "487"), 1U);
+  EXPECT_EQ(j["stats"]["malformed"], 0) << r.out;
+  // The INVITE->200 time of the pjsip leg is the log's 1.9 s.
+  EXPECT_NE(r.out.find("1900"), std::string::npos) << r.out;
+}
+
+TEST(CallsLog, TextThatIsNoLogIsRefusedInOneLine) {
+  TempDir dir;
+  vs::itest::writeFile(dir.path() / "notes.txt", "just some notes\nnothing SIP here\n");
+  auto r = run({vs::itest::voipscopeBinary(), "calls", dir.file("notes.txt")});
+  EXPECT_EQ(r.exit_code, 3) << r.all;
+  EXPECT_NE(r.all.find("not a pcap or pcapng file"), std::string::npos) << r.all;
+  EXPECT_NE(r.all.find("not a SIP text log either"), std::string::npos) << r.all;
+}
+
+}  // namespace

@@ -1,0 +1,249 @@
+// Parsers for inputs other than capture files: HEPv3 datagrams, SIP text logs, and the pcapng writer
+// (its output re-read by the pcapng parser), with hand-made bytes.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "proto/hep/hep.h"
+#include "proto/pkt/capture_file.h"
+#include "proto/pkt/decoder.h"
+#include "proto/pkt/pcapng_writer.h"
+#include "proto/siplog/sip_log.h"
+
+namespace {
+
+using namespace vs::proto;
+
+std::span<const std::byte> bytes(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+std::string str(std::span<const std::byte> s) { return std::string(reinterpret_cast<const char*>(s.data()), s.size()); }
+
+void chunk(std::string& out, std::uint16_t type, const std::string& value, std::uint16_t vendor = 0) {
+  auto len = static_cast<std::uint16_t>(6 + value.size());
+  out += {static_cast<char>(vendor >> 8), static_cast<char>(vendor & 0xFF), static_cast<char>(type >> 8),
+          static_cast<char>(type & 0xFF), static_cast<char>(len >> 8), static_cast<char>(len & 0xFF)};
+  out += value;
+}
+std::string hep(const std::string& chunks) {
+  auto n = 6 + chunks.size();
+  return std::string("HEP3") + static_cast<char>(n >> 8) + static_cast<char>(n & 0xFF) + chunks;
+}
+std::string v6(unsigned last) {
+  std::string a(16, '\0');
+  a[0] = '\x20'; a[1] = '\x01'; a[2] = '\x0d'; a[3] = '\xb8';
+  a[15] = static_cast<char>(last);
+  return a;
+}
+
+TEST(Hep, ParsesEveryChunkOfAnIpv6Datagram) {
+  std::string c;
+  chunk(c, 1, "\x0a");
+  chunk(c, 2, "\x06");
+  chunk(c, 5, v6(1));
+  chunk(c, 6, v6(2));
+  chunk(c, 7, "\x13\xc4");   // 5060
+  chunk(c, 8, "\x13\xc5");   // 5061
+  chunk(c, 9, std::string("\x65\x53\xf1\x00", 4));  // 1700000000
+  chunk(c, 10, std::string("\x00\x07\xa1\x20", 4)); // 500000
+  chunk(c, 11, "\x01");
+  chunk(c, 12, std::string("\x00\x00\x07\xd1", 4)); // 2001
+  chunk(c, 99, "vendor-specific", 0x0003);          // other vendor: skipped
+  chunk(c, 14, "secret");                           // auth key: ignored
+  chunk(c, 17, "corr-1");
+  chunk(c, 15, "OPTIONS sip:a SIP/2.0\r\n\r\n");
+  const auto packet = hep(c);  // the message views into it
+  auto m = hep::parse(bytes(packet));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->ip_family, 10);
+  EXPECT_EQ(m->ip_proto, 6);
+  EXPECT_EQ(m->src.toString(), "2001:db8::1");
+  EXPECT_EQ(m->dst.toString(), "2001:db8::2");
+  EXPECT_EQ(m->sport, 5060);
+  EXPECT_EQ(m->dport, 5061);
+  EXPECT_EQ(m->tsNs(), 1'700'000'000'500'000'000LL);
+  EXPECT_EQ(m->proto_type, 1);
+  EXPECT_EQ(m->capture_id, 2001U);
+  EXPECT_EQ(str(m->correlation_id), "corr-1");
+  EXPECT_EQ(str(m->payload), "OPTIONS sip:a SIP/2.0\r\n\r\n");
+  EXPECT_EQ(m->chunks, 14U);
+}
+
+TEST(Hep, RefusesCutAndInconsistentDatagramsWithTheOffset) {
+  std::string c;
+  chunk(c, 3, "\x01\x02\x03\x04");
+  chunk(c, 4, "\x01\x02\x03\x05");
+  chunk(c, 15, "x");
+  auto good = hep(c);
+  ASSERT_TRUE(hep::parse(bytes(good)).ok());
+  // Total length larger than the datagram.
+  auto r = hep::parse(bytes(good.substr(0, good.size() - 1)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("total length"), std::string::npos) << r.error().message;
+  // A chunk length running past the end.
+  auto bad = good;
+  bad[6 + 10 + 5] = '\x50';  // chunk 4's length, low byte
+  r = hep::parse(bytes(bad));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("HEP chunk 4 at offset 16"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().offset, 16U);
+  // A chunk shorter than its header.
+  bad = good;
+  bad[6 + 5] = '\x02';
+  EXPECT_FALSE(hep::parse(bytes(bad)).ok());
+  // Wrong value size for a fixed chunk.
+  std::string c2;
+  chunk(c2, 7, "\x13");
+  EXPECT_NE(hep::parse(bytes(hep(c2))).error().message.find("expected 2"), std::string::npos);
+  // No payload; no addresses; not HEP; HEPv2.
+  std::string c3;
+  chunk(c3, 3, "\x01\x02\x03\x04");
+  chunk(c3, 4, "\x01\x02\x03\x05");
+  EXPECT_NE(hep::parse(bytes(hep(c3))).error().message.find("no payload"), std::string::npos);
+  std::string c4;
+  chunk(c4, 15, "x");
+  EXPECT_NE(hep::parse(bytes(hep(c4))).error().message.find("address"), std::string::npos);
+  EXPECT_FALSE(hep::parse(bytes("INVITE sip:x SIP/2.0")).ok());
+  EXPECT_NE(hep::parse(bytes(std::string("\x02\x10\x02\x11", 4))).error().message.find("HEPv2"), std::string::npos);
+  EXPECT_FALSE(hep::parse(bytes("HEP")).ok());
+}
+
+TEST(Hep, TooManyChunksIsRefusedNotWalked) {
+  std::string c;
+  for (std::size_t i = 0; i <= hep::kMaxChunks; ++i) chunk(c, 200, "");
+  auto r = hep::parse(bytes(hep(c)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("more than"), std::string::npos);
+}
+
+TEST(PcapngWriter, OutputIsReadBackByTheParserWithNanosecondTimes) {
+  std::string file;
+  pkt::appendPcapngHeader(file, pkt::link::kEthernet, 65535, "lo");
+  std::string f1(60, '\x11'), f2(61, '\x22');
+  pkt::appendPcapngPacket(file, 1'700'000'000'123'456'789LL, bytes(f1), 60);
+  pkt::appendPcapngPacket(file, 1'700'000'001'000'000'001LL, bytes(f2), 1500);
+  pkt::CaptureParser p;
+  std::size_t off = 0;
+  std::vector<pkt::Record> recs;
+  std::vector<std::string> data;
+  while (off < file.size()) {
+    auto st = p.next(bytes(file).subspan(off));
+    ASSERT_NE(st.status, pkt::CaptureParser::Status::kError) << st.error.message;
+    ASSERT_NE(st.status, pkt::CaptureParser::Status::kNeedMore);
+    if (st.status == pkt::CaptureParser::Status::kRecord) {
+      recs.push_back(st.record);
+      data.push_back(str(st.record.data));
+    }
+    off += st.consumed;
+  }
+  ASSERT_EQ(recs.size(), 2U);
+  EXPECT_EQ(recs[0].ts_ns, 1'700'000'000'123'456'789LL);
+  EXPECT_EQ(recs[1].ts_ns, 1'700'000'001'000'000'001LL);
+  EXPECT_EQ(recs[0].link_type, pkt::link::kEthernet);
+  EXPECT_EQ(data[0], f1);
+  EXPECT_EQ(data[1], f2);
+  EXPECT_EQ(recs[1].orig_len, 1500U);
+}
+
+TEST(SynthFrame, DecodesToTheGivenAddressesPortsAndPayload) {
+  const auto packet = hep([] {
+    std::string c;
+    chunk(c, 3, std::string("\xc6\x12\x00\x01", 4));
+    chunk(c, 6, v6(9));
+    chunk(c, 15, "x");
+    return c;
+  }());
+  auto h = hep::parse(bytes(packet));
+  ASSERT_TRUE(h.ok());
+  std::string payload = "OPTIONS sip:a SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+  for (bool mixed : {false, true}) {
+    auto dst = mixed ? h->dst : h->src;
+    auto f = pkt::buildUdpFrame(h->src, 5060, dst, 5080, bytes(payload));
+    pkt::Decoder d;
+    auto out = d.decode(pkt::link::kRaw, bytes(f), 0);
+    ASSERT_EQ(out.status, pkt::Decoder::Status::kPacket) << out.error;
+    EXPECT_EQ(d.packet().src.toString(), mixed ? "::ffff:c612:1" : "198.18.0.1");
+    EXPECT_EQ(d.packet().dst.toString(), mixed ? "2001:db8::9" : "198.18.0.1");
+    EXPECT_EQ(d.packet().sport, 5060);
+    EXPECT_EQ(d.packet().dport, 5080);
+    EXPECT_EQ(str(d.packet().payload), payload);
+  }
+}
+
+TEST(SipLog, HeaderLinesOfEachFormat) {
+  auto a = siplog::parseHeaderLine(
+      "[2024-01-31 10:00:00.100] VERBOSE[1] res_pjsip_logger.c: <--- Received SIP request (9 bytes) from UDP:192.0.2.10:5060 --->");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->src.toString(), "192.0.2.10");
+  EXPECT_EQ(a->sport, 5060);
+  EXPECT_EQ(a->dport, 0);
+  ASSERT_TRUE(a->ts_ns);
+  EXPECT_EQ(*a->ts_ns, 1706695200'100'000'000LL);  // date -u -d '2024-01-31 10:00:00' +%s = 1706695200
+  auto b = siplog::parseHeaderLine("<--- Transmitting SIP response (5 bytes) to TLS:[2001:db8::5]:5061 --->");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->dst.toString(), "2001:db8::5");
+  EXPECT_EQ(b->dport, 5061);
+  EXPECT_FALSE(b->ts_ns);
+  auto c = siplog::parseHeaderLine("<--- Transmitting (NAT) to 198.51.100.7:5060 --->");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->chan_sip);
+  auto d = siplog::parseHeaderLine("U 2024/01/31 10:02:00.000001 192.0.2.30:5060 -> 192.0.2.20:5080");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(*d->ts_ns, 1706695320'000'001'000LL);
+  EXPECT_EQ(d->dport, 5080);
+  EXPECT_FALSE(siplog::parseHeaderLine("2024/01/31 10:02:00 nothing -> here"));
+  EXPECT_FALSE(siplog::parseHeaderLine("<--- Received SIP request from nowhere --->"));
+  EXPECT_FALSE(siplog::parseHeaderLine("INVITE sip:x SIP/2.0"));
+  EXPECT_FALSE(siplog::findTimestamp("2024-13-01 10:00:00"));
+}
+
+TEST(SipLog, MessagesEndAtContentLengthSeparatorsAndNewLogLines) {
+  siplog::SipLogParser p;
+  std::vector<siplog::LogMessage> got;
+  auto feed = [&](std::string_view l) {
+    if (auto m = p.line(l)) got.push_back(*m);
+  };
+  feed("2024/01/31 10:00:00.000000 192.0.2.1:5060 -> 192.0.2.2:5060");
+  feed("INVITE sip:b SIP/2.0");
+  feed("Content-Length: 6");
+  feed("");
+  feed("v=0");  // 5 bytes with CRLF
+  feed("");     // 2 more: 7 >= 6, complete
+  feed("trailing junk that is not part of any message");
+  feed("[2024-01-31 10:00:01] VERBOSE[1] x: <--- Received SIP request (1 bytes) from UDP:192.0.2.3:5060 --->");
+  feed("BYE sip:b SIP/2.0");
+  feed("Call-ID: z");
+  feed("");
+  feed("[2024-01-31 10:00:02] NOTICE[1] next log line");
+  feed("<--- SIP read from UDP:192.0.2.4:5060 --->");
+  feed("");
+  feed("OPTIONS sip:b SIP/2.0");
+  feed("<------------->");
+  feed("2024/01/31 10:00:03.000000 192.0.2.1:5060 -> 192.0.2.2:5060");
+  feed("SIP/2.0 200 OK");
+  if (auto m = p.finish()) got.push_back(*m);
+  ASSERT_EQ(got.size(), 4U);
+  EXPECT_EQ(got[0].text, "INVITE sip:b SIP/2.0\r\nContent-Length: 6\r\n\r\nv=0\r\n\r\n");
+  EXPECT_EQ(got[1].text, "BYE sip:b SIP/2.0\r\nCall-ID: z\r\n\r\n");
+  EXPECT_EQ(got[1].ts_ns, 1706695201'000'000'000LL);
+  EXPECT_EQ(got[2].text, "OPTIONS sip:b SIP/2.0\r\n\r\n");
+  EXPECT_EQ(got[2].ts_ns, 1706695202'000'000'000LL + 1000);  // no time on the line: the last one + 1 µs
+  EXPECT_EQ(got[3].text, "SIP/2.0 200 OK\r\n\r\n");
+  EXPECT_EQ(p.headers(), 4U);
+}
+
+TEST(SipLog, OversizedMessageIsCutAndFlagged) {
+  siplog::SipLogParser p;
+  (void)p.line("2024/01/31 10:00:00.000000 192.0.2.1:5060 -> 192.0.2.2:5060");
+  (void)p.line("MESSAGE sip:b SIP/2.0");
+  (void)p.line("");
+  std::string big(1000, 'x');
+  for (int i = 0; i < 100; ++i) (void)p.line(big);
+  auto m = p.finish();
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->cut);
+  EXPECT_LE(m->text.size(), siplog::kMaxMessageBytes);
+}
+
+}  // namespace
