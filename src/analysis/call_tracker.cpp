@@ -154,14 +154,28 @@ void CallTracker::handleSdp(Active& a, const FoundSip& f, const sip::Message& m)
   bool from_caller = f.src == a.leg.caller;
   if (s->origin && from_caller && a.leg.sdp_origin.empty()) {
     a.leg.sdp_origin = fmt::format("{} {} {}", s->origin->username, s->origin->session_id, s->origin->address);
-    // A B2BUA that passes SDP through unchanged gives both legs the same origin. The same caller (address
-    // and port) offering the same origin in two Call-IDs is one UA reusing its session id (SIPp does it
-    // in every call), not a B2BUA: no link, or 50 000 SIPp calls become one.
+    // A B2BUA (or topology-hiding proxy) that passes SDP through unchanged gives both legs the same
+    // origin. Only from a different caller (address and port: the same caller offering the same origin in
+    // two Call-IDs is one UA reusing its session id) and only while the other leg is still going and began
+    // within the window: UAs that reuse one o= line for every call (SIPp's scenarios do) would otherwise
+    // merge consecutive calls, or 50 000 SIPp calls, into one.
     auto key = "o:" + a.leg.sdp_origin;
-    auto it = key_index_.find(key);
-    auto other = it == key_index_.end() ? legs_.end() : legs_.find(it->second);
-    if (other == legs_.end() || !(other->second.leg.caller == a.leg.caller)) {
-      addKey(a, key, fmt::format("identical SDP origin (o=) {}", a.leg.sdp_origin), LinkConfidence::kMedium);
+    auto kit = key_index_.find(key);
+    if (kit != key_index_.end() && kit->second != a.leg.call_id) {
+      auto oit = legs_.find(kit->second);
+      bool live = oit != legs_.end() && !(oit->second.leg.caller == a.leg.caller) && !oit->second.saw_bye && oit->second.leg.invite_ns &&
+                  f.ts_ns - *oit->second.leg.invite_ns <= options_.number_link_window_ns &&
+                  oit->second.leg.state.value_or(CallState::kCallSetup) != CallState::kRejected &&
+                  oit->second.leg.state.value_or(CallState::kCallSetup) != CallState::kCancelled;
+      if (live) {
+        link(a, kit->second, fmt::format("identical SDP origin (o=) {}", a.leg.sdp_origin), LinkConfidence::kMedium);
+      } else {
+        kit->second = a.leg.call_id;  // the newest leg with this origin answers for it from now on
+        a.keys.push_back(key);
+      }
+    } else if (kit == key_index_.end()) {
+      key_index_.emplace(key, a.leg.call_id);
+      a.keys.push_back(key);
     }
   }
   for (std::size_t i = 0; i < s->media.size() && a.leg.media.size() < kMaxMediaPerLeg; ++i) {

@@ -142,6 +142,7 @@ struct CallsCmdOptions {
   bool rtp = false;        // list every RTP stream (tshark -z rtp,streams style) instead of calls
   bool streams = false;    // with --csv: one row per RTP stream instead of per leg
   std::vector<std::string> link_headers;
+  std::vector<std::string> save_call;  // {call number or Call-ID, output pcap}
 };
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result);
 ExitCode runCalls(const CallsCmdOptions& opts);
@@ -198,7 +199,10 @@ ExitCode runNat(const NatCmdOptions& opts);
 // `flow`: draw a call ladder. Today from a JSON ladder model (a debugging aid, see docs/ladder.md); the
 // capture front end will feed the same renderers.
 struct FlowOptions {
-  std::string model_json;
+  std::string file;        // capture file (pcap/pcapng, gzip, '-'), or:
+  std::string model_json;  // ladder model JSON (debugging aid)
+  std::string call;        // call number from `voipscope calls` or any leg's Call-ID; "" = every call
+  bool no_redact = false;
   std::string html_file;   // write the self-contained HTML ladder here ("-": stdout, no terminal ladder)
   int width = 0;           // 0: the terminal's width ($COLUMNS, TIOCGWINSZ), else 100
   bool no_color = false;

@@ -1,0 +1,61 @@
+#include "analysis/call_frames.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+
+namespace vs::analysis {
+namespace {
+
+// SDP's c= text -> address; nullopt for hostnames or junk (nothing to match packets against).
+std::optional<proto::pkt::IpAddr> parseIp(const std::string& text) {
+  std::array<std::byte, 16> buf{};
+  if (inet_pton(AF_INET, text.c_str(), buf.data()) == 1) return proto::pkt::IpAddr::v4(buf.data());
+  if (inet_pton(AF_INET6, text.c_str(), buf.data()) == 1) return proto::pkt::IpAddr::v6From(buf.data());
+  return std::nullopt;
+}
+
+}  // namespace
+
+CallFrameSelector::CallFrameSelector(const Call& call) {
+  bool first = true;
+  for (const auto& leg : call.legs) {
+    for (const auto& m : leg.message_list) sip_frames_.insert(m.frame);
+    if (first || leg.start_ns < start_ns_) start_ns_ = leg.start_ns;
+    if (first || leg.end_ns > end_ns_) end_ns_ = leg.end_ns;
+    first = false;
+    for (const auto& md : leg.media) {
+      auto ip = parseIp(md.address);
+      if (!ip || md.port == 0) continue;  // port 0: stream declined
+      media_.insert(Endpoint{*ip, md.port});
+      if (md.port < 65535) media_.insert(Endpoint{*ip, static_cast<std::uint16_t>(md.port + 1)});  // RTCP
+    }
+  }
+}
+
+bool CallFrameSelector::select(std::uint32_t link_type, std::span<const std::byte> data, std::int64_t ts_ns,
+                               std::uint64_t frame) {
+  if (sip_frames_.count(frame) != 0) {
+    ++sip_selected_;
+    return true;
+  }
+  if (media_.empty() || ts_ns < start_ns_ || ts_ns > end_ns_) return false;
+  auto out = decoder_.decode(link_type, data, ts_ns);
+  if (out.status != proto::pkt::Decoder::Status::kPacket) return false;
+  const auto& p = decoder_.packet();
+  if (p.transport != proto::pkt::Transport::kUdp) return false;
+  if (media_.count(Endpoint{p.src, p.sport}) == 0 && media_.count(Endpoint{p.dst, p.dport}) == 0) return false;
+  ++media_selected_;
+  return true;
+}
+
+bool callMatches(const Call& call, const std::string& id) {
+  if (!id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+      id.size() < 20 && std::stoull(id) == call.id) {
+    return true;
+  }
+  return std::any_of(call.legs.begin(), call.legs.end(), [&](const Leg& l) { return l.call_id == id; });
+}
+
+}  // namespace vs::analysis

@@ -1,0 +1,40 @@
+#include "cli/capture_input.h"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "io/capture_reader.h"
+#include "proto/pkt/decoder.h"
+
+namespace vs::cli {
+
+ExitCode forEachCaptureRecord(const std::string& path,
+                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record) {
+  auto reader = io::CaptureReader::open(path);
+  if (!reader) {
+    fmt::print(stderr, "{}: {}\n", path, reader.error().message);
+    return ExitCode::kUsage;
+  }
+  proto::pkt::Record rec;
+  std::uint64_t unsupported = 0;
+  while (true) {
+    auto more = (*reader)->next(rec);
+    if (!more) {
+      fmt::print(stderr, "{}: {}\n", path, more.error().message);
+      return (*reader)->frames() == 0 ? ExitCode::kUsage : ExitCode::kWarnings;
+    }
+    if (!more.value()) break;
+    auto frame = (*reader)->frames();
+    if (!proto::pkt::Decoder::linkSupported(rec.link_type) && unsupported++ == 0 &&
+        (*reader)->parser().interfaceCount() <= 1) {
+      fmt::print(stderr, "{}: frame {}: unsupported link type {} ({})\n", path, frame, rec.link_type,
+                 proto::pkt::linkTypeName(rec.link_type));
+      return ExitCode::kUsage;
+    }
+    on_record(rec, frame);
+  }
+  return ExitCode::kOk;
+}
+
+}  // namespace vs::cli

@@ -1,0 +1,19 @@
+#pragma once
+// Reading a capture file frame by frame with the error handling every capture command shares: an
+// unreadable or non-capture file, or a single-interface file of an unsupported link type, is bad input
+// (one line on stderr, exit 3); a file cut short after some frames is a warning (exit 1).
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/exit_code.h"
+#include "proto/pkt/capture_file.h"
+
+namespace vs::cli {
+
+// Calls on_record for every record (frame numbers from 1). Returns kOk, kWarnings (the warning was printed
+// to stderr) or kUsage (the error was printed).
+ExitCode forEachCaptureRecord(const std::string& path,
+                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record);
+
+}  // namespace vs::cli

@@ -1,0 +1,36 @@
+#pragma once
+// Adapter: one analysed call (analysis/model.h) -> the ladder renderers' plain model (ladder_model.h).
+// Columns are the SIP endpoints ("ip:port") in order of first appearance, one LadderLeg per leg with the
+// link reason that tied it to the call, one LadderEvent per kept SIP message.
+#include <string>
+
+#include "analysis/model.h"
+#include "render/ladder_model.h"
+
+namespace vs::render {
+
+// "INVITE (SDP)", "180 Ringing", "200 OK (SDP)", "ACK". Retransmissions are flagged on the event (drawn
+// dashed), not in the label.
+std::string ladderLabel(const analysis::SipMessageInfo& m);
+
+// "COMPLETED", "IN_CALL", "REJECTED 486", "non-call:OPTIONS".
+std::string ladderLegState(const analysis::Leg& leg);
+
+struct LadderFromAnalysisOptions {
+  // Draw the media SDP negotiated as streams. Off by default: the renderers print packet, loss and jitter
+  // figures for every stream, and SDP has none (they would read "0 packets, 0 % loss").
+  bool sdp_placeholder_streams = false;
+};
+
+// The whole adapter. Message text is copied as the analysis kept it (redacted or not, empty unless the
+// analyzer ran with keep_message_text).
+LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisOptions& options = {});
+
+// The one place RTP becomes ladder streams. Today it only knows SDP: with sdp_placeholders, per leg the
+// caller's first audio offer and the callee's first answer give one stream each way (addresses and codec
+// from SDP, packets 0, no MOS). HOOK for the measured streams (analysis::RtpStream, being added to the
+// model): map each one here (src/dst endpoints -> columns via mediaColumn, ssrc, codec, packets, lost,
+// jitter, MOS, leg by its call_id) and keep the SDP placeholders only for legs without measured streams.
+void addLadderStreams(const analysis::Call& call, LadderModel& model, bool sdp_placeholders);
+
+}  // namespace vs::render

@@ -1,0 +1,345 @@
+// Captures made here: Kamailio on loopback as a stateful record-routing proxy between a SIPp UAC (with
+// 1 s of PCMU RTP) and a SIPp UAS echoing RTP, captured with tcpdump on lo; once plain, once with the
+// topoh module (topology hiding: another Call-ID on the UAS side). Checks `calls --json` (grouping, state,
+// counts and the link rule) against tshark on the same file, `flow --html` arrows against tshark's SIP
+// frames, and `calls --save-call` by re-reading the saved pcap with tshark.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/harness.h"
+#include "integration/sipp_harness.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using vs::itest::Process;
+using vs::itest::run;
+using vs::itest::TempDir;
+
+constexpr int kCalls = 2;
+
+struct Ports {
+  std::uint16_t proxy = 0, uas = 0, uac = 0, uas_media = 0, uac_media = 0;
+};
+
+// Runs the three peers and tcpdump; returns the capture path ("" when a peer did not come up: `why`).
+// same_origin: every INVITE carries the same SDP o= line (as SIPp's built-in scenarios do).
+std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& why, bool same_origin = false) {
+  p.proxy = vs::itest::freeUdpAndTcpPort();
+  p.uas = vs::itest::freeUdpAndTcpPort();
+  p.uac = vs::itest::freeUdpAndTcpPort();
+  p.uas_media = vs::itest::freeUdpAndTcpPort();
+  p.uac_media = vs::itest::freeUdpAndTcpPort();
+  auto s = [](std::uint16_t v) { return std::to_string(v); };
+  std::string cfg = "#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\nauto_aliases=no\n"
+                    "listen=udp:127.0.0.1:" + s(p.proxy) + "\n"
+                    "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+                    "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"rr.so\"\nloadmodule \"pv.so\"\n"
+                    "loadmodule \"siputils.so\"\n";
+  if (topoh) {
+    cfg += "loadmodule \"topoh.so\"\nmodparam(\"topoh\", \"mask_key\", \"voipscope-test\")\n"
+           "modparam(\"topoh\", \"mask_ip\", \"127.0.0.1\")\nmodparam(\"topoh\", \"mask_callid\", 1)\n";
+  }
+  cfg += "request_route {\n"
+         "  if (has_totag()) {\n"
+         "    if (loose_route()) { t_relay(); exit; }\n"
+         "    if (method==\"ACK\") { if (t_check_trans()) t_relay(); exit; }\n"
+         "    sl_send_reply(\"404\", \"Not here\");\n    exit;\n  }\n"
+         "  if (method==\"CANCEL\") { if (t_check_trans()) t_relay(); exit; }\n"
+         "  record_route();\n  $du = \"sip:127.0.0.1:" + s(p.uas) + "\";\n  t_relay();\n  exit;\n}\n";
+  vs::itest::writeFile(dir.path() / "kamailio.cfg", cfg);
+  fs::create_directories(dir.path() / "kamailio-run");
+  Process kamailio({"kamailio", "-f", (dir.path() / "kamailio.cfg").string(), "-DD", "-E", "-m", "16", "-M", "4", "-Y",
+                    (dir.path() / "kamailio-run").string()});
+  if (!kamailio.waitForLine(std::regex("Listening on"), 15s)) {
+    why = "kamailio did not start: " + kamailio.output();
+    return {};
+  }
+  Process uas({"timeout", "90", "sipp", "-sf", vs::itest::sippScenario("uas_record_route.xml"), "-i", "127.0.0.1", "-p",
+               s(p.uas), "-mp", s(p.uas_media), "-rtp_echo", "-nostdin", "-m", std::to_string(kCalls)});
+  // 1 s of PCMU silence for rtp_stream (sipp reads it relative to its working directory).
+  vs::itest::writeFile(dir.path() / "silence.pcmu", std::string(8000, '\xff'));
+  {
+    std::ifstream in(vs::itest::sippScenario("uac_rtp_via_proxy.xml"));
+    std::stringstream xml;
+    xml << in.rdbuf();
+    std::string text = xml.str();
+    if (same_origin) text = std::regex_replace(text, std::regex(R"(o=user1 \[pid\]\[call_number\] 1)"), "o=user1 53655765 2353687637");
+    vs::itest::writeFile(dir.path() / "uac.xml", text);
+  }
+  const auto pcap = (dir.path() / (topoh ? "topoh.pcap" : "plain.pcap")).string();
+  const std::string filter = "udp and (port " + s(p.proxy) + " or port " + s(p.uas) + " or port " + s(p.uac) +
+                             " or portrange " + s(p.uas_media) + "-" + s(static_cast<std::uint16_t>(p.uas_media + 3)) +
+                             " or portrange " + s(p.uac_media) + "-" + s(static_cast<std::uint16_t>(p.uac_media + 3)) +
+                             ")";
+  Process tcpdump({"timeout", "90", "tcpdump", "-i", "lo", "-n", "-U", "-c", "5000", "-w", pcap, filter});
+  if (!tcpdump.waitForLine(std::regex("listening on"), 15s)) {
+    why = "tcpdump did not start (needs CAP_NET_RAW): " + tcpdump.output();
+    return {};
+  }
+  std::this_thread::sleep_for(700ms);  // kamailio's children and the UAS socket
+  auto uac = run({"sh", "-c",
+                  "cd '" + dir.path().string() + "' && exec timeout 60 sipp -sf uac.xml -i 127.0.0.1 -p " + s(p.uac) +
+                      " -mp " + s(p.uac_media) + " -m " + std::to_string(kCalls) +
+                      " -l 1 -r 1 -nostdin -trace_err 127.0.0.1:" + s(p.proxy)},
+                 90s);
+  std::this_thread::sleep_for(500ms);  // the last 200 OK reaches tcpdump
+  tcpdump.terminate();
+  tcpdump.wait(10s);
+  if (uac.exit_code != 0) {
+    why = "sipp uac failed: " + uac.all + "\nkamailio: " + kamailio.output();
+    return {};
+  }
+  return pcap;
+}
+
+struct SipFrame {
+  std::uint64_t frame;
+  int sport, dport;
+  std::string call_id, what;  // method or status code
+};
+
+// tshark's view of every SIP frame.
+std::vector<SipFrame> tsharkSip(const std::string& pcap) {
+  auto r = run({"tshark", "-r", pcap, "-Y", "sip", "-T", "fields", "-E", "separator=/t", "-e", "frame.number", "-e",
+                "udp.srcport", "-e", "udp.dstport", "-e", "sip.Call-ID", "-e", "sip.Method", "-e", "sip.Status-Code"});
+  std::vector<SipFrame> out;
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string x;
+    while (std::getline(ls, x, '\t')) f.push_back(x);
+    f.resize(6);
+    out.push_back({std::stoull(f[0]), std::stoi(f[1]), std::stoi(f[2]), f[3], f[4].empty() ? f[5] : f[4]});
+  }
+  return out;
+}
+
+bool tools() { return vs::itest::haveProgram("kamailio") && vs::itest::haveProgram("sipp") &&
+                      vs::itest::haveProgram("tcpdump") && vs::itest::haveProgram("tshark"); }
+
+// The UAC sends the same o= line in both calls (one after the other, 1 s apart): the SDP-origin rule must
+// not merge them, since the first call is over when the second starts.
+TEST(FlowCapture, ProxiedCallsAreOneCallPerCallIdWithTsharksCounts) {
+  if (!tools()) GTEST_SKIP() << "kamailio, sipp, tcpdump or tshark missing";
+  TempDir dir;
+  Ports p;
+  std::string why;
+  auto pcap = captureCalls(dir, false, p, why, true);
+  ASSERT_FALSE(pcap.empty()) << why;
+  auto frames = tsharkSip(pcap);
+  std::map<std::string, int> per_call_id;
+  for (const auto& f : frames) ++per_call_id[f.call_id];
+  ASSERT_EQ(per_call_id.size(), static_cast<std::size_t>(kCalls));
+
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", pcap});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["calls"].size(), static_cast<std::size_t>(kCalls));
+  const std::set<std::string> hosts{"127.0.0.1:" + std::to_string(p.uac), "127.0.0.1:" + std::to_string(p.proxy),
+                                    "127.0.0.1:" + std::to_string(p.uas)};
+  for (const auto& c : j["calls"]) {
+    // Both hops carry the same Call-ID: one leg whose messages cross all three hosts.
+    ASSERT_EQ(c["legs"].size(), 1U);
+    const auto& l = c["legs"][0];
+    EXPECT_EQ(l["state"], "COMPLETED");
+    EXPECT_EQ(l["messages"], per_call_id[l["call_id"].get<std::string>()]);
+    std::set<std::string> eps(l["endpoints"].begin(), l["endpoints"].end());
+    EXPECT_EQ(eps, hosts);
+  }
+}
+
+class TopohCapture : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!tools()) return;
+    dir_ = new TempDir;
+    pcap_ = captureCalls(*dir_, true, ports_, why_);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (!tools()) GTEST_SKIP() << "kamailio, sipp, tcpdump or tshark missing";
+    if (!fs::exists("/usr/lib/x86_64-linux-gnu/kamailio/modules/topoh.so")) GTEST_SKIP() << "no topoh module";
+    ASSERT_FALSE(pcap_.empty()) << why_;
+  }
+  static inline TempDir* dir_ = nullptr;
+  static inline std::string pcap_, why_;
+  static inline Ports ports_;
+};
+
+// Call-ID -> the tshark frames carrying it.
+std::map<std::string, std::vector<SipFrame>> byCallId(const std::vector<SipFrame>& frames) {
+  std::map<std::string, std::vector<SipFrame>> out;
+  for (const auto& f : frames) out[f.call_id].push_back(f);
+  return out;
+}
+
+TEST_F(TopohCapture, LegsWithDifferentCallIdsAreLinkedBySdpOrigin) {
+  auto per = byCallId(tsharkSip(pcap_));
+  ASSERT_EQ(per.size(), static_cast<std::size_t>(2 * kCalls)) << "topoh should give each hop its own Call-ID";
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", pcap_});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["calls"].size(), static_cast<std::size_t>(kCalls));
+  std::set<std::string> seen;
+  for (const auto& c : j["calls"]) {
+    ASSERT_EQ(c["legs"].size(), 2U);
+    ASSERT_EQ(c["links"].size(), 1U);
+    // topoh rewrites Call-ID, Via, Contact and Record-Route but passes the SDP on untouched: the rule that
+    // links the legs is the identical o= line, at medium confidence.
+    EXPECT_NE(c["links"][0]["reason"].get<std::string>().find("identical SDP origin (o=)"), std::string::npos)
+        << c["links"][0];
+    EXPECT_EQ(c["links"][0]["confidence"], "medium");
+    for (const auto& l : c["legs"]) {
+      EXPECT_EQ(l["state"], "COMPLETED");
+      auto cid = l["call_id"].get<std::string>();
+      EXPECT_EQ(l["messages"], per[cid].size()) << cid;
+      seen.insert(cid);
+    }
+    // The first leg is the UAC's (it talks to the proxy from the UAC port), the second the proxy's.
+    EXPECT_EQ(c["legs"][0]["caller"], "127.0.0.1:" + std::to_string(ports_.uac));
+    EXPECT_EQ(c["legs"][1]["caller"], "127.0.0.1:" + std::to_string(ports_.proxy));
+    EXPECT_EQ(c["legs"][1]["callee"], "127.0.0.1:" + std::to_string(ports_.uas));
+  }
+  EXPECT_EQ(seen.size(), per.size());
+}
+
+// (leg slot, label's first word, source column host, destination column host) of every arrow in the HTML.
+using Arrow = std::tuple<int, std::string, std::string, std::string>;
+std::multiset<Arrow> htmlArrows(const std::string& html) {
+  std::map<int, std::string> host_at_x;
+  std::regex host_re(R"re(<g class="host" data-p="\d+"><title>([^<]*)</title>.*<text class="hs" x="(\d+)")re");
+  std::regex msg_re(
+      R"re(<g class="m c\d+ l(\d+)[^"]*" data-i="\d+"><title>([^<]*)</title>.*<line class="ln" x1="(\d+)" y1="\d+" x2="(\d+)")re");
+  std::istringstream in(html);
+  std::string line;
+  std::multiset<Arrow> out;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, host_re)) host_at_x[std::stoi(m[2])] = m[1];
+    if (std::regex_search(line, m, msg_re)) {
+      auto nearest = [&](int x) {
+        std::string best;
+        int d = 1 << 30;
+        for (const auto& [hx, h] : host_at_x) {
+          if (std::abs(hx - x) < d) {
+            d = std::abs(hx - x);
+            best = h;
+          }
+        }
+        return best;
+      };
+      std::string label = m[2];
+      out.emplace(std::stoi(m[1]), label.substr(0, label.find(' ')), nearest(std::stoi(m[3])),
+                  nearest(std::stoi(m[4])));
+    }
+  }
+  return out;
+}
+
+TEST_F(TopohCapture, HtmlLadderHasBothLegsAndTsharksArrowsAcrossThreeHosts) {
+  auto per = byCallId(tsharkSip(pcap_));
+  auto calls = nlohmann::json::parse(run({vs::itest::voipscopeBinary(), "calls", "--json", pcap_}).out);
+  ASSERT_GE(calls["calls"].size(), 1U);
+  const auto& call = calls["calls"][0];
+  const auto number = std::to_string(call["call"].get<int>());
+  const auto html_path = (dir_->path() / "call.html").string();
+  // By number; the UAS-side Call-ID (the masked one) names the same call.
+  auto r = run({vs::itest::voipscopeBinary(), "flow", pcap_, "--call", number, "--html", html_path, "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto by_cid = run({vs::itest::voipscopeBinary(), "flow", pcap_, "--call",
+                     call["legs"][1]["call_id"].get<std::string>(), "--html", "-"});
+  ASSERT_EQ(by_cid.exit_code, 0) << by_cid.all;
+  std::ifstream in(html_path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  EXPECT_EQ(by_cid.out, text);
+
+  const std::string uac = "127.0.0.1:" + std::to_string(ports_.uac);
+  const std::string proxy = "127.0.0.1:" + std::to_string(ports_.proxy);
+  const std::string uas = "127.0.0.1:" + std::to_string(ports_.uas);
+  // Expected arrows from tshark: each SIP frame of the call's two Call-IDs, leg 0 = the UAC's Call-ID.
+  std::multiset<Arrow> expected;
+  for (int leg = 0; leg < 2; ++leg) {
+    auto cid = call["legs"][static_cast<std::size_t>(leg)]["call_id"].get<std::string>();
+    EXPECT_NE(text.find(cid), std::string::npos) << "Call-ID of leg " << leg << " missing from the HTML";
+    for (const auto& f : per[cid]) {
+      expected.emplace(leg, f.what, "127.0.0.1:" + std::to_string(f.sport), "127.0.0.1:" + std::to_string(f.dport));
+    }
+  }
+  EXPECT_EQ(htmlArrows(text), expected);
+  // And the call flow itself, independent of tshark: INVITE/100/180/200/ACK/BYE across the three hosts.
+  for (const Arrow& a : std::vector<Arrow>{{0, "INVITE", uac, proxy}, {0, "100", proxy, uac}, {0, "180", proxy, uac},
+                                           {0, "200", proxy, uac}, {0, "ACK", uac, proxy}, {0, "BYE", uac, proxy},
+                                           {1, "INVITE", proxy, uas}, {1, "180", uas, proxy}, {1, "200", uas, proxy},
+                                           {1, "ACK", proxy, uas}, {1, "BYE", proxy, uas}}) {
+    const bool two = a == Arrow{0, "200", proxy, uac} || a == Arrow{1, "200", uas, proxy};  // INVITE's and BYE's
+    EXPECT_EQ(expected.count(a), two ? 2U : 1U)
+        << std::get<1>(a) << " " << std::get<2>(a) << " -> " << std::get<3>(a);
+  }
+}
+
+TEST_F(TopohCapture, SaveCallWritesExactlyThatCallsSipAndRtp) {
+  auto calls = nlohmann::json::parse(run({vs::itest::voipscopeBinary(), "calls", "--json", pcap_}).out);
+  ASSERT_EQ(calls["calls"].size(), static_cast<std::size_t>(kCalls));
+  const auto& call = calls["calls"][1];  // the second call: the first one's RTP must stay out
+  const auto cid0 = call["legs"][0]["call_id"].get<std::string>();
+  const auto cid1 = call["legs"][1]["call_id"].get<std::string>();
+  const auto out = (dir_->path() / "saved.pcap").string();
+  auto r = run({vs::itest::voipscopeBinary(), "calls", pcap_, "--save-call", cid0, out});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+
+  // Reference: tshark on the original, SIP by the two Call-IDs, RTP by the media ports SDP announced,
+  // within the call's time span (the other call reuses the same media ports).
+  auto first = call["legs"][0]["first_frame"].get<std::uint64_t>();
+  std::uint64_t last = 0;
+  for (const auto& l : call["legs"]) last = std::max(last, l["last_frame"].get<std::uint64_t>());
+  const std::string sip_filter = "sip.Call-ID == \"" + cid0 + "\" || sip.Call-ID == \"" + cid1 + "\"";
+  const std::string rtp_filter = "!sip && (udp.port == " + std::to_string(ports_.uas_media) +
+                                 " || udp.port == " + std::to_string(ports_.uac_media) + ") && frame.number >= " +
+                                 std::to_string(first) + " && frame.number <= " + std::to_string(last);
+  auto count = [](const std::string& file, const std::string& filter) {
+    auto t = run({"tshark", "-r", file, "-Y", filter, "-T", "fields", "-e", "frame.number"});
+    return std::count(t.out.begin(), t.out.end(), '\n');
+  };
+  const auto sip_ref = count(pcap_, sip_filter);
+  const auto rtp_ref = count(pcap_, rtp_filter);
+  EXPECT_EQ(sip_ref, 13);  // 7 messages UAC<->proxy (with 100 Trying), 6 proxy<->UAS
+  EXPECT_GT(rtp_ref, 40);  // 1 s of 20 ms packets one way, plus the echo
+  EXPECT_EQ(count(out, "sip"), sip_ref);
+  EXPECT_EQ(count(out, sip_filter), sip_ref);
+  EXPECT_EQ(count(out, rtp_filter.substr(0, rtp_filter.find(") &&") + 1)), rtp_ref);
+  EXPECT_EQ(count(out, "frame"), sip_ref + rtp_ref) << "frames of neither the call's SIP nor its RTP";
+  // And the analysis of the saved file is that one call again.
+  auto again = nlohmann::json::parse(run({vs::itest::voipscopeBinary(), "calls", "--json", out}).out);
+  ASSERT_EQ(again["calls"].size(), 1U);
+  EXPECT_EQ(again["calls"][0]["legs"].size(), 2U);
+  EXPECT_EQ(again["calls"][0]["legs"][0]["call_id"], cid0);
+
+  auto bad = run({vs::itest::voipscopeBinary(), "calls", pcap_, "--save-call", "no-such-call", out});
+  EXPECT_EQ(bad.exit_code, 3);
+  auto unwritable = run({vs::itest::voipscopeBinary(), "calls", pcap_, "--save-call", cid0, "/nonexistent/dir/x.pcap"});
+  EXPECT_EQ(unwritable.exit_code, 4);
+}
+
+}  // namespace
