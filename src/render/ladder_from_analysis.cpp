@@ -127,8 +127,45 @@ LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisO
   return model;
 }
 
+namespace {
+
+// The column of a media endpoint: the one host on its IP, else the leg's caller when the caller's SDP
+// announced that address:port, else the callee.
+std::size_t streamColumn(LadderModel& model, const analysis::Leg& leg, const analysis::Endpoint& e) {
+  bool caller_side = false;
+  for (const auto& m : leg.media) {
+    if (m.from_caller && m.address == e.ip.toString() && m.port == e.port) caller_side = true;
+  }
+  return mediaColumn(model, e.ip.toString(), caller_side ? leg.caller.toString() : leg.callee.toString());
+}
+
+}  // namespace
+
 void addLadderStreams(const analysis::Call& call, LadderModel& model, bool sdp_placeholders) {
-  if (!sdp_placeholders) return;
+  bool measured = false;
+  for (std::size_t i = 0; i < call.legs.size(); ++i) {
+    const auto& leg = call.legs[i];
+    for (const auto& rs : leg.streams) {
+      LadderStream s;
+      s.src = streamColumn(model, leg, rs.src);
+      s.dst = streamColumn(model, leg, rs.dst);
+      s.src_addr = rs.src.toString();
+      s.dst_addr = rs.dst.toString();
+      s.ssrc = rs.ssrc;
+      s.codec = rs.codec;
+      s.packets = rs.packets;
+      s.lost = rs.lost > 0 ? static_cast<std::uint64_t>(rs.lost) : 0;
+      s.jitter_max_ms = rs.max_jitter_ms;
+      s.jitter_mean_ms = rs.mean_jitter_ms;
+      s.mos = rs.mos;
+      s.start_us = rs.start_ns / 1000;
+      s.end_us = std::max(rs.start_ns, rs.end_ns) / 1000;
+      s.leg = static_cast<int>(i);
+      model.streams.push_back(std::move(s));
+      measured = true;
+    }
+  }
+  if (measured || !sdp_placeholders) return;
   for (std::size_t i = 0; i < call.legs.size(); ++i) {
     const auto& leg = call.legs[i];
     const analysis::MediaDescription* offer = nullptr;

@@ -17,8 +17,8 @@ std::string ladderLabel(const analysis::SipMessageInfo& m);
 std::string ladderLegState(const analysis::Leg& leg);
 
 struct LadderFromAnalysisOptions {
-  // Draw the media SDP negotiated as streams. Off by default: the renderers print packet, loss and jitter
-  // figures for every stream, and SDP has none (they would read "0 packets, 0 % loss").
+  // Without measured streams, draw the media SDP negotiated. Off by default: the renderers print packet,
+  // loss and jitter figures for every stream, and SDP has none (they would read "0 packets, 0 % loss").
   bool sdp_placeholder_streams = false;
 };
 
@@ -26,11 +26,10 @@ struct LadderFromAnalysisOptions {
 // analyzer ran with keep_message_text).
 LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisOptions& options = {});
 
-// The one place RTP becomes ladder streams. Today it only knows SDP: with sdp_placeholders, per leg the
-// caller's first audio offer and the callee's first answer give one stream each way (addresses and codec
-// from SDP, packets 0, no MOS). HOOK for the measured streams (analysis::RtpStream, being added to the
-// model): map each one here (src/dst endpoints -> columns via mediaColumn, ssrc, codec, packets, lost,
-// jitter, MOS, leg by its call_id) and keep the SDP placeholders only for legs without measured streams.
+// The one place RTP becomes ladder streams: every measured stream of every leg (analysis::Leg::streams,
+// tshark rtp,streams figures) between the columns of its media addresses, coloured by its leg. Only when
+// the call has none and sdp_placeholders is set, the media SDP negotiated is drawn instead (per leg, the
+// caller's first audio offer and the callee's first answer, one stream each way, packets 0, no MOS).
 void addLadderStreams(const analysis::Call& call, LadderModel& model, bool sdp_placeholders);
 
 }  // namespace vs::render

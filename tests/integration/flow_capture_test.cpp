@@ -288,6 +288,31 @@ TEST_F(TopohCapture, HtmlLadderHasBothLegsAndTsharksArrowsAcrossThreeHosts) {
     }
   }
   EXPECT_EQ(htmlArrows(text), expected);
+
+  // RTP streams in the HTML table (SSRC, packets) equal tshark's rtp,streams rows of this call: the SSRC
+  // of the earliest row (call 1 starts first; SIPp gives each call its own SSRC).
+  auto ts = run({"tshark", "-r", pcap_, "-q", "-z", "rtp,streams"});
+  std::regex row_re(R"(^\s*([0-9.]+)\s+[0-9.]+\s+\S+\s+\d+\s+\S+\s+\d+\s+0x([0-9A-F]+)\s+\S+\s+(\d+)\s)");
+  std::vector<std::tuple<double, std::string, std::uint64_t>> rows;
+  {
+    std::istringstream tin(ts.out);
+    std::string l;
+    std::smatch m;
+    while (std::getline(tin, l)) {
+      if (std::regex_search(l, m, row_re)) rows.emplace_back(std::stod(m[1]), m[2], std::stoull(m[3]));
+    }
+  }
+  ASSERT_GE(rows.size(), 2U) << ts.out;
+  std::sort(rows.begin(), rows.end());
+  std::multiset<std::pair<std::string, std::uint64_t>> ref_streams, html_streams;
+  for (const auto& [start, ssrc, pkts] : rows) {
+    if (ssrc == std::get<1>(rows.front())) ref_streams.emplace(ssrc, pkts);
+  }
+  std::regex td_re(R"re(<td>0x([0-9A-F]{8})</td><td>[^<]*</td><td class="n">[^<]*</td><td class="n">[^<]*</td><td class="n">(\d+)</td>)re");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), td_re); it != std::sregex_iterator(); ++it) {
+    html_streams.emplace((*it)[1], std::stoull((*it)[2]));
+  }
+  EXPECT_EQ(html_streams, ref_streams);
   // And the call flow itself, independent of tshark: INVITE/100/180/200/ACK/BYE across the three hosts.
   for (const Arrow& a : std::vector<Arrow>{{0, "INVITE", uac, proxy}, {0, "100", proxy, uac}, {0, "180", proxy, uac},
                                            {0, "200", proxy, uac}, {0, "ACK", uac, proxy}, {0, "BYE", uac, proxy},

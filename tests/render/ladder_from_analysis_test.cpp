@@ -81,7 +81,7 @@ TEST(LadderFromAnalysis, B2buaCallBecomesTwoLinkedLegsOverThreeColumns) {
   EXPECT_EQ(m.events[5].label, "ACK");
   EXPECT_EQ(m.events[5].message, "text of frame 6");
   EXPECT_EQ(m.events[5].time_us, 40'000);
-  EXPECT_TRUE(m.streams.empty());  // SDP alone gives no measured streams
+  EXPECT_TRUE(m.streams.empty());  // no measured streams, and SDP alone gives none
 }
 
 TEST(LadderFromAnalysis, NonInviteResponsesNameTheirMethod) {
