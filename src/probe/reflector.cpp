@@ -256,6 +256,8 @@ struct State {
 
     // NAT binding-lifetime callback: accepted within bounds, answered now with the verdict.
     const auto cb = isReport ? std::nullopt : rf::callbackRequest(probe->tlvs);
+    // Copied out of the optional: GCC 12 at -O2 cannot see that `cb` is engaged where they are used.
+    const rf::CallbackRequest wanted = cb.value_or(rf::CallbackRequest{});
     std::array<std::byte, 2> delayBytes{};
     std::array<std::byte, 1> refusal{};
     bool acceptCallback = false;
@@ -292,9 +294,9 @@ struct State {
       auto& pc = callbacks.emplace_back(main.get_executor());
       pc.source = source;
       pc.to = d.from;
-      pc.fromAlt = ((cb->flags & rf::kCallbackFromAltPort) != 0) != onAlt;
+      pc.fromAlt = ((wanted.flags & rf::kCallbackFromAltPort) != 0) != onAlt;
       pc.packet = buildReply(r, *parsed, probe->clockRate);
-      pc.timer.expires_after(std::chrono::seconds(cb->delaySeconds));
+      pc.timer.expires_after(std::chrono::seconds(wanted.delaySeconds));
       auto pending = std::prev(callbacks.end());
       pc.timer.async_wait([weak = self, it = pending](std::error_code ec) {
         auto st = weak.lock();
