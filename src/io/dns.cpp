@@ -329,28 +329,15 @@ class AresResolver final : public Resolver {
     const auto text = address.to_string();
     if (core_->channel == nullptr) co_return makeError(text + ": resolver shut down");
     const auto start = std::chrono::steady_clock::now();
-    auto core = core_;
-    Lookup l = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Lookup)>(
-        [core, address](auto handler) {
-          using H = decltype(handler);
-          auto* pending = new Pending<H>(std::move(handler), core->executor);
-          if (core->channel == nullptr) {
-            Lookup dead;
-            dead.status = ARES_EDESTRUCTION;
-            pending->complete(std::move(dead));
-            delete pending;
-            return;
-          }
-          if (address.is_v4()) {
-            auto b = address.to_v4().to_bytes();
-            ares_gethostbyaddr(core->channel, b.data(), static_cast<int>(b.size()), AF_INET, &onHostByAddr, pending);
-          } else {
-            auto b = address.to_v6().to_bytes();
-            ares_gethostbyaddr(core->channel, b.data(), static_cast<int>(b.size()), AF_INET6, &onHostByAddr, pending);
-          }
-          core->rearmTimer();
-        },
-        asio::use_awaitable);
+    Lookup l = co_await submit([address](ares_channel channel, void* arg) {
+      if (address.is_v4()) {
+        auto b = address.to_v4().to_bytes();
+        ares_gethostbyaddr(channel, b.data(), static_cast<int>(b.size()), AF_INET, &onHostByAddr, arg);
+      } else {
+        auto b = address.to_v6().to_bytes();
+        ares_gethostbyaddr(channel, b.data(), static_cast<int>(b.size()), AF_INET6, &onHostByAddr, arg);
+      }
+    });
     // `this` may be gone here (see the shutdown note at the top): locals only.
     if (l.status == ARES_SUCCESS && !l.name.empty()) co_return l.name;
     if (l.status == ARES_SUCCESS || l.status == ARES_ENOTFOUND || l.status == ARES_ENODATA) {
@@ -484,10 +471,13 @@ class AresResolver final : public Resolver {
     std::map<ares_socket_t, std::shared_ptr<Watch>> watches;
   };
 
-  asio::awaitable<Lookup> lookup(const std::string& host, int af) {
+  // Starts one c-ares request and awaits its callback. `start(channel, arg)` hands `arg` to c-ares as the
+  // callback argument; a channel already shut down completes at once with ARES_EDESTRUCTION.
+  template <class Start>
+  asio::awaitable<Lookup> submit(Start start) {
     auto core = core_;
     return asio::async_initiate<decltype(asio::use_awaitable), void(Lookup)>(
-        [core, host, af](auto handler) {
+        [core, start = std::move(start)](auto handler) {
           using H = decltype(handler);
           auto* pending = new Pending<H>(std::move(handler), core->executor);
           if (core->channel == nullptr) {
@@ -497,33 +487,27 @@ class AresResolver final : public Resolver {
             delete pending;
             return;
           }
-          ares_addrinfo_hints hints{};
-          hints.ai_family = af;
-          hints.ai_flags = ARES_AI_NOSORT;  // answer order, not RFC 6724 order
-          ares_getaddrinfo(core->channel, host.c_str(), nullptr, &hints, &onAddrinfo, pending);
+          start(core->channel, static_cast<void*>(pending));
           core->rearmTimer();
         },
         asio::use_awaitable);
   }
 
-  asio::awaitable<Lookup> query(const std::string& name, int type) {
-    auto core = core_;
-    return asio::async_initiate<decltype(asio::use_awaitable), void(Lookup)>(
-        [core, name, type](auto handler) {
-          using H = decltype(handler);
-          auto* pending = new Pending<H>(std::move(handler), core->executor);
-          if (core->channel == nullptr) {
-            Lookup l;
-            l.status = ARES_EDESTRUCTION;
-            pending->complete(std::move(l));
-            delete pending;
-            return;
-          }
-          ares_query(core->channel, name.c_str(), kClassIn, type, type == kTypeNaptr ? &onNaptr : &onSrv, pending);
-          core->rearmTimer();
-        },
-        asio::use_awaitable);
+  asio::awaitable<Lookup> lookup(const std::string& host, int af) {
+    return submit([host, af](ares_channel channel, void* arg) {
+      ares_addrinfo_hints hints{};
+      hints.ai_family = af;
+      hints.ai_flags = ARES_AI_NOSORT;  // answer order, not RFC 6724 order
+      ares_getaddrinfo(channel, host.c_str(), nullptr, &hints, &onAddrinfo, arg);
+    });
   }
+
+  asio::awaitable<Lookup> query(const std::string& name, int type) {
+    return submit([name, type](ares_channel channel, void* arg) {
+      ares_query(channel, name.c_str(), kClassIn, type, type == kTypeNaptr ? &onNaptr : &onSrv, arg);
+    });
+  }
+
 
   static std::string describe(const std::string& host, int status, double elapsed_ms) {
     switch (status) {
