@@ -29,6 +29,13 @@ std::uint64_t fnv(std::string_view s, std::uint64_t h = 1469598103934665603ULL) 
   return h;
 }
 
+// An address and port folded into the hash field by field (the struct has padding).
+std::uint64_t fnv(const Endpoint& e, std::uint64_t h) {
+  h = fnv(std::string_view(reinterpret_cast<const char*>(e.ip.bytes.data()), e.ip.bytes.size()), h);
+  const char rest[3] = {static_cast<char>(e.ip.v6), static_cast<char>(e.port >> 8), static_cast<char>(e.port & 0xff)};
+  return fnv(std::string_view(rest, sizeof rest), h);
+}
+
 std::string lowerCopy(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -249,7 +256,7 @@ void CallTracker::message(const FoundSip& f) {
     ++stats_.responses;
     ++stats_.responses_by_status[status];
   }
-  ++stats_.messages_by_transport[std::string(sipTransportName(f.transport))];
+  ++by_transport_[static_cast<std::size_t>(f.transport) % by_transport_.size()];
   if (f.frame != last_sip_frame_) {
     ++stats_.frames_with_sip;
     last_sip_frame_ = f.frame;
@@ -272,48 +279,31 @@ void CallTracker::message(const FoundSip& f) {
   leg.end_ns = f.ts_ns;
   a.last_ns = f.ts_ns;
   ++leg.messages;
-  a.endpoints.insert(f.src.toString());
-  a.endpoints.insert(f.dst.toString());
+  a.endpoints.insert(Endpoint{f.src.ip, f.src.port});
+  a.endpoints.insert(Endpoint{f.dst.ip, f.dst.port});
 
-  SipMessageInfo info;
-  info.frame = f.frame;
-  info.ts_ns = f.ts_ns;
-  info.src = f.src;
-  info.dst = f.dst;
-  info.transport = f.transport;
-  info.request = m.isRequest();
-  info.method = method;
-  info.status = status;
-  info.reason = std::string(m.statusLine().reason);
-  info.cseq = cseq ? cseq->number : 0;
-  info.cseq_method = cseq_method;
-  info.from_tag = std::string(m.fromTag());
-  info.to_tag = std::string(m.toTag());
-  info.from_user = std::string(uriUser(m.header("From").value_or("")));
-  info.to_user = std::string(uriUser(m.header("To").value_or("")));
-  info.has_sdp = isSdp(m);
+  // Views into the message; copied into the leg only where kept.
+  const std::string_view from_tag = m.fromTag(), to_tag = m.toTag();
+  const bool has_sdp = isSdp(m);
   auto via = m.topVia();
-  auto fp = fnv(info.src.toString(), fnv(info.dst.toString(), fnv(method, fnv(cseq_method))));
-  fp = fnv(via ? via->branch : std::string_view{}, fnv(info.to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ info.cseq));
+  auto fp = fnv(f.src, fnv(f.dst, fnv(method, fnv(cseq_method))));
+  fp = fnv(via ? via->branch : std::string_view{},
+           fnv(to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
   // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
   fp = fnv(m.header("RSeq").value_or(""), fnv(m.header("RAck").value_or(""), fp));
-  info.retransmission = !a.seen.insert(fp).second;
-  if (info.retransmission) {
+  const bool retransmission = !a.seen.insert(fp).second;
+  if (retransmission) {
     ++leg.retransmissions;
     ++stats_.retransmissions;
   }
-  if (!info.to_tag.empty()) a.to_tags.insert(info.to_tag);
+  if (!to_tag.empty() && a.to_tags.find(to_tag) == a.to_tags.end()) a.to_tags.emplace(to_tag);
 
   // From/To as tshark's VoIP calls report them: the first INVITE's, else the first message's.
-  if (m.isRequest() && method == "INVITE" && !a.header_from_invite) {
-    a.header_from_invite = true;
-    leg.from_user = info.from_user;
-    leg.to_user = info.to_user;
-    leg.from_tag = info.from_tag;
-  } else if (fresh) {
-    leg.from_user = info.from_user;
-    leg.to_user = info.to_user;
-    leg.from_tag = info.from_tag;
+  if ((m.isRequest() && method == "INVITE" && !a.header_from_invite) || fresh) {
+    if (m.isRequest() && method == "INVITE") a.header_from_invite = true;
+    leg.from_user = std::string(uriUser(m.header("From").value_or("")));
+    leg.to_user = std::string(uriUser(m.header("To").value_or("")));
+    leg.from_tag = std::string(from_tag);
   }
   if (leg.kind.empty() && m.isRequest()) leg.kind = "non-call:" + method;
 
@@ -327,7 +317,7 @@ void CallTracker::message(const FoundSip& f) {
         leg.invite_ns = f.ts_ns;
         leg.caller = f.src;
         leg.callee = f.dst;
-        a.caller_tag = info.from_tag;
+        a.caller_tag = std::string(from_tag);
         a.from_digits = digitsOf(leg.from_user);
         a.to_digits = digitsOf(leg.to_user);
         indexLinks(a, m);
@@ -360,7 +350,7 @@ void CallTracker::message(const FoundSip& f) {
     } else if (method == "BYE") {
       if (!a.saw_bye) {
         leg.bye_ns = f.ts_ns;
-        leg.hangup = (info.from_tag == a.caller_tag) ? HangupBy::kCaller : HangupBy::kCallee;
+        leg.hangup = (from_tag == a.caller_tag) ? HangupBy::kCaller : HangupBy::kCallee;
       }
       a.saw_bye = true;
     } else if (method == "CANCEL") {
@@ -377,49 +367,93 @@ void CallTracker::message(const FoundSip& f) {
           if (!leg.answer_ns) leg.answer_ns = f.ts_ns;
         }
       }
-      if (!info.to_tag.empty()) {
+      if (!to_tag.empty()) {
         auto d = std::find_if(leg.dialogs.begin(), leg.dialogs.end(), [&](const Dialog& x) {
-          return x.from_tag == info.from_tag && x.to_tag == info.to_tag;
+          return x.from_tag == from_tag && x.to_tag == to_tag;
         });
         if (d == leg.dialogs.end()) {
-          leg.dialogs.push_back(Dialog{info.from_tag, info.to_tag, f.frame, std::nullopt});
+          leg.dialogs.push_back(Dialog{std::string(from_tag), std::string(to_tag), f.frame, std::nullopt});
           d = leg.dialogs.end() - 1;
         }
         if (status >= 200 && !d->final_status) d->final_status = status;
       }
     }
   }
-  if (info.has_sdp) handleSdp(a, f, m);
+  if (has_sdp) handleSdp(a, f, m);
   updateState(a);
+  queue(a);
 
-  if (leg.message_list.size() < options_.max_messages_per_leg) {
-    if (options_.keep_message_text) {
-      info.text = options_.redact ? redactCredentials(m.raw()) : std::string(m.raw());
-    }
-    leg.message_list.push_back(std::move(info));
-  } else {
+  if (!options_.keep_message_list) return;
+  if (leg.message_list.size() >= options_.max_messages_per_leg) {
     ++leg.messages_not_kept;
+    return;
   }
+  SipMessageInfo& info = leg.message_list.emplace_back();
+  info.frame = f.frame;
+  info.ts_ns = f.ts_ns;
+  info.src = f.src;
+  info.dst = f.dst;
+  info.transport = f.transport;
+  info.request = m.isRequest();
+  info.method = method;
+  info.status = status;
+  info.reason = std::string(m.statusLine().reason);
+  info.cseq = cseq ? cseq->number : 0;
+  info.cseq_method = cseq_method;
+  info.from_tag = std::string(from_tag);
+  info.to_tag = std::string(to_tag);
+  info.from_user = std::string(uriUser(m.header("From").value_or("")));
+  info.to_user = std::string(uriUser(m.header("To").value_or("")));
+  info.has_sdp = has_sdp;
+  info.retransmission = retransmission;
+  if (options_.keep_message_text) info.text = options_.redact ? redactCredentials(m.raw()) : std::string(m.raw());
 }
 
-bool CallTracker::legDone(const Active& a, std::int64_t now_ns) const {
-  auto quiet = now_ns - a.last_ns;
-  if (quiet >= options_.idle_timeout_ns) return true;
-  if (quiet < options_.linger_ns) return false;
+
+
+std::int64_t CallTracker::dueOf(const Active& a) const {
+  const auto idle = a.last_ns + options_.idle_timeout_ns;
   const auto& fin = a.leg.invite_final_statuses;
   bool challenged = !a.answered && !fin.empty() && (fin.back() == 401 || fin.back() == 407);
-  if (!a.has_invite || challenged) return quiet >= options_.session_linger_ns;
+  if (!a.has_invite || challenged) return std::min(idle, a.last_ns + std::max(options_.linger_ns, options_.session_linger_ns));
   auto s = a.leg.state.value_or(CallState::kCallSetup);
-  return s == CallState::kCompleted || s == CallState::kCancelled || s == CallState::kRejected;
+  bool over = s == CallState::kCompleted || s == CallState::kCancelled || s == CallState::kRejected;
+  return over ? std::min(idle, a.last_ns + options_.linger_ns) : idle;
+}
+
+// Invariant: every leg not found done has an entry in due_ whose time is a.queued_due <= dueOf(a). A
+// message only moves a leg's due time later, except when the leg's state ends (BYE, final rejection):
+// then the earlier time is queued here.
+void CallTracker::queue(Active& a) {
+  auto d = dueOf(a);
+  if (d >= a.queued_due) return;
+  a.queued_due = d;
+  due_.push(DueEntry{d, a.leg.call_id});
 }
 
 void CallTracker::sweep(std::int64_t now_ns) {
   std::vector<std::uint64_t> done;
-  for (const auto& [gid, g] : groups_) {
+  while (!due_.empty() && due_.top().due <= now_ns) {
+    DueEntry e = due_.top();
+    due_.pop();
+    auto it = legs_.find(e.call_id);
+    if (it == legs_.end() || it->second.queued_due != e.due) continue;  // emitted, or a newer entry exists
+    auto& a = it->second;
+    auto d = dueOf(a);
+    if (d > now_ns) {  // messages since it was queued
+      a.queued_due = d;
+      due_.push(DueEntry{d, std::move(e.call_id)});
+      continue;
+    }
+    a.queued_due = std::numeric_limits<std::int64_t>::max();
+    const auto& g = groups_.at(a.group);
     bool all = std::all_of(g.call_ids.begin(), g.call_ids.end(),
                            [&](const std::string& cid) { return legDone(legs_.at(cid), now_ns); });
-    if (all) done.push_back(gid);
+    if (all) done.push_back(a.group);
   }
+  // In call order, as a walk over every call would give.
+  std::sort(done.begin(), done.end());
+  done.erase(std::unique(done.begin(), done.end()), done.end());
   for (auto gid : done) emit(gid);
   if (legs_.size() > options_.max_active_legs) {
     // Still over the limit: emit the groups idle the longest, as they stand.
@@ -447,7 +481,8 @@ void CallTracker::emit(std::uint64_t gid) {
   for (const auto& cid : g.call_ids) {
     auto lit = legs_.find(cid);
     auto& a = lit->second;
-    a.leg.endpoints.assign(a.endpoints.begin(), a.endpoints.end());
+    for (const auto& e : a.endpoints) a.leg.endpoints.push_back(e.toString());
+    std::sort(a.leg.endpoints.begin(), a.leg.endpoints.end());
     a.leg.to_tags.assign(a.to_tags.begin(), a.to_tags.end());
     if (a.leg.kind.empty()) a.leg.kind = "non-call:?";
     for (const auto& k : a.keys) {
@@ -470,6 +505,16 @@ void CallTracker::emit(std::uint64_t gid) {
   ++calls_emitted_;
   legs_emitted_ += call.legs.size();
   on_call_(std::move(call));
+}
+
+const SipStats& CallTracker::sipStats() {
+  stats_.messages_by_transport.clear();
+  for (std::size_t t = 0; t < by_transport_.size(); ++t) {
+    if (by_transport_[t] != 0) {
+      stats_.messages_by_transport[std::string(sipTransportName(static_cast<SipTransport>(t)))] = by_transport_[t];
+    }
+  }
+  return stats_;
 }
 
 void CallTracker::finish() {

@@ -3,7 +3,10 @@
 // Streaming: finished calls are handed out and forgotten (see CaptureAnalyzer for the timing rules).
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <array>
 #include <map>
+#include <queue>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -35,7 +38,7 @@ class CallTracker {
   void sweep(std::int64_t now_ns);
   void finish();
 
-  const SipStats& sipStats() const { return stats_; }
+  const SipStats& sipStats();
   std::size_t activeLegs() const { return legs_.size(); }
   std::uint64_t callsEmitted() const { return calls_emitted_; }
   std::uint64_t legsEmitted() const { return legs_emitted_; }
@@ -47,7 +50,11 @@ class CallTracker {
     std::int64_t last_ns = 0;
     bool has_invite = false, saw_bye = false, saw_cancel = false, answered = false, header_from_invite = false;
     std::string caller_tag;
-    std::set<std::string> endpoints, to_tags;
+    // Sweep bookkeeping (see sweep()): the due time of this leg's entry in due_, INT64_MAX when it has none
+    // (it was found done and waits for the other legs of its call).
+    std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();
+    std::set<Endpoint> endpoints;
+    std::set<std::string, std::less<>> to_tags;
     std::unordered_set<std::uint64_t> seen;  // message fingerprints, for retransmission detection
     std::vector<std::string> keys;           // index entries to remove when the leg is emitted
     std::string from_digits, to_digits;
@@ -68,7 +75,10 @@ class CallTracker {
   void handleSdp(Active& a, const FoundSip& f, const proto::sip::Message& m);
   void link(Active& a, const std::string& other_call_id, std::string reason, LinkConfidence c);
   void addKey(Active& a, const std::string& key, std::string_view reason, LinkConfidence c);
-  bool legDone(const Active& a, std::int64_t now_ns) const;
+  bool legDone(const Active& a, std::int64_t now_ns) const { return dueOf(a) <= now_ns; }
+  // The capture time at which the leg becomes done if no message arrives before it.
+  std::int64_t dueOf(const Active& a) const;
+  void queue(Active& a);
   void emit(std::uint64_t group_id);
 
   const AnalyzerOptions& options_;
@@ -79,6 +89,15 @@ class CallTracker {
   std::map<std::uint64_t, Group> groups_;
   std::unordered_map<std::string, std::string> key_index_;  // link key -> Call-ID that registered it
   std::unordered_set<std::uint64_t> call_id_hashes_;
+  // Legs by due time (min-heap, lazily updated): a sweep looks only at legs that may be done instead of
+  // every active leg (64 000 of them at 2 000 calls/s with a 32 s linger).
+  struct DueEntry {
+    std::int64_t due;
+    std::string call_id;
+    bool operator>(const DueEntry& o) const { return due > o.due; }
+  };
+  std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_;
+  std::array<std::uint64_t, 8> by_transport_{};
   SipStats stats_;
   std::uint64_t next_group_ = 1;
   std::uint64_t last_sip_frame_ = 0;

@@ -30,6 +30,10 @@ struct AnalyzerOptions {
   std::int64_t session_linger_ns = 3600LL * 1'000'000'000;
   // A leg in CALL_SETUP / IN_CALL with no message for this long is emitted as it stands.
   std::int64_t idle_timeout_ns = 4LL * 3600 * 1'000'000'000;
+  // Each leg's list of SIP messages (Leg::message_list: ladders, JSON, --save-call). A table or CSV of
+  // calls does not need it, and without it a finished leg waiting out its linger time is a few hundred
+  // bytes instead of a few kilobytes.
+  bool keep_message_list = true;
   std::size_t max_messages_per_leg = 2000;
   std::size_t max_malformed_kept = 1000;
   std::size_t max_active_legs = 500000;

@@ -11,6 +11,7 @@
 // Times are nanoseconds since the Unix epoch (capture timestamps). Frame numbers count from 1 like
 // Wireshark. Digest credentials are redacted in every string here unless the analyzer was told not to.
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,35 @@ struct Endpoint {
   std::uint16_t port = 0;
   std::string toString() const;  // "192.0.2.1:5060", "[2001:db8::1]:5060"
   auto operator<=>(const Endpoint&) const = default;
+};
+
+// For unordered containers keyed by address and port (hot per-packet lookups: a map's memcmp-based
+// ordering was a quarter of the RTP analysis time).
+struct EndpointHash {
+  static std::uint64_t mix(std::uint64_t h) {  // splitmix64's finaliser
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+  }
+  std::size_t operator()(const Endpoint& e) const noexcept {
+    std::uint64_t lo = 0, hi = 0;
+    std::memcpy(&lo, e.ip.bytes.data(), 8);
+    std::memcpy(&hi, e.ip.bytes.data() + 8, 8);
+    return static_cast<std::size_t>(mix(lo ^ mix(hi ^ (static_cast<std::uint64_t>(e.port) << 1 | (e.ip.v6 ? 1U : 0U)))));
+  }
+};
+// Equality in two word compares (the defaulted operator== calls memcmp).
+struct EndpointEq {
+  bool operator()(const Endpoint& a, const Endpoint& b) const noexcept {
+    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    std::memcpy(&a0, a.ip.bytes.data(), 8);
+    std::memcpy(&a1, a.ip.bytes.data() + 8, 8);
+    std::memcpy(&b0, b.ip.bytes.data(), 8);
+    std::memcpy(&b1, b.ip.bytes.data() + 8, 8);
+    return a0 == b0 && a1 == b1 && a.port == b.port && a.ip.v6 == b.ip.v6;
+  }
 };
 
 struct SipMessageInfo {

@@ -78,8 +78,9 @@ void RtpTracker::media(const std::string& call_id, const MediaDescription& d) {
   auto& keys = tie_keys_[call_id];
   if (std::find(keys.begin(), keys.end(), ep) == keys.end()) keys.push_back(ep);
   const auto& stored = ties_[ep] = std::move(tie);
+  ++ties_version_;
   // A stream that started before this SDP was seen (early media, or the heuristic got there first).
-  if (!stored.rtp) return;
+  if (!stored.rtp || untied_ == 0) return;
   for (auto& [k, a] : streams_) {
     if (a.s.call_id.empty() && (k.dst == ep || k.src == ep)) tieStream(a, stored);
   }
@@ -92,6 +93,7 @@ const RtpTracker::Tie* RtpTracker::findTie(const Endpoint& src, const Endpoint& 
 }
 
 void RtpTracker::tieStream(Active& a, const Tie& tie) {
+  if (a.s.call_id.empty() && untied_ > 0) --untied_;
   a.s.call_id = tie.call_id;
   a.encodings = tie.encodings;
   for (const auto& [pt, enc] : tie.encodings) {
@@ -118,6 +120,7 @@ RtpTracker::Active* RtpTracker::create(const Key& k, const Tie* tie, bool heuris
   a.s.heuristic = heuristic;
   by_ssrc_.emplace(k.ssrc, k);
   ++streams_seen_;
+  ++untied_;
   if (tie != nullptr) tieStream(a, *tie);
   return &a;
 }
@@ -139,15 +142,22 @@ void RtpTracker::packet(const proto::pkt::Packet& p, std::uint64_t frame, std::i
     held.event_size = rtp::kTelephoneEventSize;
   }
   const Key key{Endpoint{p.src, p.sport}, Endpoint{p.dst, p.dport}, h.ssrc};
-  const Tie* tie = findTie(key.src, key.dst);
   // T.38 or another non-RTP protocol the latest SDP gave this port to (a re-INVITE from audio to fax
   // keeps the port): its datagrams are not RTP even when they parse as such.
-  if (tie != nullptr && !tie->rtp) return;
   if (auto it = streams_.find(key); it != streams_.end()) {
+    auto& a = it->second;
+    if (a.tie_version != ties_version_) {
+      const Tie* t = findTie(key.src, key.dst);
+      a.tie_blocks = t != nullptr && !t->rtp;
+      a.tie_version = ties_version_;
+    }
+    if (a.tie_blocks) return;
     ++rtp_packets_;
-    add(it->second, held);
+    add(a, held);
     return;
   }
+  const Tie* tie = findTie(key.src, key.dst);
+  if (tie != nullptr && !tie->rtp) return;
   auto cand = candidates_.find(key);
   if (tie != nullptr) {
     Active* a = create(key, tie, false);
@@ -351,6 +361,7 @@ RtpStream RtpTracker::finalize(Active& a) const {
 }
 
 void RtpTracker::eraseIndexes(const Key& k, const Active& a) {
+  if (a.s.call_id.empty() && untied_ > 0) --untied_;
   auto [lo, hi] = by_ssrc_.equal_range(k.ssrc);
   for (auto it = lo; it != hi; ++it) {
     if (it->second == k) {
@@ -385,7 +396,10 @@ std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id) {
   if (auto it = tie_keys_.find(call_id); it != tie_keys_.end()) {
     for (const auto& ep : it->second) {
       auto t = ties_.find(ep);
-      if (t != ties_.end() && t->second.call_id == call_id) ties_.erase(t);
+      if (t != ties_.end() && t->second.call_id == call_id) {
+        ties_.erase(t);
+        ++ties_version_;
+      }
     }
     tie_keys_.erase(it);
   }
@@ -400,11 +414,12 @@ void RtpTracker::sweep(std::int64_t now_ns) {
     if (now_ns - it->second.last_ns > kCandidateIdleNs) it = candidates_.erase(it);
     else ++it;
   }
-  std::vector<Key> idle;
+  std::vector<std::pair<std::uint64_t, Key>> idle;  // emitted in order of first packet
   for (const auto& [k, a] : streams_) {
-    if (a.s.call_id.empty() && now_ns - a.last_ns > options_.rtp_stream_idle_ns) idle.push_back(k);
+    if (a.s.call_id.empty() && now_ns - a.last_ns > options_.rtp_stream_idle_ns) idle.emplace_back(a.s.first_frame, k);
   }
-  for (const auto& k : idle) {
+  std::sort(idle.begin(), idle.end());
+  for (const auto& [first, k] : idle) {
     auto it = streams_.find(k);
     eraseIndexes(k, it->second);
     auto s = finalize(it->second);

@@ -68,6 +68,18 @@ class RtpTracker {
     std::uint32_t ssrc = 0;
     auto operator<=>(const Key&) const = default;
   };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const noexcept {
+      EndpointHash h;
+      return h(k.src) ^ (EndpointHash::mix(h(k.dst) + k.ssrc) << 1);
+    }
+  };
+  struct KeyEq {
+    bool operator()(const Key& a, const Key& b) const noexcept {
+      EndpointEq eq;
+      return a.ssrc == b.ssrc && eq(a.src, b.src) && eq(a.dst, b.dst);
+    }
+  };
   struct Tie {
     std::string call_id;
     bool rtp = true;  // false: the SDP gave this endpoint to non-RTP media (udptl, disabled)
@@ -79,6 +91,9 @@ class RtpTracker {
     std::map<int, std::string> encodings;
     std::array<std::uint32_t, 128> pt_packets{};
     std::int64_t base_ns = 0, last_ns = 0;
+    // findTie's answer "an SDP gave this endpoint to non-RTP media", valid while ties_version_ is unchanged.
+    std::uint64_t tie_version = 0;
+    bool tie_blocks = false;
   };
   struct Held {  // a packet of a heuristic candidate, replayed once the flow is accepted
     std::uint16_t seq = 0;
@@ -105,12 +120,14 @@ class RtpTracker {
 
   const AnalyzerOptions& options_;
   OnStream on_unattached_;
-  std::map<Endpoint, Tie> ties_;
+  std::unordered_map<Endpoint, Tie, EndpointHash, EndpointEq> ties_;
+  std::uint64_t ties_version_ = 1;  // bumped whenever ties_ changes
   std::unordered_map<std::string, std::vector<Endpoint>> tie_keys_;  // call_id -> its SDP endpoints
-  std::map<Key, Active> streams_;
+  std::unordered_map<Key, Active, KeyHash, KeyEq> streams_;
+  std::size_t untied_ = 0;  // streams with no call yet (media() looks for them only when there are some)
   std::multimap<std::uint32_t, Key> by_ssrc_;
   std::unordered_map<std::string, std::vector<Key>> by_call_;
-  std::map<Key, Candidate> candidates_;
+  std::unordered_map<Key, Candidate, KeyHash, KeyEq> candidates_;
   std::int64_t last_sweep_ns_ = 0;
   std::uint64_t rtp_packets_ = 0, rtcp_packets_ = 0, streams_seen_ = 0, unattached_emitted_ = 0,
                 streams_dropped_ = 0;

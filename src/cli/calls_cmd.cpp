@@ -151,6 +151,7 @@ void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& 
 }
 
 ExitCode runCalls(const CallsCmdOptions& opts) {
+  tuneAllocatorForAnalysis();
   if (opts.save_call.size() == 2) return runSaveCall(opts);
   if (opts.json && opts.csv) {
     fmt::print(stderr, "calls: --json and --csv exclude each other\n");
@@ -266,6 +267,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   analysis::AnalyzerOptions ao;
   ao.redact = !opts.no_redact;
   ao.keep_message_text = opts.json && opts.messages;
+  ao.keep_message_list = opts.json;  // the table and CSV show no message lists
   ao.link_headers = opts.link_headers;
   std::int64_t start_ns = 0;
   bool first_call = true;

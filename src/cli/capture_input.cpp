@@ -1,5 +1,7 @@
 #include "cli/capture_input.h"
 
+#include <malloc.h>
+
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -36,5 +38,7 @@ ExitCode forEachCaptureRecord(const std::string& path,
   }
   return ExitCode::kOk;
 }
+
+void tuneAllocatorForAnalysis() { mallopt(M_MXFAST, 0); }
 
 }  // namespace vs::cli

@@ -139,6 +139,7 @@ void setupFlow(CLI::App& app, std::shared_ptr<FlowOptions> opts, ExitCode& resul
 }
 
 ExitCode runFlow(const FlowOptions& opts) {
+  tuneAllocatorForAnalysis();
   if (opts.file.empty() == opts.model_json.empty()) {
     printError("flow", "give either a capture FILE or --model-json FILE");
     return ExitCode::kUsage;

@@ -1,9 +1,12 @@
 #include "io/capture_reader.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -13,11 +16,30 @@ namespace vs::io {
 
 CaptureReader::~CaptureReader() {
   if (gz_ != nullptr) gzclose(static_cast<gzFile>(gz_));
+  if (map_ != nullptr) munmap(const_cast<std::byte*>(map_), map_size_);
 }
 
 Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& path) {
   int fd = path == "-" ? dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return makeError(fmt::format("cannot open: {}", std::strerror(errno)));
+  struct stat st {};
+  unsigned char magic[2] = {0, 0};
+  if (path != "-" && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 4 &&
+      pread(fd, magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+    auto size = static_cast<std::size_t>(st.st_size);
+    void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m != MAP_FAILED) {
+      ::close(fd);
+      madvise(m, size, MADV_SEQUENTIAL);
+      std::unique_ptr<CaptureReader> r(new CaptureReader());
+      r->map_ = static_cast<const std::byte*>(m);
+      r->map_size_ = size;
+      auto fmt_ok = proto::pkt::CaptureParser::sniff(std::span<const std::byte>(r->map_, size));
+      if (!fmt_ok) return fmt_ok.error();
+      return r;
+    }
+    // Not mappable (some network file systems): read it like a stream.
+  }
   auto gz = gzdopen(fd, "rb");
   if (gz == nullptr) {
     ::close(fd);
@@ -63,7 +85,47 @@ Result<bool> CaptureReader::fill() {
   return true;
 }
 
+Result<bool> CaptureReader::nextMapped(proto::pkt::Record& out) {
+  while (true) {
+    // Parsed pages are not needed again (records are valid only until the next call).
+    if (begin_ >= populated_) {
+      // Page tables for the next step in one call instead of a fault every few pages (kernel >= 5.14;
+      // older kernels say EINVAL and fault as usual).
+      populated_ = std::min(map_size_, begin_ + kCaptureDropStep);
+      auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+      auto from = (begin_ / page) * page;
+#ifdef MADV_POPULATE_READ
+      madvise(const_cast<std::byte*>(map_) + from, populated_ - from, MADV_POPULATE_READ);
+#endif
+      if (from - dropped_ >= kCaptureDropStep) {
+        madvise(const_cast<std::byte*>(map_) + dropped_, from - dropped_, MADV_DONTNEED);
+        dropped_ = from;
+      }
+    }
+    auto step = parser_.next(std::span<const std::byte>(map_ + begin_, map_size_ - begin_));
+    using S = proto::pkt::CaptureParser::Status;
+    switch (step.status) {
+      case S::kRecord:
+        begin_ += step.consumed;
+        ++frames_;
+        out = step.record;
+        return true;
+      case S::kSkipped:
+        begin_ += step.consumed;
+        continue;
+      case S::kError:
+        return makeError(fmt::format("frame {}: {}", frames_ + 1, step.error.message), step.error.offset);
+      case S::kNeedMore:
+        if (map_size_ == begin_) return false;
+        return makeError(fmt::format("frame {}: file truncated ({} bytes of an incomplete record at offset {})",
+                                     frames_ + 1, map_size_ - begin_, parser_.offset()),
+                         static_cast<std::size_t>(parser_.offset()));
+    }
+  }
+}
+
 Result<bool> CaptureReader::next(proto::pkt::Record& out) {
+  if (map_ != nullptr) return nextMapped(out);
   while (true) {
     auto avail = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()) + begin_, end_ - begin_);
     auto step = parser_.next(avail);

@@ -1,7 +1,10 @@
 #pragma once
-// Capture files (pcap, pcapng; plain or gzip-compressed) and stdin ("-") as a stream of records, read in
-// big chunks through zlib (which passes uncompressed files through unchanged). The format parsing itself
-// is proto/pkt/capture_file.h; this file only owns the descriptor and the buffer.
+// Capture files (pcap, pcapng; plain or gzip-compressed) and stdin ("-") as a stream of records. A plain
+// regular file is memory-mapped and parsed in place (no copy: reading a 500 MB file through read() cost a
+// quarter of the analysis time), with the pages already parsed dropped every kCaptureDropStep bytes so
+// the file does not count against the process's memory. Compressed files, pipes and stdin are read in
+// big chunks through zlib. The format parsing itself is proto/pkt/capture_file.h; this file only owns
+// the descriptor and the buffer.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +15,7 @@
 namespace vs::io {
 
 inline constexpr std::size_t kCaptureReadChunk = 4 * 1024 * 1024;
+inline constexpr std::size_t kCaptureDropStep = 32 * 1024 * 1024;
 
 class CaptureReader {
  public:
@@ -33,7 +37,11 @@ class CaptureReader {
   CaptureReader() = default;
   Result<bool> fill();  // false: end of input
 
+  Result<bool> nextMapped(proto::pkt::Record& out);
+
   void* gz_ = nullptr;  // gzFile, kept opaque so zlib.h stays in the .cpp
+  const std::byte* map_ = nullptr;  // the whole file, when mapped
+  std::size_t map_size_ = 0, dropped_ = 0, populated_ = 0;
   std::string buf_;
   std::size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
