@@ -291,7 +291,7 @@ void CallTracker::message(const FoundSip& f) {
            fnv(to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
   // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
   fp = fnv(m.header("RSeq").value_or(""), fnv(m.header("RAck").value_or(""), fp));
-  const bool retransmission = !a.seen.insert(fp).second;
+  const bool retransmission = !a.seen.insert(fp);
   if (retransmission) {
     ++leg.retransmissions;
     ++stats_.retransmissions;

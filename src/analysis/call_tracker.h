@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <algorithm>
 #include <array>
 #include <map>
 #include <queue>
@@ -24,6 +25,32 @@ namespace vs::analysis {
 bool isKnownMethod(std::string_view method);
 // "sip:alice@example.com;x" / "<tel:+123>" -> "alice" / "+123"; empty when there is no user part.
 std::string_view uriUser(std::string_view name_addr);
+
+// Message fingerprints of one leg, for retransmission detection. Most legs have a handful of messages, for
+// which a short vector is a fraction of a hash set's memory (nodes and buckets); a long-lived Call-ID
+// (REGISTER refreshes, a day-long call with re-INVITEs) moves to the set past kSmall.
+class FingerprintSet {
+ public:
+  // True when `fp` was not there before.
+  bool insert(std::uint64_t fp) {
+    if (big_.empty()) {
+      if (std::find(small_.begin(), small_.end(), fp) != small_.end()) return false;
+      if (small_.size() < kSmall) {
+        small_.push_back(fp);
+        return true;
+      }
+      big_.insert(small_.begin(), small_.end());
+      small_.clear();
+      small_.shrink_to_fit();
+    }
+    return big_.insert(fp).second;
+  }
+
+ private:
+  static constexpr std::size_t kSmall = 64;
+  std::vector<std::uint64_t> small_;
+  std::unordered_set<std::uint64_t> big_;
+};
 
 class CallTracker {
  public:
@@ -55,7 +82,7 @@ class CallTracker {
     std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();
     std::set<Endpoint> endpoints;
     std::set<std::string, std::less<>> to_tags;
-    std::unordered_set<std::uint64_t> seen;  // message fingerprints, for retransmission detection
+    FingerprintSet seen;
     std::vector<std::string> keys;           // index entries to remove when the leg is emitted
     std::string from_digits, to_digits;
     std::set<proto::pkt::IpAddr> invite_targets;  // every address an INVITE of this leg was sent to

@@ -15,7 +15,7 @@
 namespace vs::io {
 
 inline constexpr std::size_t kCaptureReadChunk = 4 * 1024 * 1024;
-inline constexpr std::size_t kCaptureDropStep = 32 * 1024 * 1024;
+inline constexpr std::size_t kCaptureDropStep = 8 * 1024 * 1024;
 
 class CaptureReader {
  public:
