@@ -12,42 +12,17 @@
 
 #include "analysis/capture_analyzer.h"
 #include "proto/pkt/capture_file.h"
+#include "support/raw_frames.h"
 
 namespace {
 
 using namespace vs::analysis;
 using Bytes = std::vector<std::byte>;
 
-void put16(Bytes& b, std::size_t at, unsigned v) {
-  b[at] = std::byte(static_cast<unsigned char>(v >> 8));
-  b[at + 1] = std::byte(static_cast<unsigned char>(v & 0xFF));
-}
-void put32(Bytes& b, std::size_t at, std::uint32_t v) {
-  put16(b, at, v >> 16);
-  put16(b, at + 2, v & 0xFFFF);
-}
-
-// Raw IPv4 + UDP (checksum 0) from 192.0.2.<src> to 192.0.2.<dst>.
-Bytes udp(unsigned src, unsigned sport, unsigned dst, unsigned dport, const Bytes& payload) {
-  Bytes b(28 + payload.size());
-  b[0] = std::byte{0x45};
-  put16(b, 2, static_cast<unsigned>(b.size()));
-  b[8] = std::byte{64};
-  b[9] = std::byte{17};
-  b[12] = std::byte{192}; b[13] = std::byte{0}; b[14] = std::byte{2}; b[15] = std::byte(static_cast<unsigned char>(src));
-  b[16] = std::byte{192}; b[17] = std::byte{0}; b[18] = std::byte{2}; b[19] = std::byte(static_cast<unsigned char>(dst));
-  put16(b, 20, sport);
-  put16(b, 22, dport);
-  put16(b, 24, static_cast<unsigned>(8 + payload.size()));
-  std::copy(payload.begin(), payload.end(), b.begin() + 28);
-  return b;
-}
-
-Bytes text(std::string_view s) {
-  Bytes b;
-  for (char c : s) b.push_back(std::byte(static_cast<unsigned char>(c)));
-  return b;
-}
+using vs::test::put16;
+using vs::test::put32;
+using vs::test::text;
+using vs::test::udp;
 
 Bytes rtp(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc, std::size_t payload = 160) {
   Bytes b(12 + payload, std::byte{0xD5});

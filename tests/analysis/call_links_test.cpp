@@ -1,0 +1,300 @@
+// Leg linking and call streaming with hand-made SIP: every correlation rule of the analysis (X-CID-style
+// headers in both orders, a configured header, Session-ID, P-Charging-Vector icid-value, numbers and timing)
+// links exactly the legs the test built to belong together, names its rule and confidence, and leaves
+// look-alikes alone (null Session-ID, numbers from an unrelated host, numbers outside the window). The
+// streaming part checks that finished calls leave as soon as their linger time has passed in capture time,
+// in call order, exactly once, and that calls still going or challenged stay until the end.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "analysis/capture_analyzer.h"
+#include "proto/pkt/capture_file.h"
+#include "support/raw_frames.h"
+
+namespace {
+
+using namespace vs::analysis;
+using vs::test::text;
+using vs::test::udp;
+
+constexpr std::int64_t kSec = 1'000'000'000;
+
+struct Msg {
+  std::string start;  // request line or status line
+  std::string call_id;
+  std::string from_user = "alice", to_user = "bob";
+  std::string cseq = "1 INVITE";
+  std::vector<std::string> extra;  // header lines
+  bool response() const { return start.starts_with("SIP/"); }
+};
+
+std::string render(const Msg& m) {
+  std::string h = fmt::format(
+      "{}\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-{}-{}\r\nFrom: <sip:{}@example.com>;tag=f-{}\r\n"
+      "To: <sip:{}@example.com>{}\r\nCall-ID: {}\r\nCSeq: {}\r\nMax-Forwards: 70\r\n",
+      m.start, m.call_id, m.cseq.substr(0, m.cseq.find(' ')), m.from_user, m.call_id, m.to_user,
+      m.response() ? ";tag=t-" + m.call_id : "", m.call_id, m.cseq);
+  for (const auto& e : m.extra) h += e + "\r\n";
+  return h + "Content-Length: 0\r\n\r\n";
+}
+
+struct Capture {
+  AnalyzerOptions options;
+  std::vector<Call> calls;
+  std::vector<std::uint64_t> emitted_before_finish;
+  std::unique_ptr<CaptureAnalyzer> an;
+  std::uint64_t frame = 0;
+  bool finished = false;
+
+  explicit Capture(AnalyzerOptions o = {}) : options(std::move(o)) {
+    an = std::make_unique<CaptureAnalyzer>(options, [this](Call&& c) {
+      if (!finished) emitted_before_finish.push_back(c.id);
+      calls.push_back(std::move(c));
+    });
+  }
+  // A message from 192.0.2.<src> to 192.0.2.<dst> at capture time t_ms.
+  void send(unsigned src, unsigned dst, std::int64_t t_ms, const Msg& m) {
+    an->addFrame(vs::proto::pkt::link::kIpv4, udp(src, 5060, dst, 5060, text(render(m))), t_ms * 1'000'000, ++frame);
+  }
+  // INVITE / 100 / 180 / 200 / ACK, and BYE / 200 when hangup_ms >= 0.
+  void call(unsigned caller, unsigned callee, std::int64_t t_ms, Msg invite, std::int64_t hangup_ms = -1) {
+    invite.start = fmt::format("INVITE sip:{}@192.0.2.{} SIP/2.0", invite.to_user, callee);
+    send(caller, callee, t_ms, invite);
+    Msg r = invite;
+    r.extra.clear();
+    for (auto [code, dt] : {std::pair{"100 Trying", 5}, {"180 Ringing", 50}, {"200 OK", 900}}) {
+      r.start = fmt::format("SIP/2.0 {}", code);
+      send(callee, caller, t_ms + dt, r);
+    }
+    Msg ack = r;
+    ack.start = fmt::format("ACK sip:{}@192.0.2.{} SIP/2.0", invite.to_user, callee);
+    ack.cseq = "1 ACK";
+    send(caller, callee, t_ms + 910, ack);
+    if (hangup_ms < 0) return;
+    Msg bye = ack;
+    bye.start = fmt::format("BYE sip:{}@192.0.2.{} SIP/2.0", invite.to_user, callee);
+    bye.cseq = "2 BYE";
+    send(caller, callee, hangup_ms, bye);
+    bye.start = "SIP/2.0 200 OK";
+    send(callee, caller, hangup_ms + 5, bye);
+  }
+  void finish() {
+    finished = true;
+    an->finish();
+  }
+  const Call* callWith(const std::string& call_id) const {
+    for (const auto& c : calls) {
+      for (const auto& l : c.legs) {
+        if (l.call_id == call_id) return &c;
+      }
+    }
+    return nullptr;
+  }
+};
+
+Msg invite(std::string call_id, std::vector<std::string> extra = {}) {
+  Msg m;
+  m.call_id = std::move(call_id);
+  m.extra = std::move(extra);
+  return m;
+}
+
+// The one link of a two-leg call, as "reason|confidence".
+std::string onlyLink(const Call& c) {
+  if (c.legs.size() != 2 || c.links.size() != 1) return fmt::format("{} legs, {} links", c.legs.size(), c.links.size());
+  return fmt::format("{}|{}", c.links[0].reason, confidenceName(c.links[0].confidence));
+}
+
+TEST(CallLinks, XCidHeaderLinksTheLegItNamesInEitherOrder) {
+  Capture r;
+  // Named leg first: a B2BUA (192.0.2.2) places the outbound leg with X-CID pointing at the inbound one.
+  r.call(1, 2, 0, invite("in-1"), 5000);
+  r.call(2, 3, 100, invite("out-1", {"X-CID: in-1"}), 5000);
+  // Naming leg first: the outbound leg's INVITE is captured before the leg it names.
+  r.call(5, 6, 10000, invite("out-2", {"X-Call-ID: in-2"}), 15000);
+  r.call(4, 5, 10100, invite("in-2"), 15000);
+  r.finish();
+  ASSERT_EQ(r.calls.size(), 2U);
+  const Call* a = r.callWith("in-1");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a, r.callWith("out-1"));
+  EXPECT_EQ(onlyLink(*a), "X-CID header names Call-ID in-1|high");
+  EXPECT_EQ(a->legs[0].call_id, "in-1");  // legs in order of their first message
+  EXPECT_EQ(a->links[0].from, 0U);
+  EXPECT_EQ(a->links[0].to, 1U);
+  const Call* b = r.callWith("in-2");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b, r.callWith("out-2"));
+  EXPECT_EQ(onlyLink(*b), "Call-ID named by a header of leg out-2|high");
+  EXPECT_EQ(b->legs[0].link_headers.at("X-Call-ID"), "in-2");
+}
+
+TEST(CallLinks, ConfiguredHeaderLinksOnlyWhenConfigured) {
+  for (bool configured : {false, true}) {
+    AnalyzerOptions o;
+    if (configured) o.link_headers = {"X-Genesys-CallUUID"};
+    Capture r(o);
+    r.call(1, 2, 0, invite("leg-a"), 3000);
+    r.call(2, 3, 200, invite("leg-b", {"X-Genesys-CallUUID: leg-a"}), 3000);
+    r.finish();
+    ASSERT_EQ(r.calls.size(), configured ? 1U : 2U) << "configured=" << configured;
+    if (configured) {
+      EXPECT_EQ(onlyLink(r.calls[0]), "X-Genesys-CallUUID header names Call-ID leg-a|high");
+    }
+  }
+}
+
+TEST(CallLinks, SessionIdLinksLegsButTheNullUuidDoesNot) {
+  Capture r;
+  const std::string uuid = "ab30317f1a784dc48ff824d0d3715d86";
+  r.call(1, 2, 0, invite("s-1", {"Session-ID: " + uuid + ";remote=00000000000000000000000000000000"}), 4000);
+  // The same UUID in upper case from the next hop: RFC 7989 compares case-insensitively.
+  std::string upper = uuid;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  r.call(2, 3, 300, invite("s-2", {"Session-ID: " + upper}), 4000);
+  // Two unrelated calls whose UAs do not know the UUID yet.
+  r.call(7, 8, 500, invite("n-1", {"Session-ID: 00000000000000000000000000000000"}), 4000);
+  r.call(8, 9, 600, invite("n-2", {"Session-ID: 00000000000000000000000000000000"}), 4000);
+  r.finish();
+  ASSERT_EQ(r.calls.size(), 3U);
+  const Call* s = r.callWith("s-1");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s, r.callWith("s-2"));
+  EXPECT_EQ(onlyLink(*s), "same Session-ID " + uuid + "|high");
+  EXPECT_NE(r.callWith("n-1"), r.callWith("n-2"));
+}
+
+TEST(CallLinks, ChargingVectorIcidLinksLegs) {
+  Capture r;
+  r.call(1, 2, 0, invite("p-1", {"P-Charging-Vector: icid-value=\"AyretyU0dm+6O2IrT5tAFrbHLso=\";orig-ioi=home1.net"}), 4000);
+  r.call(2, 3, 100, invite("p-2", {"P-Charging-Vector: icid-value=\"AyretyU0dm+6O2IrT5tAFrbHLso=\";term-ioi=home2.net"}), 4000);
+  r.call(4, 5, 200, invite("p-3", {"P-Charging-Vector: icid-value=other-icid"}), 4000);
+  r.finish();
+  ASSERT_EQ(r.calls.size(), 2U);
+  const Call* p = r.callWith("p-1");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p, r.callWith("p-2"));
+  EXPECT_EQ(onlyLink(*p), "same P-Charging-Vector icid-value AyretyU0dm+6O2IrT5tAFrbHLso=|high");
+  EXPECT_EQ(r.callWith("p-3")->legs.size(), 1U);
+}
+
+TEST(CallLinks, NumbersAndTimingLinkOnlyTheNextHopWithinTheWindow) {
+  Capture r;
+  auto numbered = [](std::string cid, std::string from, std::string to) {
+    Msg m = invite(std::move(cid));
+    m.from_user = std::move(from);
+    m.to_user = std::move(to);
+    return m;
+  };
+  // Inbound to the B2BUA at .2, then .2 calls the PBX at .3 with the same numbers in another format.
+  r.call(1, 2, 0, numbered("num-in", "+12125551234", "+13125559876"), 6000);
+  r.call(2, 3, 400, numbered("num-out", "2125551234", "3125559876"), 6000);
+  // Same numbers from a host the first INVITE was not sent to: a different call.
+  r.call(9, 3, 800, numbered("num-other-host", "+12125551234", "+13125559876"), 6000);
+  // Same numbers from the host the previous INVITE went to, but 30 s later (outside the 10 s window).
+  r.call(3, 4, 31000, numbered("num-late", "2125551234", "3125559876"), 35000);
+  r.finish();
+  const Call* c = r.callWith("num-in");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c, r.callWith("num-out"));
+  EXPECT_EQ(onlyLink(*c), "same caller/callee numbers (25551234 -> 25559876) within 10 s, next hop|low");
+  EXPECT_EQ(r.callWith("num-other-host")->legs.size(), 1U);
+  EXPECT_EQ(r.callWith("num-late")->legs.size(), 1U);
+  EXPECT_EQ(r.calls.size(), 3U);
+}
+
+TEST(CallLinks, ACallOfTooManyLegsIsRefused) {
+  AnalyzerOptions o;
+  o.max_legs_per_call = 4;
+  Capture r(o);
+  // A constant Session-ID shared by unrelated calls (a misconfigured SBC) must not grow one huge call.
+  for (int i = 0; i < 10; ++i) {
+    r.call(1, 2, i * 100, invite(fmt::format("const-{}", i), {"Session-ID: 11111111111111111111111111111111"}), 5000);
+  }
+  r.finish();
+  std::size_t legs = 0;
+  for (const auto& c : r.calls) {
+    EXPECT_LE(c.legs.size(), 4U);
+    legs += c.legs.size();
+  }
+  EXPECT_EQ(legs, 10U);
+}
+
+TEST(CallStreaming, FinishedCallsLeaveAfterTheLingerInCallOrderExactlyOnce) {
+  Capture r;  // linger 32 s, session linger 1 h, idle timeout 4 h (the defaults)
+  // Calls 1..3 end in the reverse order of their start; call 4 is still up; a REGISTER got a 401.
+  r.call(1, 2, 0, invite("c1"), 9000);
+  r.call(3, 4, 100, invite("c2"), 6000);
+  r.call(5, 6, 200, invite("c3"), 3000);
+  r.call(7, 8, 300, invite("c4"));
+  Msg reg;
+  reg.start = "REGISTER sip:example.com SIP/2.0";
+  reg.call_id = "reg-1";
+  reg.cseq = "1 REGISTER";
+  r.send(9, 10, 400, reg);
+  reg.start = "SIP/2.0 401 Unauthorized";
+  r.send(10, 9, 410, reg);
+  // Capture time moves on with two unrelated OPTIONS pings (each its own Call-ID, answered).
+  auto ping = [&](int t_ms) {
+    Msg o;
+    o.start = "OPTIONS sip:ping@192.0.2.20 SIP/2.0";
+    o.call_id = fmt::format("opt-{}", t_ms);
+    o.cseq = "1 OPTIONS";
+    r.send(20, 21, t_ms, o);
+    o.start = "SIP/2.0 200 OK";
+    r.send(21, 20, t_ms + 1, o);
+  };
+  // At 38.5 s, 32 s have passed since the ends of calls 3 (3 s) and 2 (6 s), not call 1 (9 s): both leave
+  // in the same sweep, in call order.
+  ping(38500);
+  EXPECT_EQ(r.emitted_before_finish, (std::vector<std::uint64_t>{2, 3})) << "at 38.5 s";
+  // At 45 s call 1 is out too; the OPTIONS legs need the 1 h session linger, call 4 and the challenged
+  // REGISTER stay.
+  ping(45000);
+  EXPECT_EQ(r.emitted_before_finish, (std::vector<std::uint64_t>{2, 3, 1}));
+  r.finish();
+  std::map<std::string, int> times_emitted;
+  for (const auto& c : r.calls) {
+    for (const auto& l : c.legs) ++times_emitted[l.call_id];
+  }
+  EXPECT_EQ(times_emitted.size(), 4U + 1U + 2U);
+  for (const auto& [cid, n] : times_emitted) EXPECT_EQ(n, 1) << cid;
+  const Call* c4 = r.callWith("c4");
+  ASSERT_NE(c4, nullptr);
+  EXPECT_EQ(c4->state(), CallState::kInCall);
+  EXPECT_EQ(r.callWith("c1")->state(), CallState::kCompleted);
+  EXPECT_EQ(r.callWith("c1")->legs[0].hangup, HangupBy::kCaller);
+}
+
+TEST(CallStreaming, AMessageAfterTheByeKeepsTheLegUntilItsOwnLingerIsOver) {
+  Capture r;
+  r.call(1, 2, 0, invite("late"), 2000);
+  // A retransmitted BYE 20 s later (the UAC never got the 200): the leg must not have left at 34 s.
+  Msg bye = invite("late");
+  bye.start = "BYE sip:bob@192.0.2.2 SIP/2.0";
+  bye.cseq = "2 BYE";
+  r.send(1, 2, 22000, bye);
+  Msg o;
+  o.start = "OPTIONS sip:x@192.0.2.9 SIP/2.0";
+  o.cseq = "1 OPTIONS";
+  for (int t = 30; t <= 60; t += 2) {
+    o.call_id = fmt::format("o-{}", t);
+    r.send(8, 9, t * 1000, o);
+    if (t == 50) {
+      EXPECT_TRUE(r.emitted_before_finish.empty()) << "left before 32 s after its last message";
+    }
+  }
+  EXPECT_EQ(r.emitted_before_finish, (std::vector<std::uint64_t>{1}));
+  r.finish();
+  const Call* c = r.callWith("late");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->legs[0].retransmissions, 1U);
+  EXPECT_EQ(c->legs[0].messages, 8U);
+}
+
+}  // namespace
