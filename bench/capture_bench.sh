@@ -6,7 +6,7 @@
 #    (~MEDIA_MB MB); no traffic is sent, the packets only exist in the file.
 # For each file: wall time, packets/s, MB/s, peak RSS (/usr/bin/time -v) and the ratio to
 # `tcpdump -r FILE -w /dev/null` (plain re-read, the floor); then voipscope on the file concatenated twice
-# (mergecap -a) for linearity (goal: time ratio ~2, RSS flat).
+# (mergecap -a, the second copy shifted in time by editcap -t) for linearity (goal: time ratio ~2, RSS flat).
 # Usage: bench/capture_bench.sh [path/to/voipscope] [CALLS] [MEDIA_MB]     (needs root for tcpdump on lo)
 # Env: KEEP=DIR keeps the captures in DIR; SKIP_MEDIA=1 skips the media file.
 set -euo pipefail
@@ -15,7 +15,7 @@ calls=${2:-50000}
 media_mb=${3:-500}
 here=$(cd "$(dirname "$0")" && pwd)
 [[ -x "$bin" ]] || { echo "no binary at $bin (build it: bash scripts/demo.sh builds build-release)"; exit 3; }
-for t in sipp tcpdump tshark sngrep mergecap capinfos /usr/bin/time python3; do
+for t in sipp tcpdump tshark sngrep mergecap editcap capinfos /usr/bin/time python3; do
   command -v "$t" >/dev/null || { echo "missing $t (scripts/install-deps.sh)"; exit 3; }
 done
 work=${KEEP:-$(mktemp -d)}
@@ -103,9 +103,13 @@ for f in "$sig" "$media"; do
   printf '   speed-up of voipscope: x%.1f vs tshark sip,stat' "$(awk -v a="${wall[tshark -z sip,stat]}" -v b="${wall[voipscope calls]}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
   [[ "$f" == "$media" ]] && printf ', x%.1f vs tshark rtp,streams' "$(awk -v a="${wall[tshark -z rtp,streams]}" -v b="${wall[voipscope calls]}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
   printf ', x%.1f vs sngrep\n' "$(awk -v a="${wall[sngrep -N]}" -v b="${wall[voipscope calls]}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
-  # Linearity: the same file twice in a row.
+  # Linearity: the same file twice in a row, the second copy shifted past the first's end plus the 32 s
+  # linger (otherwise its Call-IDs and timestamps would fold into the first copy's legs).
   double="$work/double.pcap"
-  mergecap -F pcap -a -w "$double" "$f" "$f"
+  span=$(capinfos -u -M "$f" | awk -F': *' '/Capture duration/ { printf "%d", $2 + 60 }')
+  editcap -t "$span" "$f" "$work/shifted.pcap"
+  mergecap -F pcap -a -w "$double" "$f" "$work/shifted.pcap"
+  rm -f "$work/shifted.pcap"
   describe "$double"
   one=${wall[voipscope calls]}
   measure "voipscope calls (file x2)" "$double" "$bin" calls "$double"
