@@ -104,6 +104,7 @@ void RtpTracker::tieStream(Active& a, const Tie& tie) {
   }
   for (auto& [pt, name] : a.s.payloads) {
     if (auto it = a.encodings.find(pt); it != a.encodings.end()) name = splitEncoding(it->second).first;
+    a.pt_event[static_cast<std::size_t>(pt) & 127U] = lower(name) == "telephone-event";
   }
   by_call_[tie.call_id].push_back(Key{a.s.src, a.s.dst, a.s.ssrc});
 }
@@ -209,26 +210,26 @@ void RtpTracker::add(Active& a, const Held& h) {
   s.end_ns = h.ts_ns;
   a.last_ns = h.ts_ns;
 
-  std::string_view name;
-  if (auto it = a.encodings.find(h.pt); it != a.encodings.end()) {
-    if (a.pt_packets[h.pt] == 0) s.payloads.emplace_back(h.pt, splitEncoding(it->second).first);
-  } else if (a.pt_packets[h.pt] == 0) {
-    const char* st = rtp::staticPayloadName(h.pt);
-    std::string n = st != nullptr ? st : "";
-    if (n.empty() && a.encodings.empty() && h.pt == kDefaultTelephoneEventPt) n = "telephone-event";
-    s.payloads.emplace_back(h.pt, n);
+  if (a.pt_packets[h.pt] == 0) {  // a payload type new to this stream: name it once
+    std::string n;
+    if (auto it = a.encodings.find(h.pt); it != a.encodings.end()) {
+      n = splitEncoding(it->second).first;
+    } else {
+      const char* st = rtp::staticPayloadName(h.pt);
+      n = st != nullptr ? st : "";
+      if (n.empty() && a.encodings.empty() && h.pt == kDefaultTelephoneEventPt) n = "telephone-event";
+    }
+    a.pt_event[h.pt] = lower(n) == "telephone-event";
+    s.payloads.emplace_back(h.pt, std::move(n));
   }
   ++a.pt_packets[h.pt];
-  for (const auto& [pt, n] : s.payloads) {
-    if (pt == h.pt) name = n;
-  }
 
   const auto before = a.stats.highestExtendedSequence();
   const bool first = a.stats.received() == 0;
   a.stats.add(h.seq, h.timestamp, h.pt, h.marker, static_cast<double>(h.ts_ns - a.base_ns) / 1e9);
   if (!first && a.stats.highestExtendedSequence() > before + 1) ++s.loss_runs;
 
-  if (lower(name) == "telephone-event" && h.event_size == rtp::kTelephoneEventSize) {
+  if (a.pt_event[h.pt] && h.event_size == rtp::kTelephoneEventSize) {
     auto ev = rtp::parseTelephoneEvent(std::span<const std::byte>(h.event.data(), h.event_size));
     if (!ev) return;
     std::uint32_t rate = a.stats.clockRate(h.pt);

@@ -19,6 +19,7 @@
 // each). Streams of a call leave with the call; unattached streams leave after rtp_stream_idle_ns of
 // capture time without a packet, or at the end of the input.
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -69,7 +70,9 @@ class RtpTracker {
     auto operator<=>(const Key&) const = default;
   };
   struct KeyHash {
-    std::size_t operator()(const Key& k) const noexcept {
+    // Deliberately not noexcept: libstdc++ then stores each node's hash, so a lookup compares hashes
+    // before touching the (large) stream records a bucket chain passes through.
+    std::size_t operator()(const Key& k) const {
       EndpointHash h;
       return h(k.src) ^ (EndpointHash::mix(h(k.dst) + k.ssrc) << 1);
     }
@@ -90,6 +93,9 @@ class RtpTracker {
     proto::rtp::StreamStats stats;
     std::map<int, std::string> encodings;
     std::array<std::uint32_t, 128> pt_packets{};
+    // PTs whose encoding is telephone-event (RFC 4733), kept in step with s.payloads' names so a packet
+    // needs no name lookup.
+    std::bitset<128> pt_event;
     std::int64_t base_ns = 0, last_ns = 0;
     // findTie's answer "an SDP gave this endpoint to non-RTP media", valid while ties_version_ is unchanged.
     std::uint64_t tie_version = 0;
