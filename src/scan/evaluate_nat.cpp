@@ -16,7 +16,9 @@ Status statusNamed(const std::string& s) {
 }
 
 std::string rewriteText(const proto::sip::AlgRewrite& w) {
-  return fmt::format("{} {} -> {}", w.field, w.sent.empty() ? "(none)" : w.sent,
+  // SDP values are whole lines ("c=IN IP4 ..."): "SDP c=IN IP4 a -> c=IN IP4 b", not "SDP c= c=IN ...".
+  const bool sdp = w.field.rfind("SDP ", 0) == 0;
+  return fmt::format("{} {} -> {}", sdp ? std::string("SDP") : w.field, w.sent.empty() ? "(none)" : w.sent,
                      w.received.empty() ? "(removed)" : w.received);
 }
 

@@ -199,7 +199,7 @@ TEST(EvaluateSipAlg, UnchangedPassesRewriteFailsNamingTheFields) {
 
   n.sip[0].rewrites = {rewrite("Via sent-by", "198.18.1.2:40000", "198.19.0.1:40000"),
                        rewrite("Contact", "198.18.1.2:40000", "198.19.0.1:40000")};
-  n.sip[1].rewrites = {rewrite("SDP c=", "IN IP4 198.18.1.2", "IN IP4 198.19.0.1")};
+  n.sip[1].rewrites = {rewrite("SDP c=", "c=IN IP4 198.18.1.2", "c=IN IP4 198.19.0.1")};
   n.sip_alg = true;
   r = baseResult(s, "x");
   evaluateSipAlg(r, s, n);
@@ -209,7 +209,7 @@ TEST(EvaluateSipAlg, UnchangedPassesRewriteFailsNamingTheFields) {
             "198.18.1.2:40000 -> 198.19.0.1:40000 (INVITE rewritten likewise)");
   EXPECT_EQ(r.remediation, "see the router");
   EXPECT_EQ(r.measurement("rewritten_fields")->value, 3);
-  EXPECT_EQ(r.evidence["rewrite_3"], "INVITE SDP c= IN IP4 198.18.1.2 -> IN IP4 198.19.0.1");
+  EXPECT_EQ(r.evidence["rewrite_3"], "INVITE SDP c=IN IP4 198.18.1.2 -> c=IN IP4 198.19.0.1");
   EXPECT_EQ(r.evidence["invite"], "488, 1 field(s) rewritten");
 }
 
