@@ -117,6 +117,8 @@ std::vector<CheckTypeInfo> makeTypes() {
            {"port", ParamKind::kInt, "reflector UDP port (a port in the target wins; default 5004)", {}, 1, 65535},
            {"sip_port", ParamKind::kInt, "reflector port for the SIP requests (default: port; ALGs mostly watch 5060)",
             {}, 1, 65535},
+           {"transport", ParamKind::kString, "SIP transport (TCP: the reflector's TCP listener on the same port)",
+            {"udp", "tcp"}},
            {"family", ParamKind::kString, "address family", {"any", "ipv4", "ipv6"}},
            {"secret_env", ParamKind::kString, "environment variable holding the reflector's shared secret"},
        }},

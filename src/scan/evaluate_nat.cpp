@@ -154,6 +154,7 @@ void evaluateSipAlg(CheckResult& r, const CheckSpec& spec, const probe::NatResul
     if (firstRewrites.empty()) firstRewrites = fmt::format("{}: {}", x.method, fmt::join(texts, ", "));
   }
   r.measurements.push_back({"rewritten_fields", static_cast<double>(n), "count"});
+  if (!nat.sip_transport.empty()) r.evidence["transport"] = nat.sip_transport;
   if (!rewrittenIn.empty()) {
     r.status = Status::kFail;
     r.message = fmt::format("SIP ALG on the path rewrote {}", firstRewrites);

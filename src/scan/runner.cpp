@@ -135,6 +135,7 @@ asio::awaitable<CheckResult> runOne(const PlannedCheck& pc, io::Resolver& resolv
     p.sip = sip;
     if (sip) {
       p.sip_port = static_cast<std::uint16_t>(spec.getInt("sip_port", 0));
+      p.sip_tcp = spec.getString("transport", "udp") == "tcp";
     } else {
       p.alt_port = static_cast<std::uint16_t>(spec.getInt("alt_port", 0));
       p.idle_intervals_s = natIdleIntervals(spec);

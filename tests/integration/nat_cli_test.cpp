@@ -128,6 +128,42 @@ TEST(NatCli, SipAlgRewritesAreReportedExactlyAndNoneWithoutTheAlg) {
             std::string::npos);
 }
 
+TEST(NatCli, SipAlgOverTcpUnchangedDirectAndRewrittenThroughATcpAlg) {
+  Process reflect({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--port", "0", "--duration", "60"});
+  auto m = reflect.waitForLine(std::regex(R"re("port":(\d+),"alt_port":\d+,"sip_tcp_port":(\d+))re"), 10s);
+  ASSERT_TRUE(m) << reflect.output();
+  const std::string target = "127.0.0.1:" + std::string((*m)[1]);
+  const auto tcpPort = static_cast<std::uint16_t>(std::stoi((*m)[2]));
+
+  auto direct = run({voipscopeBinary(), "nat", target, "--no-lifetime", "--sip-transport", "tcp", "--sip-port",
+                     std::to_string(tcpPort), "--json"},
+                    60s);
+  ASSERT_EQ(direct.exit_code, 0) << direct.all;
+  auto d = json::parse(direct.out);
+  EXPECT_EQ(d["sip_alg"]["transport"], "tcp");
+  EXPECT_FALSE(d["sip_alg"]["rewritten"].get<bool>());
+  ASSERT_EQ(d["sip_alg"]["exchanges"].size(), 2U);
+  for (const auto& x : d["sip_alg"]["exchanges"]) EXPECT_TRUE(x["echoed"].get<bool>()) << x.dump();
+
+  // The relay speaks TCP only: an answer through it proves the exchange went over TCP.
+  testsupport::SipAlgTcpRelay alg(tcpPort, "127.0.0.1", "198.18.200.7");
+  ASSERT_TRUE(alg.ok());
+  auto viaAlg = run({voipscopeBinary(), "nat", target, "--no-lifetime", "--sip-transport", "tcp", "--sip-port",
+                     std::to_string(alg.port()), "--json"},
+                    60s);
+  ASSERT_EQ(viaAlg.exit_code, 2) << viaAlg.all;
+  EXPECT_EQ(alg.connections(), 2);  // one connection per request
+  EXPECT_EQ(alg.rewritten(), 3);    // OPTIONS, INVITE and its ACK (sent on the INVITE's connection)
+  auto a = json::parse(viaAlg.out);
+  ASSERT_EQ(a["sip_alg"]["exchanges"].size(), 2U);
+  for (const auto& x : a["sip_alg"]["exchanges"]) {
+    std::set<std::string> fields;
+    for (const auto& w : x["rewrites"]) fields.insert(w["field"].get<std::string>());
+    EXPECT_EQ(fields, (std::set<std::string>{"Via sent-by", "Contact", "SDP c=", "Content-Length"})) << x.dump();
+  }
+  EXPECT_EQ(run({voipscopeBinary(), "nat", target, "--sip-transport", "sctp"}).exit_code, 3);
+}
+
 TEST(NatCli, NoReflectorAndBadArguments) {
   const auto port = freeUdpAndTcpPort();
   auto r = run({voipscopeBinary(), "nat", "127.0.0.1:" + std::to_string(port), "--no-lifetime", "--no-sip"}, 60s);

@@ -274,6 +274,36 @@ TEST(NatScan, DirectPassesAndTheAlgRelayOnLoopbackFails) {
   EXPECT_TRUE(hasLine(s.text, "FAIL", target, "SIP ALG on the path rewrote OPTIONS")) << s.text;
 }
 
+TEST(NatScan, SipAlgOverTcpPassesDirectAndFailsThroughATcpAlg) {
+  Process reflect({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--port", "0", "--duration", "60"});
+  auto m = reflect.waitForLine(std::regex(R"re("port":(\d+),"alt_port":\d+,"sip_tcp_port":(\d+))re"), 10s);
+  ASSERT_TRUE(m) << reflect.output();
+  const std::string target = "127.0.0.1:" + std::string((*m)[1]);
+  const auto tcpPort = static_cast<std::uint16_t>(std::stoi((*m)[2]));
+  testsupport::SipAlgTcpRelay alg(tcpPort, "127.0.0.1", "198.18.200.7");
+  ASSERT_TRUE(alg.ok());
+  auto check = [&](const std::string& id, std::uint16_t sipPort) {
+    return "  - id: " + id + "\n    type: sip_alg\n    targets: \"" + target + "\"\n    transport: tcp\n    sip_port: " +
+           std::to_string(sipPort) + "\n    remediation: disable SIP ALG on the router\n";
+  };
+  auto s = scan({}, "template: t\nversion: 1\nchecks:\n" + check("direct", tcpPort) + check("via-alg", alg.port()));
+  ASSERT_FALSE(s.j.is_discarded()) << s.all;
+  EXPECT_EQ(s.exit_code, 2) << s.all;
+  const auto& direct = result(s, "direct");
+  EXPECT_EQ(direct["status"], "PASS") << direct.dump(2);
+  EXPECT_EQ(direct["evidence"]["transport"], "tcp");
+  const auto& via = result(s, "via-alg");
+  EXPECT_EQ(via["status"], "FAIL") << via.dump(2);
+  EXPECT_EQ(via["evidence"]["transport"], "tcp");
+  EXPECT_EQ(measurement(via, "rewritten_fields"), 8);  // Via, Contact, Content-Length, SDP c=; OPTIONS and INVITE
+  EXPECT_EQ(alg.rewritten(), 6);                       // OPTIONS, INVITE, ACK in each of the two scans
+  EXPECT_TRUE(std::regex_search(via["message"].get<std::string>(),
+                                std::regex(R"(^SIP ALG on the path rewrote OPTIONS: Via sent-by 127\.0\.0\.1:(\d+) -> )"
+                                           R"(198\.18\.200\.7:\1, Contact 127\.0\.0\.1:\1 -> 198\.18\.200\.7:\1, )")))
+      << via["message"];
+  EXPECT_TRUE(hasLine(s.text, "FAIL", target, "SIP ALG on the path rewrote OPTIONS")) << s.text;
+}
+
 TEST(NatScan, NoReflectorFailsTheNatCheckAndLeavesTheAlgUnmeasured) {
   const auto port = std::to_string(freeUdpAndTcpPort());
   auto s = scan({}, natTemplate("127.0.0.1:" + port, "127.0.0.1:" + port));
