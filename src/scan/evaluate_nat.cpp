@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "scan/evaluate.h"
 
@@ -127,7 +126,6 @@ void evaluateSipAlg(CheckResult& r, const CheckSpec& spec, const probe::NatResul
     return;
   }
   std::vector<std::string> unchanged, unanswered, rewrittenIn;
-  std::set<std::string> fields;
   std::string firstRewrites;
   int n = 0;
   for (const auto& x : nat.sip) {
@@ -147,7 +145,6 @@ void evaluateSipAlg(CheckResult& r, const CheckSpec& spec, const probe::NatResul
     r.evidence[key] = fmt::format("{}, {} field(s) rewritten", x.status, x.rewrites.size());
     std::vector<std::string> texts;
     for (const auto& w : x.rewrites) {
-      fields.insert(w.field);
       texts.push_back(rewriteText(w));
       r.evidence[fmt::format("rewrite_{}", ++n)] = x.method + " " + rewriteText(w);
     }
