@@ -155,6 +155,9 @@ struct ReflectCmdOptions {
   double rate_limit_pps = 1000;
   int max_sessions = 1024;
   bool no_sip = false;
+  bool no_sip_tcp = false;
+  int max_tcp_connections = 64;
+  int tcp_idle_s = 30;
   int duration_s = 0;  // 0: until Ctrl+C
 };
 void setupReflect(CLI::App& app, std::shared_ptr<ReflectCmdOptions> opts, ExitCode& result);
@@ -188,6 +191,7 @@ struct NatCmdOptions {
   std::string intervals;  // "3,5,12": explicit idle intervals, seconds
   bool no_lifetime = false;
   bool no_sip = false;
+  std::string sip_transport = "udp";
   std::string secret;  // empty: VOIPSCOPE_REFLECT_SECRET
   bool json = false;
   bool ipv4 = false, ipv6 = false;

@@ -41,6 +41,7 @@ std::string json(const probe::NatResult& r) {
   lt["failed_s"] = r.lifetime_failed_s >= 0 ? nlohmann::json(r.lifetime_failed_s) : nlohmann::json();
   auto& sip = j["sip_alg"];
   sip["tested"] = r.sip_tested;
+  sip["transport"] = r.sip_transport;
   sip["rewritten"] = r.sip_alg;
   sip["exchanges"] = nlohmann::json::array();
   for (const auto& x : r.sip) {
@@ -81,10 +82,10 @@ std::string text(const probe::NatResult& r) {
         continue;
       }
       if (x.rewrites.empty()) {
-        o << fmt::format("sip {:<8}unchanged (no SIP ALG seen)\n", x.method);
+        o << fmt::format("sip {:<8}unchanged over {} (no SIP ALG seen)\n", x.method, r.sip_transport);
         continue;
       }
-      o << fmt::format("sip {:<8}SIP ALG rewrote:\n", x.method);
+      o << fmt::format("sip {:<8}SIP ALG rewrote ({}):\n", x.method, r.sip_transport);
       for (const auto& w : x.rewrites) {
         o << fmt::format("            {}: {} -> {}\n", w.field, w.sent.empty() ? "(none)" : w.sent,
                          w.received.empty() ? "(removed)" : w.received);
@@ -126,6 +127,9 @@ void setupNat(CLI::App& app, std::shared_ptr<NatCmdOptions> opts, ExitCode& resu
   cmd->add_option("--intervals", opts->intervals, "Explicit idle intervals, seconds (e.g. 3,5,12)");
   cmd->add_flag("--no-lifetime", opts->no_lifetime, "Skip the binding lifetime test");
   cmd->add_flag("--no-sip", opts->no_sip, "Skip the SIP ALG test");
+  cmd->add_option("--sip-transport", opts->sip_transport, "SIP ALG test over udp or tcp")
+      ->check(CLI::IsMember({"udp", "tcp"}))
+      ->capture_default_str();
   cmd->add_option("--secret", opts->secret, "Shared secret of the reflector (default: $VOIPSCOPE_REFLECT_SECRET)");
   cmd->add_flag("--json", opts->json, "One JSON object instead of the report");
   cmd->add_flag("-4", opts->ipv4, "IPv4 only");
@@ -154,6 +158,7 @@ ExitCode runNat(const NatCmdOptions& opts) {
   p.family = opts.ipv6 ? io::AddressFamily::kV6 : opts.ipv4 ? io::AddressFamily::kV4 : io::AddressFamily::kAny;
   p.secret = opts.secret.empty() ? envOr("VOIPSCOPE_REFLECT_SECRET") : opts.secret;
   p.sip = !opts.no_sip;
+  p.sip_tcp = opts.sip_transport == "tcp";
   if (!opts.intervals.empty()) {
     auto iv = parseIntervals(opts.intervals);
     if (!iv) return usage("--intervals must be 1 to 16 comma-separated seconds, each 1..600");

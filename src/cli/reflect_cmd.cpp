@@ -1,4 +1,5 @@
 // `voipscope reflect`: the far end for `rtp probe` (probe/reflector), until Ctrl+C or --duration.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <asio/io_context.hpp>
@@ -23,6 +24,11 @@ void setupReflect(CLI::App& app, std::shared_ptr<ReflectCmdOptions> opts, ExitCo
   cmd->add_option("--rate-limit", opts->rate_limit_pps, "Packets per second per source address")->capture_default_str();
   cmd->add_option("--max-sessions", opts->max_sessions, "Sessions kept (least recently used evicted)")->capture_default_str();
   cmd->add_flag("--no-sip", opts->no_sip, "Do not answer SIP OPTIONS");
+  cmd->add_flag("--no-sip-tcp", opts->no_sip_tcp, "Answer SIP over UDP only (no TCP listener)");
+  cmd->add_option("--max-tcp", opts->max_tcp_connections, "SIP over TCP connections open at once (8 per source)")
+      ->capture_default_str();
+  cmd->add_option("--tcp-idle", opts->tcp_idle_s, "Close a SIP over TCP connection silent this many seconds")
+      ->capture_default_str();
   cmd->add_option("--duration", opts->duration_s, "Stop after N seconds (0: until Ctrl+C)")->capture_default_str();
   cmd->callback([opts, &result] { result = runReflect(*opts); });
 }
@@ -37,6 +43,11 @@ ExitCode runReflect(const ReflectCmdOptions& opts) {
     printError(kCommand, "--rate-limit, --max-sessions must be positive and --duration not negative");
     return ExitCode::kUsage;
   }
+  if (opts.max_tcp_connections < 1 || opts.max_tcp_connections > 10000 || opts.tcp_idle_s < 1 ||
+      opts.tcp_idle_s > 3600) {
+    printError(kCommand, "--max-tcp must be 1..10000 and --tcp-idle 1..3600 s");
+    return ExitCode::kUsage;
+  }
   probe::ReflectorOptions ro;
   ro.bind_address = opts.bind_address;
   ro.port = static_cast<std::uint16_t>(opts.port);
@@ -45,6 +56,10 @@ ExitCode runReflect(const ReflectCmdOptions& opts) {
   ro.rate_limit_pps = opts.rate_limit_pps;
   ro.max_sessions = static_cast<std::size_t>(opts.max_sessions);
   ro.answer_sip = !opts.no_sip;
+  ro.sip_tcp = !opts.no_sip_tcp;
+  ro.max_tcp_connections = static_cast<std::size_t>(opts.max_tcp_connections);
+  ro.max_tcp_per_source = std::min<std::size_t>(8, ro.max_tcp_connections);
+  ro.tcp_idle_timeout = std::chrono::seconds(opts.tcp_idle_s);
   asio::io_context ioc;
   auto reflector = probe::Reflector::start(ioc.get_executor(), ro);
   if (!reflector) {
@@ -52,8 +67,8 @@ ExitCode runReflect(const ReflectCmdOptions& opts) {
     return ExitCode::kRuntime;
   }
   // One JSON line first, so scripts (and tests) can read the ports.
-  std::printf("{\"port\":%u,\"alt_port\":%u,\"authenticated\":%s}\n", (*reflector)->port(), (*reflector)->altPort(),
-              ro.secret.empty() ? "false" : "true");
+  std::printf("{\"port\":%u,\"alt_port\":%u,\"sip_tcp_port\":%u,\"authenticated\":%s}\n", (*reflector)->port(),
+              (*reflector)->altPort(), (*reflector)->sipTcpPort(), ro.secret.empty() ? "false" : "true");
   std::fflush(stdout);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer stop(ioc);
@@ -69,10 +84,13 @@ ExitCode runReflect(const ReflectCmdOptions& opts) {
   ioc.run();
   auto c = (*reflector)->counters();
   std::fprintf(stderr,
-               "reflect: %llu reflected, %llu reports, %llu SIP answered; dropped: %llu auth, %llu rate, %llu malformed\n",
+               "reflect: %llu reflected, %llu reports, %llu SIP answered (%llu over TCP); dropped: %llu auth, %llu "
+               "rate, %llu malformed; TCP connections refused %llu, closed idle %llu\n",
                static_cast<unsigned long long>(c.reflected), static_cast<unsigned long long>(c.reports),
-               static_cast<unsigned long long>(c.sip_answered), static_cast<unsigned long long>(c.dropped_auth),
-               static_cast<unsigned long long>(c.dropped_rate), static_cast<unsigned long long>(c.dropped_malformed));
+               static_cast<unsigned long long>(c.sip_answered), static_cast<unsigned long long>(c.sip_tcp_answered),
+               static_cast<unsigned long long>(c.dropped_auth), static_cast<unsigned long long>(c.dropped_rate),
+               static_cast<unsigned long long>(c.dropped_malformed), static_cast<unsigned long long>(c.tcp_refused),
+               static_cast<unsigned long long>(c.tcp_closed_idle));
   return ExitCode::kOk;
 }
 

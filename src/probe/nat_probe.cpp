@@ -5,7 +5,9 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/write.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <cstring>
@@ -202,7 +204,7 @@ asio::awaitable<void> lifetimeOne(LifetimeProbe& out, udp::endpoint to, NatProbe
 std::string randomToken(std::mt19937& rng) { return fmt::format("{:08x}{:08x}", rng(), rng()); }
 
 std::string buildSipRequest(std::string_view method, const std::string& host, std::uint16_t port,
-                            const std::string& localIp, std::uint16_t localPort, std::mt19937& rng) {
+                            const std::string& localIp, std::uint16_t localPort, bool tcp, std::mt19937& rng) {
   const bool v6 = localIp.find(':') != std::string::npos;
   const std::string hostPart = v6 ? "[" + localIp + "]" : localIp;
   const std::string sdp = fmt::format(
@@ -211,58 +213,150 @@ std::string buildSipRequest(std::string_view method, const std::string& host, st
       rng() % 100000, v6 ? "IP6" : "IP4", localIp, static_cast<unsigned>((localPort & ~1U) + 2U));
   const std::string target = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return fmt::format(
-      "{0} sip:nat-test@{1}:{2} SIP/2.0\r\n"
-      "Via: SIP/2.0/UDP {3}:{4};branch=z9hG4bK{5};rport\r\n"
+      "{0} sip:nat-test@{1}:{2}{10} SIP/2.0\r\n"
+      "Via: SIP/2.0/{11} {3}:{4};branch=z9hG4bK{5};rport\r\n"
       "Max-Forwards: 70\r\n"
       "From: <sip:voipscope@{3}>;tag={6}\r\n"
       "To: <sip:nat-test@{1}>\r\n"
       "Call-ID: {7}@{3}\r\n"
       "CSeq: 1 {0}\r\n"
-      "Contact: <sip:voipscope@{3}:{4}>\r\n"
+      "Contact: <sip:voipscope@{3}:{4}{10}>\r\n"
       "User-Agent: voipscope\r\n"
       "Content-Type: application/sdp\r\n"
       "Content-Length: {8}\r\n\r\n{9}",
       method, target, port, hostPart, localPort, randomToken(rng), randomToken(rng), randomToken(rng), sdp.size(),
-      sdp);
+      sdp, tcp ? ";transport=tcp" : "", tcp ? "TCP" : "UDP");
 }
 
-asio::awaitable<SipAlgExchange> sipExchange(std::string_view method, udp::endpoint to, const std::string& host,
-                                            const NatProbeParams& params, std::mt19937& rng) {
+// The ACK of an INVITE's non-2xx final answer (the reflector ignores ACKs; it completes the transaction).
+std::string ackFor(std::string request) {
+  request.replace(request.find("INVITE"), 6, "ACK");
+  if (auto cseq = request.find("CSeq: 1 INVITE"); cseq != std::string::npos) request.replace(cseq, 14, "CSeq: 1 ACK");
+  return request;
+}
+
+// SIP over TCP to the reflector: one connection, the request, its answer (Content-Length framed), and the
+// ACK for an INVITE. Everything within params.wait * params.attempts; the answer at most 256 KiB.
+asio::awaitable<void> tcpTransaction(std::string_view method, asio::ip::tcp::endpoint to, const std::string& host,
+                                     const NatProbeParams& params, std::mt19937& rng, std::string& request,
+                                     std::string& response, std::string& why) {
+  using tcp = asio::ip::tcp;
+  auto ex = co_await asio::this_coro::executor;
+  const auto until = Clock::now() + params.wait * params.attempts;
+  tcp::socket sock(ex);
+  asio::steady_timer timer(ex);
+  timer.expires_at(until);
+  auto connected = co_await (sock.async_connect(to, kAsTuple) || timer.async_wait(kAsTuple));
+  if (connected.index() == 1) {
+    why = fmt::format("TCP connect to {} timed out", detail::formatAddress(to.address(), to.port()));
+    co_return;
+  }
+  if (auto [ec] = std::get<0>(connected); ec) {
+    why = fmt::format("TCP connect to {}: {}", detail::formatAddress(to.address(), to.port()), ec.message());
+    co_return;
+  }
+  std::error_code ec;
+  const auto local = sock.local_endpoint(ec);
+  request = buildSipRequest(method, host, to.port(), local.address().to_string(), local.port(), true, rng);
+  auto sent = proto::sip::parseMessage(request);
+  auto wrote = co_await (asio::async_write(sock, asio::buffer(request), kAsTuple) || timer.async_wait(kAsTuple));
+  if (wrote.index() == 1 || std::get<0>(std::get<0>(wrote))) {
+    why = "TCP: could not send the request";
+    co_return;
+  }
+  std::string buf;
+  std::array<char, 4096> chunk{};
+  for (;;) {
+    auto frame = proto::sip::frameStream(buf);
+    if (frame.status == proto::sip::StreamFrame::Status::kError) {
+      why = "TCP: unframeable answer: " + frame.error.message;
+      co_return;
+    }
+    if (frame.status == proto::sip::StreamFrame::Status::kMessage) {
+      std::string message = buf.substr(frame.skip, frame.length);
+      buf.erase(0, frame.skip + frame.length);
+      auto m = proto::sip::parseMessage(message, false);
+      if (m.ok() && !m->isRequest() && sent.ok() && m->callId() == sent->callId()) {
+        response = std::move(message);
+        break;
+      }
+      continue;
+    }
+    buf.erase(0, frame.skip);
+    auto got = co_await (sock.async_read_some(asio::buffer(chunk), kAsTuple) || timer.async_wait(kAsTuple));
+    if (got.index() == 1) {
+      why = "no SIP answer over TCP";
+      co_return;
+    }
+    auto [rec, n] = std::get<0>(got);
+    if (rec) {
+      why = "TCP: connection closed without an answer (" + rec.message() + ")";
+      co_return;
+    }
+    buf.append(chunk.data(), n);
+  }
+  if (method == "INVITE") {
+    const auto ack = ackFor(request);
+    co_await (asio::async_write(sock, asio::buffer(ack), kAsTuple) || timer.async_wait(kAsTuple));
+  }
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+}
+
+asio::awaitable<SipAlgExchange> sipExchange(std::string_view method, const asio::ip::address& address,
+                                            std::uint16_t port, const std::string& host, const NatProbeParams& params,
+                                            std::mt19937& rng) {
   SipAlgExchange x;
   x.method = std::string(method);
-  auto ex = co_await asio::this_coro::executor;
-  udp::socket sock(ex);
-  std::error_code ec;
-  sock.open(to.protocol(), ec);
-  if (!ec) sock.connect(to, ec);
-  if (!ec) sock.non_blocking(true, ec);
-  if (ec) {
-    x.detail = "socket: " + ec.message();
-    co_return x;
+  std::string request, response;
+  if (params.sip_tcp) {
+    co_await tcpTransaction(method, asio::ip::tcp::endpoint(address, port), host, params, rng, request, response,
+                            x.detail);
+    if (response.empty()) {
+      if (x.detail.empty()) x.detail = "no SIP answer over TCP";
+      co_return x;
+    }
+  } else {
+    auto ex = co_await asio::this_coro::executor;
+    const udp::endpoint to(address, port);
+    udp::socket sock(ex);
+    std::error_code ec;
+    sock.open(to.protocol(), ec);
+    if (!ec) sock.connect(to, ec);
+    if (!ec) sock.non_blocking(true, ec);
+    if (ec) {
+      x.detail = "socket: " + ec.message();
+      co_return x;
+    }
+    const auto local = sock.local_endpoint(ec);
+    request = buildSipRequest(method, host, to.port(), local.address().to_string(), local.port(), false, rng);
+    auto sent = proto::sip::parseMessage(request);
+    if (!sent.ok()) {
+      x.detail = "internal: request does not parse";
+      co_return x;
+    }
+    for (int attempt = 0; attempt < params.attempts && response.empty(); ++attempt) {
+      sock.send(asio::buffer(request), 0, ec);
+      co_await receiveUntil(sock, Clock::now() + params.wait, [&](std::span<const std::byte> b) {
+        std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
+        auto m = proto::sip::parseMessage(text);
+        if (!m.ok() || m->isRequest() || m->callId() != sent->callId()) return false;
+        response.assign(text);
+        return true;
+      });
+    }
+    if (response.empty()) {
+      x.detail = "no SIP answer";
+      co_return x;
+    }
+    // Complete the transaction of the non-2xx final answer (the reflector ignores ACKs).
+    if (method == "INVITE") sock.send(asio::buffer(ackFor(request)), 0, ec);
   }
-  const auto local = sock.local_endpoint(ec);
-  const auto request = buildSipRequest(method, host, to.port(), local.address().to_string(), local.port(), rng);
   auto sent = proto::sip::parseMessage(request);
-  if (!sent.ok()) {
-    x.detail = "internal: request does not parse";
+  auto m = proto::sip::parseMessage(response, !params.sip_tcp);
+  if (!sent.ok() || !m.ok()) {
+    x.detail = "internal: request or answer does not parse";
     co_return x;
   }
-  std::string response;
-  for (int attempt = 0; attempt < params.attempts && response.empty(); ++attempt) {
-    sock.send(asio::buffer(request), 0, ec);
-    co_await receiveUntil(sock, Clock::now() + params.wait, [&](std::span<const std::byte> b) {
-      std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
-      auto m = proto::sip::parseMessage(text);
-      if (!m.ok() || m->isRequest() || m->callId() != sent->callId()) return false;
-      response.assign(text);
-      return true;
-    });
-  }
-  if (response.empty()) {
-    x.detail = "no SIP answer";
-    co_return x;
-  }
-  auto m = proto::sip::parseMessage(response);
   x.answered = true;
   x.status = m->statusLine().code;
   const auto type = m->header("Content-Type");
@@ -270,21 +364,13 @@ asio::awaitable<SipAlgExchange> sipExchange(std::string_view method, udp::endpoi
     x.detail = "the answer carries no echo (not a voipscope reflector?)";
     co_return x;
   }
-  auto echoed = proto::sip::parseMessage(m->body());
+  auto echoed = proto::sip::parseMessage(m->body(), !params.sip_tcp);
   if (!echoed.ok()) {
     x.detail = "the echoed request does not parse: " + echoed.error().message;
     co_return x;
   }
   x.echoed = true;
   x.rewrites = proto::sip::diffForAlg(*sent, *echoed);
-  if (method == "INVITE") {
-    // Complete the transaction of the non-2xx final answer (the reflector ignores ACKs).
-    auto ack = request;
-    auto pos = ack.find("INVITE");
-    ack.replace(pos, 6, "ACK");
-    if (auto cseq = ack.find("CSeq: 1 INVITE"); cseq != std::string::npos) ack.replace(cseq, 14, "CSeq: 1 ACK");
-    sock.send(asio::buffer(ack), 0, ec);
-  }
   co_return x;
 }
 
@@ -335,9 +421,10 @@ asio::awaitable<void> natOnce(NatResult& r, io::Resolver& resolver, NatProbePara
 
   if (params.sip) {
     r.sip_tested = true;
-    const udp::endpoint sipEp(address, params.sip_port != 0 ? params.sip_port : params.port);
+    r.sip_transport = params.sip_tcp ? "tcp" : "udp";
+    const std::uint16_t sipPort = params.sip_port != 0 ? params.sip_port : params.port;
     for (std::string_view method : {"OPTIONS", "INVITE"}) {
-      auto x = co_await sipExchange(method, sipEp, params.host, params, rng);
+      auto x = co_await sipExchange(method, address, sipPort, params.host, params, rng);
       r.sip_alg = r.sip_alg || !x.rewrites.empty();
       r.sip.push_back(std::move(x));
     }

@@ -10,7 +10,8 @@
 //    silent, so the callback gets in only if the binding survived T seconds of idleness.
 //  - SIP ALG: OPTIONS and INVITE with Via, Contact and SDP holding our private address, to the
 //    reflector's SIP port; the reflector returns each request as it arrived, and the fields an ALG
-//    rewrites are compared (proto/sip/alg_diff).
+//    rewrites are compared (proto/sip/alg_diff). Over UDP (a socket per request), or over TCP (a
+//    connection per request, Content-Length framing) when sip_tcp is set.
 #include <asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -31,6 +32,7 @@ struct NatProbeParams {
   std::string secret;
   bool mapping = true;
   bool sip = true;
+  bool sip_tcp = false;  // the SIP ALG test over TCP instead of UDP
   std::vector<int> idle_intervals_s;  // empty: no lifetime test
   std::chrono::milliseconds wait{800};  // per attempt for an immediate answer
   int attempts = 3;
@@ -67,6 +69,7 @@ struct NatResult {
   int lifetime_survived_s = -1;  // longest idle that survived; -1 none
   int lifetime_failed_s = -1;    // shortest idle that failed; -1 none
   bool sip_tested = false;
+  std::string sip_transport;  // "udp" or "tcp"
   std::vector<SipAlgExchange> sip;
   bool sip_alg = false;  // any rewrite seen
 };

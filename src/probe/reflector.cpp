@@ -20,7 +20,7 @@
 #include "proto/reflect/message.h"
 #include "proto/rtp/rtp.h"
 #include "proto/rtp/stream_stats.h"
-#include "proto/sip/builder.h"
+#include "probe/reflector_sip.h"
 #include "proto/sip/message.h"
 
 namespace vs::probe {
@@ -151,26 +151,12 @@ struct State {
   }
 
   void answerSip(std::string_view text, const detail::Datagram& d, bool onAlt) {
-    auto m = proto::sip::parseMessage(text);
-    if (!m.ok() || !m->isRequest()) {
-      counters.malformed.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    const auto method = m->requestLine().method;
-    if (method == "ACK") return;  // the ACK of the INVITE's 488: nothing to answer
-    proto::sip::ResponseParams rp;
-    // INVITE gets a final 488 so no dialog is set up; it still carries the echo, since some ALGs only
-    // rewrite INVITEs (and their SDP).
-    rp.status_code = method == "OPTIONS" ? 200 : method == "INVITE" ? 488 : 501;
-    rp.server = "voipscope-reflector";
-    if (rp.status_code != 501) {
-      // The request exactly as it arrived: a SIP ALG's rewrites show up as differences from what was sent.
-      rp.content_type = "message/sip";
-      rp.body = std::string(text);
-    }
-    auto out = proto::sip::buildResponse(*m, rp);
+    bool malformed = false;
+    auto out = detail::sipEchoResponse(text, true, malformed);
+    if (malformed) counters.malformed.fetch_add(1, std::memory_order_relaxed);
+    if (!out) return;
     counters.sip.fetch_add(1, std::memory_order_relaxed);  // before the send: a peer may read it on receipt
-    sendFrom(onAlt, std::as_bytes(std::span(out.data(), out.size())), d.from, -1);
+    sendFrom(onAlt, std::as_bytes(std::span(out->data(), out->size())), d.from, -1);
   }
 
   void handle(std::span<std::byte> packet, const detail::Datagram& d, bool onAlt) {
@@ -376,13 +362,25 @@ class ReflectorImpl final : public Reflector {
   }
   std::uint16_t port() const override { return port_; }
   std::uint16_t altPort() const override { return altPort_; }
+  std::uint16_t sipTcpPort() const override { return tcp_ ? tcp_->port() : 0; }
   ReflectorCounters counters() const override {
     const auto& c = s_->counters;
     auto l = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-    return {l(c.reflected), l(c.reports),  l(c.sip),           l(c.auth),
-            l(c.rate),      l(c.malformed), l(c.evicted), l(c.callbacksSent), l(c.callbacksRefused)};
+    ReflectorCounters out{l(c.reflected), l(c.reports),  l(c.sip),     l(c.auth),
+                          l(c.rate),      l(c.malformed), l(c.evicted), l(c.callbacksSent), l(c.callbacksRefused)};
+    if (tcp_) {
+      const auto t = tcp_->counters();
+      out.sip_answered += t.answered;
+      out.sip_tcp_answered = t.answered;
+      out.dropped_malformed += t.malformed;
+      out.dropped_rate += t.rate;
+      out.tcp_refused = t.refused;
+      out.tcp_closed_idle = t.idle;
+    }
+    return out;
   }
   std::uint16_t port_ = 0, altPort_ = 0;
+  std::unique_ptr<detail::SipTcpServer> tcp_;
 
  private:
   std::shared_ptr<State> s_;
@@ -423,6 +421,23 @@ Result<std::unique_ptr<Reflector>> Reflector::start(asio::any_io_executor execut
   auto impl = std::make_unique<ReflectorImpl>(state);
   impl->port_ = mainPort;
   impl->altPort_ = state->alt.local_endpoint(ec).port();
+  if (options.answer_sip && options.sip_tcp) {
+    detail::SipTcpLimits limits;
+    limits.max_connections = options.max_tcp_connections;
+    limits.max_per_source = options.max_tcp_per_source;
+    limits.max_message = kMaxSipTcpMessageBytes;
+    limits.idle = options.tcp_idle_timeout;
+    // Each message over TCP spends a token of its source's bucket, like a datagram.
+    auto allow = [weak = std::weak_ptr<State>(state)](const asio::ip::address& a) {
+      auto st = weak.lock();
+      std::uint8_t family = 0;
+      return st && !st->closed && st->allow(addressBytes(a, family), Clock::now());
+    };
+    auto tcp = detail::SipTcpServer::start(executor, address, mainPort, limits, allow);
+    if (!tcp && options.port == 0) tcp = detail::SipTcpServer::start(executor, address, 0, limits, allow);
+    if (!tcp) return makeError("reflect: SIP over TCP: " + tcp.error().message + " (--no-sip-tcp to go without)");
+    impl->tcp_ = std::move(*tcp);
+  }
   asio::co_spawn(executor, receiveLoop(state, false), asio::detached);
   asio::co_spawn(executor, receiveLoop(state, true), asio::detached);
   return std::unique_ptr<Reflector>(std::move(impl));

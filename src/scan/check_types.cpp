@@ -93,6 +93,35 @@ std::vector<CheckTypeInfo> makeTypes() {
            {"expect_public_address", ParamKind::kString, "address (no port) the reflector must see us as (else WARN)"},
            {"warn_ms", ParamKind::kNumber, "average RTT above this warns", {}, 0, 600000},
        }},
+      {"nat", Category::kConnectivity,
+       "NAT between us and a voipscope reflector: the public address it sees, the mapping behaviour (RFC 4787), "
+       "optionally the UDP binding lifetime",
+       {
+           {"port", ParamKind::kInt, "reflector UDP port (a port in the target wins; default 5004)", {}, 1, 65535},
+           {"alt_port", ParamKind::kInt, "the reflector's second port (default: port + 1)", {}, 1, 65535},
+           {"family", ParamKind::kString, "address family", {"any", "ipv4", "ipv6"}},
+           {"secret_env", ParamKind::kString, "environment variable holding the reflector's shared secret"},
+           {"max_idle_s", ParamKind::kInt,
+            "test the binding lifetime up to this many seconds of silence (default: not tested; the check then "
+            "takes this long)", {}, 1, 120},
+           {"min_binding_s", ParamKind::kInt,
+            "a binding that expires within this many seconds of silence warns (tested when max_idle_s is set)", {}, 1,
+            120},
+           {"dependent_mapping", ParamKind::kString, "status for an address-and-port-dependent (symmetric) mapping",
+            {"pass", "warn", "fail"}},
+       }},
+      {"sip_alg", Category::kVoipSip,
+       "an OPTIONS and an INVITE through a voipscope reflector, which returns them as received: any Via, Contact or "
+       "SDP field a SIP ALG rewrote fails",
+       {
+           {"port", ParamKind::kInt, "reflector UDP port (a port in the target wins; default 5004)", {}, 1, 65535},
+           {"sip_port", ParamKind::kInt, "reflector port for the SIP requests (default: port; ALGs mostly watch 5060)",
+            {}, 1, 65535},
+           {"transport", ParamKind::kString, "SIP transport (TCP: the reflector's TCP listener on the same port)",
+            {"udp", "tcp"}},
+           {"family", ParamKind::kString, "address family", {"any", "ipv4", "ipv6"}},
+           {"secret_env", ParamKind::kString, "environment variable holding the reflector's shared secret"},
+       }},
       {"icmp", Category::kPerformance, "ICMP echo (ping) to each target: RTT min/avg/max, mdev, jitter, loss (raw socket, or the unprivileged ICMP datagram socket)",
        {
            {"family", ParamKind::kString, "address family to ping", {"any", "ipv4", "ipv6"}},

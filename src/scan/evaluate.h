@@ -3,6 +3,7 @@
 // measurements, evidence. No I/O here, so every threshold rule is unit-tested on made-up outcomes.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/model.h"
 #include "core/result.h"
@@ -10,6 +11,7 @@
 #include "io/http_client.h"
 #include "probe/icmp_ping.h"
 #include "probe/latency.h"
+#include "probe/nat_probe.h"
 #include "probe/rtp_probe.h"
 #include "probe/sip_options.h"
 #include "probe/tcp_connect.h"
@@ -49,6 +51,9 @@ inline constexpr double kRtpDurationS = 5;
 inline constexpr std::int64_t kRtpPtimeMs = 20;
 inline constexpr std::int64_t kVpsCount = 10;
 inline constexpr double kVpsWarnMs = 150;
+// A UDP binding must outlive the gaps between a phone's packets: SIP keepalives / re-REGISTER and RTP
+// silence suppression are commonly tuned to 15-30 s, so a NAT forgetting a binding within 30 s breaks them.
+inline constexpr std::int64_t kNatMinBindingS = 30;
 inline constexpr std::int64_t kIcmpCount = 10;
 inline constexpr std::int64_t kIcmpIntervalMs = 200;
 inline constexpr std::int64_t kIcmpTimeoutMs = 1000;
@@ -77,6 +82,12 @@ void evaluateLatency(CheckResult& r, const CheckSpec& spec, const probe::Latency
 // rtp_quality and vps_probe (scan/evaluate_rtp.cpp).
 void evaluateRtpQuality(CheckResult& r, const CheckSpec& spec, const probe::RtpProbeResult& rtp);
 void evaluateVpsProbe(CheckResult& r, const CheckSpec& spec, const probe::RtpProbeResult& rtp);
+// nat and sip_alg (scan/evaluate_nat.cpp).
+// The idle intervals the nat check tests: none without max_idle_s; else 5, 10, 20, 30 (40, 60, 90, 120 beyond
+// 30 s) up to max_idle_s, plus max_idle_s and min_binding_s themselves, so the threshold is always measured.
+std::vector<int> natIdleIntervals(const CheckSpec& spec);
+void evaluateNat(CheckResult& r, const CheckSpec& spec, const probe::NatResult& nat);
+void evaluateSipAlg(CheckResult& r, const CheckSpec& spec, const probe::NatResult& nat);
 void evaluateIcmp(CheckResult& r, const CheckSpec& spec, const probe::IcmpPingResult& ping);
 void evaluateTrace(CheckResult& r, const CheckSpec& spec, const probe::TraceReport& trace);
 

@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <cstdlib>
 #include <asio/detached.hpp>
@@ -17,6 +18,7 @@
 #include "io/dns.h"
 #include "io/http_client.h"
 #include "probe/latency.h"
+#include "probe/nat_probe.h"
 #include "probe/reflector.h"
 #include "probe/rtp_probe.h"
 #include "probe/sip_options.h"
@@ -49,6 +51,12 @@ std::string httpUrl(const PlannedCheck& pc) {
   std::string path = s.getString("path", "/");
   if (path.empty() || path[0] != '/') path = "/" + path;
   return url + path;
+}
+
+std::string secretOf(const CheckSpec& spec) {
+  if (!spec.has("secret_env")) return {};
+  const char* v = std::getenv(spec.getString("secret_env", "").c_str());
+  return v != nullptr ? v : "";
 }
 
 asio::awaitable<CheckResult> runOne(const PlannedCheck& pc, io::Resolver& resolver, const ScanOptions& opts) {
@@ -107,15 +115,36 @@ asio::awaitable<CheckResult> runOne(const PlannedCheck& pc, io::Resolver& resolv
       p.linger = milliseconds(500);
     }
     if (spec.has("dscp")) p.dscp = static_cast<int>(spec.getInt("dscp", 0));
-    if (spec.has("secret_env")) {
-      const char* v = std::getenv(spec.getString("secret_env", "").c_str());
-      p.secret = v != nullptr ? v : "";
-    }
+    p.secret = secretOf(spec);
     auto result = co_await probe::runRtpProbe(resolver, p);
     if (quality) {
       evaluateRtpQuality(r, spec, result);
     } else {
       evaluateVpsProbe(r, spec, result);
+    }
+  } else if (spec.type == "nat" || spec.type == "sip_alg") {
+    // Both start with one probe to the reflector's port (is it there, what does it see); nat then
+    // measures the mapping (and the binding lifetime when asked), sip_alg sends OPTIONS and INVITE.
+    const bool sip = spec.type == "sip_alg";
+    probe::NatProbeParams p;
+    p.host = pc.host;
+    p.port = pc.port.value_or(probe::kDefaultReflectPort);
+    p.family = familyOf(spec);
+    p.secret = secretOf(spec);
+    p.mapping = !sip;
+    p.sip = sip;
+    if (sip) {
+      p.sip_port = static_cast<std::uint16_t>(spec.getInt("sip_port", 0));
+      p.sip_tcp = spec.getString("transport", "udp") == "tcp";
+    } else {
+      p.alt_port = static_cast<std::uint16_t>(spec.getInt("alt_port", 0));
+      p.idle_intervals_s = natIdleIntervals(spec);
+    }
+    auto result = co_await probe::runNatProbe(resolver, p);
+    if (sip) {
+      evaluateSipAlg(r, spec, result);
+    } else {
+      evaluateNat(r, spec, result);
     }
   } else if (spec.type == "icmp") {
     probe::IcmpPingParams p;
@@ -225,6 +254,20 @@ std::chrono::milliseconds checkDeadline(const PlannedCheck& pc, std::chrono::mil
     worst = static_cast<std::int64_t>(s.getNumber("duration_s", defaults::kRtpDurationS) * 1000) + 1000 + 1500;
   } else if (s.type == "vps_probe") {
     worst = s.getInt("count", defaults::kVpsCount) * 20 + 500 + 1500;
+  } else if (s.type == "nat" || s.type == "sip_alg") {
+    const probe::NatProbeParams d;  // the probe's own waits
+    const std::int64_t exchange = d.wait.count() * d.attempts;
+    if (s.type == "sip_alg") {
+      worst = 3 * exchange;  // the reflector probe, OPTIONS, INVITE
+    } else {
+      worst = 2 * exchange;  // both reflector ports
+      const auto idle = natIdleIntervals(s);
+      if (!idle.empty()) {
+        // as nat_probe waits for the parallel lifetime probes
+        worst += *std::max_element(idle.begin(), idle.end()) * 1000 + d.callback_grace.count() +
+                 d.wait.count() * (d.attempts + 1) + 5000;
+      }
+    }
   } else if (s.type == "icmp") {
     worst = s.getInt("count", defaults::kIcmpCount) * s.getInt("interval_ms", defaults::kIcmpIntervalMs) +
             s.getInt("timeout_ms", defaults::kIcmpTimeoutMs);

@@ -13,104 +13,13 @@
 #include <set>
 
 #include "harness.h"
+#include "nat_topology.h"
 #include "support/sip_alg_relay.h"
 
 namespace vs::itest {
 namespace {
 
 using nlohmann::json;
-
-// client --vc0/vr0-- router --vr1/vs0-- server, all names unique to this run.
-class NatTopology {
- public:
-  explicit NatTopology(const std::string& nftRules) {
-    if (geteuid() != 0) {
-      why_ = "network namespaces need root";
-      return;
-    }
-    std::random_device rd;
-    const auto tag = std::to_string(getpid()) + "-" + std::to_string(rd() % 100000);
-    client_ = "vsnat-c-" + tag;
-    router_ = "vsnat-r-" + tag;
-    server_ = "vsnat-s-" + tag;
-    for (const auto& ns : {client_, router_, server_}) {
-      auto r = run({"ip", "netns", "add", ns}, 10s);
-      if (r.exit_code != 0) {
-        why_ = "ip netns add not permitted here: " + r.all;
-        return;
-      }
-      made_.push_back(ns);
-    }
-    const std::vector<std::vector<std::string>> steps = {
-        {"ip", "-n", client_, "link", "add", "vc0", "type", "veth", "peer", "name", "vr0", "netns", router_},
-        {"ip", "-n", router_, "link", "add", "vr1", "type", "veth", "peer", "name", "vs0", "netns", server_},
-        {"ip", "-n", client_, "addr", "add", "198.18.1.2/24", "dev", "vc0"},
-        {"ip", "-n", router_, "addr", "add", "198.18.1.1/24", "dev", "vr0"},
-        {"ip", "-n", router_, "addr", "add", "198.19.0.1/24", "dev", "vr1"},
-        {"ip", "-n", server_, "addr", "add", "198.19.0.2/24", "dev", "vs0"},
-        {"ip", "-n", client_, "link", "set", "lo", "up"},
-        {"ip", "-n", router_, "link", "set", "lo", "up"},
-        {"ip", "-n", server_, "link", "set", "lo", "up"},
-        {"ip", "-n", client_, "link", "set", "vc0", "up"},
-        {"ip", "-n", router_, "link", "set", "vr0", "up"},
-        {"ip", "-n", router_, "link", "set", "vr1", "up"},
-        {"ip", "-n", server_, "link", "set", "vs0", "up"},
-        {"ip", "-n", client_, "route", "add", "default", "via", "198.18.1.1"},
-        {"ip", "netns", "exec", router_, "sysctl", "-qw", "net.ipv4.ip_forward=1"},
-    };
-    for (const auto& s : steps) {
-      auto r = run(s, 10s);
-      if (r.exit_code != 0) {
-        why_ = "topology set-up failed: " + r.all;
-        return;
-      }
-    }
-    TempDir dir;
-    writeFile(dir.file("nat.nft"), nftRules);
-    auto r = run({"ip", "netns", "exec", router_, "nft", "-f", dir.file("nat.nft")}, 10s);
-    if (r.exit_code != 0) {
-      why_ = "nft rules failed: " + r.all;
-      return;
-    }
-    ok_ = true;
-  }
-  ~NatTopology() {
-    for (const auto& ns : made_) (void)run({"ip", "netns", "del", ns}, 10s);
-  }
-  bool ok() const { return ok_; }
-  const std::string& why() const { return why_; }
-  std::vector<std::string> in(const std::string& ns) const { return {"ip", "netns", "exec", ns}; }
-  const std::string& client() const { return client_; }
-  const std::string& router() const { return router_; }
-  const std::string& server() const { return server_; }
-
- private:
-  std::string client_, router_, server_;
-  std::vector<std::string> made_;
-  bool ok_ = false;
-  std::string why_;
-};
-
-constexpr const char* kMasquerade = R"(table ip vsnat {
-  chain post { type nat hook postrouting priority 100; oifname "vr1" masquerade; }
-}
-)";
-// A different public port range per destination port: the mapping depends on the destination.
-constexpr const char* kPortDependent = R"(table ip vsnat {
-  chain post {
-    type nat hook postrouting priority 100;
-    oifname "vr1" udp dport 5004 snat to 198.19.0.1:40000-40999
-    oifname "vr1" udp dport 5005 snat to 198.19.0.1:41000-41999
-  }
-}
-)";
-
-std::unique_ptr<Process> startReflectorIn(const NatTopology& t) {
-  auto p = std::make_unique<Process>(concat(t.in(t.server()), {voipscopeBinary(), "reflect", "--bind", "0.0.0.0",
-                                                                "--port", "5004", "--duration", "120"}));
-  if (!p->waitForLine(std::regex(R"re("port":(\d+))re"), 10s)) return nullptr;
-  return p;
-}
 
 TEST(NatCli, MasqueradeIsEndpointIndependentAndThePublicAddressIsTheRouters) {
   NatTopology t(kMasquerade);
@@ -217,6 +126,42 @@ TEST(NatCli, SipAlgRewritesAreReportedExactlyAndNoneWithoutTheAlg) {
   EXPECT_NE(run({voipscopeBinary(), "nat", target, "--no-lifetime", "--sip-port", std::to_string(alg.port())}, 60s)
                 .out.find("SIP ALG rewrote"),
             std::string::npos);
+}
+
+TEST(NatCli, SipAlgOverTcpUnchangedDirectAndRewrittenThroughATcpAlg) {
+  Process reflect({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--port", "0", "--duration", "60"});
+  auto m = reflect.waitForLine(std::regex(R"re("port":(\d+),"alt_port":\d+,"sip_tcp_port":(\d+))re"), 10s);
+  ASSERT_TRUE(m) << reflect.output();
+  const std::string target = "127.0.0.1:" + std::string((*m)[1]);
+  const auto tcpPort = static_cast<std::uint16_t>(std::stoi((*m)[2]));
+
+  auto direct = run({voipscopeBinary(), "nat", target, "--no-lifetime", "--sip-transport", "tcp", "--sip-port",
+                     std::to_string(tcpPort), "--json"},
+                    60s);
+  ASSERT_EQ(direct.exit_code, 0) << direct.all;
+  auto d = json::parse(direct.out);
+  EXPECT_EQ(d["sip_alg"]["transport"], "tcp");
+  EXPECT_FALSE(d["sip_alg"]["rewritten"].get<bool>());
+  ASSERT_EQ(d["sip_alg"]["exchanges"].size(), 2U);
+  for (const auto& x : d["sip_alg"]["exchanges"]) EXPECT_TRUE(x["echoed"].get<bool>()) << x.dump();
+
+  // The relay speaks TCP only: an answer through it proves the exchange went over TCP.
+  testsupport::SipAlgTcpRelay alg(tcpPort, "127.0.0.1", "198.18.200.7");
+  ASSERT_TRUE(alg.ok());
+  auto viaAlg = run({voipscopeBinary(), "nat", target, "--no-lifetime", "--sip-transport", "tcp", "--sip-port",
+                     std::to_string(alg.port()), "--json"},
+                    60s);
+  ASSERT_EQ(viaAlg.exit_code, 2) << viaAlg.all;
+  EXPECT_EQ(alg.connections(), 2);  // one connection per request
+  EXPECT_EQ(alg.rewritten(), 3);    // OPTIONS, INVITE and its ACK (sent on the INVITE's connection)
+  auto a = json::parse(viaAlg.out);
+  ASSERT_EQ(a["sip_alg"]["exchanges"].size(), 2U);
+  for (const auto& x : a["sip_alg"]["exchanges"]) {
+    std::set<std::string> fields;
+    for (const auto& w : x["rewrites"]) fields.insert(w["field"].get<std::string>());
+    EXPECT_EQ(fields, (std::set<std::string>{"Via sent-by", "Contact", "SDP c=", "Content-Length"})) << x.dump();
+  }
+  EXPECT_EQ(run({voipscopeBinary(), "nat", target, "--sip-transport", "sctp"}).exit_code, 3);
 }
 
 TEST(NatCli, NoReflectorAndBadArguments) {

@@ -357,6 +357,16 @@ TEST(SipStream, TwoMessagesInOneBufferAndSplitAtEveryByte) {
   }
 }
 
+TEST(SipStream, NeedMoreTellsTheFullLengthOnceTheHeadersAreIn) {
+  const std::string head = "OPTIONS sip:x@y SIP/2.0\r\nCall-ID: a\r\nContent-Length: 10\r\n\r\n";
+  auto partial = frameStream(std::string_view(head).substr(0, 30));
+  EXPECT_EQ(partial.status, StreamFrame::Status::kNeedMore);
+  EXPECT_EQ(partial.length, 0u);  // not known yet
+  auto body = frameStream(head + "abc");
+  EXPECT_EQ(body.status, StreamFrame::Status::kNeedMore);
+  EXPECT_EQ(body.length, head.size() + 10);  // a reader can refuse a too large message before its body
+}
+
 TEST(SipStream, MissingContentLengthMeansEmptyBodyAndErrorsAreReported) {
   std::string noCl = "OPTIONS sip:a SIP/2.0\r\nCall-ID: 1\r\n\r\nOPTIONS";
   auto f = frameStream(noCl);

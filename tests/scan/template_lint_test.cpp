@@ -65,11 +65,12 @@ TEST(TemplateLint, UnknownCheckTypeListsKnownTypes) {
   auto l = lint("bad_type.yaml");
   EXPECT_EQ(l.errors, (std::vector<std::string>{
                           l.path + ":5:11: check 'sip': unknown check type 'sip_option' (did you mean 'sip_options'?); "
-                                   "known types: dns, tcp_port, sip_options, http, latency, rtp_quality, vps_probe, icmp, "
-                                   "traceroute",
+                                   "known types: dns, tcp_port, sip_options, http, latency, rtp_quality, vps_probe, nat, "
+                                   "sip_alg, icmp, traceroute",
                           // 'hops' is not reported: the keys of an unknown type cannot be judged.
                           l.path + ":9:11: check 'trace': unknown check type 'pathping'; known types: dns, "
-                                   "tcp_port, sip_options, http, latency, rtp_quality, vps_probe, icmp, traceroute",
+                                   "tcp_port, sip_options, http, latency, rtp_quality, vps_probe, nat, sip_alg, icmp, "
+                                   "traceroute",
                       }));
 }
 

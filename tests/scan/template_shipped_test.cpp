@@ -62,9 +62,13 @@ TEST(ShippedTemplates, HostedUcaas) {
   Template t = loadClean("hosted-ucaas.yaml");
   EXPECT_EQ(t.name, "hosted-ucaas");
   EXPECT_EQ(t.version, "2026.11.1");
-  ASSERT_EQ(t.checks.size(), 9u);
-  // Needs a reflector the site deploys itself: shipped switched off.
+  ASSERT_EQ(t.checks.size(), 11u);
+  // Need a reflector the site deploys itself: shipped switched off.
   EXPECT_FALSE(find(t, "rtp-quality")->enabled);
+  EXPECT_FALSE(find(t, "nat")->enabled);
+  EXPECT_FALSE(find(t, "sip-alg")->enabled);
+  EXPECT_EQ(find(t, "nat")->getInt("max_idle_s", 0), 30);
+  EXPECT_EQ(find(t, "sip-alg")->targets, (std::vector<std::string>{"reflector.ucaas.example.com:5060"}));
   EXPECT_EQ(find(t, "rtp-quality")->getNumber("mos_fail", 0), 3.6);
   expectDocumentationOnly(t);
   for (const char* id : {"dns-sbc", "sip-udp", "sip-tcp", "sbc-ports", "latency-sbc"}) {

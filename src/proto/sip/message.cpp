@@ -485,6 +485,7 @@ StreamFrame frameStream(std::string_view buffer) {
                         f.skip);
     return f;
   }
+  f.length = pos + cl;  // known now, though not all here yet: lets a reader refuse a message too large early
   if (in.size() < pos + cl) return f;
   f.status = StreamFrame::Status::kMessage;
   f.length = pos + cl;

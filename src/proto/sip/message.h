@@ -125,7 +125,8 @@ struct StreamFrame {
   enum class Status { kNeedMore, kError, kMessage };
   Status status = Status::kNeedMore;
   std::size_t skip = 0;    // leading CRLF keep-alives to discard before the message
-  std::size_t length = 0;  // kMessage: the message's length after `skip`
+  std::size_t length = 0;  // kMessage: the message's length after `skip`; kNeedMore: the same once the
+                           // headers are complete (the body still arriving), else 0
   Error error;             // kError
 };
 StreamFrame frameStream(std::string_view buffer);
