@@ -160,7 +160,8 @@ void CallTracker::handleSdp(Active& a, const FoundSip& f, const sip::Message& m)
   }
   bool from_caller = f.src == a.leg.caller;
   if (s->origin && from_caller && a.leg.sdp_origin.empty()) {
-    a.leg.sdp_origin = fmt::format("{} {} {}", s->origin->username, s->origin->session_id, s->origin->address);
+    a.leg.sdp_origin.reserve(s->origin->username.size() + s->origin->session_id.size() + s->origin->address.size() + 2);
+    a.leg.sdp_origin.append(s->origin->username).append(" ").append(s->origin->session_id).append(" ").append(s->origin->address);
     // A B2BUA (or topology-hiding proxy) that passes SDP through unchanged gives both legs the same
     // origin. Only from a different caller (address and port: the same caller offering the same origin in
     // two Call-IDs is one UA reusing its session id) and only while the other leg is still going and began
@@ -201,10 +202,10 @@ void CallTracker::handleSdp(Active& a, const FoundSip& f, const sip::Message& m)
       d.payload_types.push_back(pt);
       std::string enc;
       for (const auto& r : md.rtpmaps) {
-        if (r.payload_type == pt) enc = fmt::format("{}/{}", r.encoding, r.clock_rate);
+        if (r.payload_type == pt) enc = std::string(r.encoding) + "/" + std::to_string(r.clock_rate);
       }
       if (enc.empty() && !proto::sdp::staticEncoding(pt).empty()) {
-        enc = fmt::format("{}/{}", proto::sdp::staticEncoding(pt), proto::sdp::staticClockRate(pt));
+        enc = std::string(proto::sdp::staticEncoding(pt)) + "/" + std::to_string(proto::sdp::staticClockRate(pt));
       }
       if (!enc.empty()) d.encodings[pt] = enc;
     }
