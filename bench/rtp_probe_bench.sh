@@ -3,12 +3,15 @@
 # 50 pps G.711 streams from one process pinned to one core, against a loopback reflector on another core.
 # Side by side: voipscope's own figure (actual send time - planned start + n*ptime, read in the process)
 # and tcpdump's (capture timestamps of the same packets on lo, each stream's packets compared with the best
-# fixed 20 ms grid for that stream). CPU % is the prober's (user+system)/wall from /usr/bin/time.
+# fixed 20 ms grid for that stream). CPU % is the prober's (user+system)/wall from /usr/bin/time; load is
+# the 1-minute load average when the run started (tails on a shared machine follow it).
 # Goal: p99 < 0.5 ms for 100 streams on one core.
-# Usage: bench/rtp_probe_bench.sh [path/to/voipscope] [seconds per run]
+# Usage: bench/rtp_probe_bench.sh [path/to/voipscope] [seconds per run] [more `rtp probe` options, e.g. --spin-us 0]
 set -euo pipefail
 bin=${1:-build-release/src/voipscope}
 secs=${2:-10}
+shift $(( $# < 2 ? $# : 2 ))
+extra=("$@")
 [[ -x "$bin" ]] || { echo "no binary at $bin (build it: cmake -B build-release -DCMAKE_BUILD_TYPE=Release; ninja -C build-release src/voipscope)"; exit 3; }
 command -v python3 >/dev/null || { echo "python3 is needed"; exit 3; }
 have_tcpdump=1
@@ -28,7 +31,7 @@ refl_pid=$!
 for _ in $(seq 50); do [[ -s "$work/refl" ]] && break; sleep 0.1; done
 port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$work/refl")
 
-printf '%-8s %8s | %-30s | %-30s | %6s\n' streams packets "voipscope p50/p99/max (us)" "tcpdump p50/p99/max (us)" "CPU %"
+printf '%-8s %8s | %-30s | %-30s | %6s | %5s\n' streams packets "voipscope p50/p99/max (us)" "tcpdump p50/p99/max (us)" "CPU %" load
 for n in 1 10 100; do
   pcap="$work/s$n.pcap"
   if (( have_tcpdump )); then
@@ -36,14 +39,15 @@ for n in 1 10 100; do
     dump_pid=$!
     sleep 1
   fi
+  load=$(cut -d' ' -f1 /proc/loadavg)
   /usr/bin/time -f '%U %S %e' -o "$work/time$n" taskset -c 0 "$bin" rtp probe "127.0.0.1:$port" \
-    --duration "$secs" --streams "$n" --linger 500 --json > "$work/out$n"
+    --duration "$secs" --streams "$n" --linger 500 --json "${extra[@]}" > "$work/out$n"
   if (( have_tcpdump )); then
     sleep 0.5
     kill -INT "$dump_pid"; wait "$dump_pid" 2>/dev/null || true
     dump_pid=""
   fi
-  python3 - "$work/out$n" "$work/time$n" "$pcap" "$n" <<'PY'
+  python3 - "$work/out$n" "$work/time$n" "$pcap" "$n" "$load" <<'PY'
 import json, os, struct, sys
 out = json.load(open(sys.argv[1]))
 u, s, e = map(float, open(sys.argv[2]).read().split()[-3:])
@@ -81,6 +85,6 @@ if "streams" in out:
 else:
     mine = "%8.1f %8.1f %9s" % (out.get("schedule_error_p50_us", 0), out.get("schedule_error_p99_us", 0), "-")
     pk = out["forward"]["sent"]
-print("%-8s %8d | %-30s | %-30s | %6.1f" % (sys.argv[4], pk, mine, ref, cpu))
+print("%-8s %8d | %-30s | %-30s | %6.1f | %5s" % (sys.argv[4], pk, mine, ref, cpu, sys.argv[5]))
 PY
 done

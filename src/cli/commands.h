@@ -174,6 +174,7 @@ struct RtpProbeCmdOptions {
   std::string jitter_buffer = "adaptive";  // adaptive | fixed:MS
   int linger_ms = 1000;
   int streams = 1;  // concurrent streams in one event loop (benchmarking)
+  int spin_us = 200;  // send scheduler: wake this early and poll the clock up to the planned time
   bool reply_from_alt_port = false;
   bool ipv4 = false, ipv6 = false;
   std::vector<std::string> dns_servers;

@@ -30,6 +30,9 @@ void setupRtp(CLI::App& app, std::shared_ptr<RtpProbeCmdOptions> opts, ExitCode&
   cmd->add_option("--jitter-buffer", opts->jitter_buffer, "adaptive | fixed:MS")->capture_default_str();
   cmd->add_option("--linger", opts->linger_ms, "Wait for replies after the last packet, ms")->capture_default_str();
   cmd->add_option("--streams", opts->streams, "Concurrent streams (benchmarking; summary only)")->capture_default_str();
+  cmd->add_option("--spin-us", opts->spin_us,
+                  "Send timing: wake this many us early and poll the clock to the planned time (0: timer only)")
+      ->capture_default_str();
   cmd->add_flag("--reply-from-alt-port", opts->reply_from_alt_port, "Ask the reflector to answer from its second port");
   cmd->add_flag("--json", opts->json, "One JSON object instead of the report");
   cmd->add_flag("-4", opts->ipv4, "IPv4 only");
@@ -51,6 +54,9 @@ ExitCode runRtpProbe(const RtpProbeCmdOptions& opts) {
   if (opts.duration_s <= 0 || opts.duration_s > 86400) return usage("--duration must be 0..86400 s");
   if (opts.dscp && (*opts.dscp < 0 || *opts.dscp > 63)) return usage("--dscp must be 0..63");
   if (opts.streams < 1 || opts.streams > 1000) return usage("--streams must be 1..1000");
+  if (opts.spin_us < 0 || opts.spin_us > probe::RtpScheduleOptions::kMaxSpinMargin.count()) {
+    return usage(fmt::format("--spin-us must be 0..{}", probe::RtpScheduleOptions::kMaxSpinMargin.count()));
+  }
   if (opts.linger_ms < 0 || opts.linger_ms > 60000) return usage("--linger must be 0..60000 ms");
   if (opts.ipv4 && opts.ipv6) return usage("-4 and -6 exclude each other");
   probe::RtpProbeParams p;
@@ -81,16 +87,22 @@ ExitCode runRtpProbe(const RtpProbeCmdOptions& opts) {
   ro.servers = opts.dns_servers;
   auto resolver = io::Resolver::create(ioc.get_executor(), ro);
   if (!resolver) return usage(resolver.error().message);
-  std::vector<probe::RtpProbeResult> results(static_cast<std::size_t>(opts.streams));
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    auto pi = p;
-    pi.start_offset = std::chrono::microseconds(opts.ptime_ms * 1000L * static_cast<long>(i) / opts.streams);
-    asio::co_spawn(
-        ioc, [&, i, pi]() -> asio::awaitable<void> { results[i] = co_await probe::runRtpProbe(**resolver, pi); },
-        [&, i](std::exception_ptr e) {
-          if (e) results[i].detail = "internal error";
-        });
+  std::vector<probe::RtpProbeParams> streams;
+  for (int i = 0; i < opts.streams; ++i) {
+    streams.push_back(p);
+    streams.back().start_offset = std::chrono::microseconds(opts.ptime_ms * 1000L * i / opts.streams);
   }
+  probe::RtpScheduleOptions schedule;
+  schedule.spin_margin = std::chrono::microseconds(opts.spin_us);
+  std::vector<probe::RtpProbeResult> results;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> { results = co_await probe::runRtpProbes(**resolver, std::move(streams), schedule); },
+      [&](std::exception_ptr e) {
+        if (!e) return;
+        results.assign(static_cast<std::size_t>(opts.streams), {});
+        for (auto& r : results) r.detail = "internal error";
+      });
   ioc.run();
 
   if (results.size() > 1) {

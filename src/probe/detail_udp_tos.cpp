@@ -44,6 +44,10 @@ std::error_code setSendDscp(asio::ip::udp::socket& sock, int dscp) {
 }
 
 std::error_code receiveWithTos(asio::ip::udp::socket& sock, std::span<std::byte> buf, Datagram& out) {
+  return receiveWithTos(sock.native_handle(), buf, out);
+}
+
+std::error_code receiveWithTos(int fd, std::span<std::byte> buf, Datagram& out) {
   sockaddr_storage from{};
   iovec iov{buf.data(), buf.size()};
   alignas(cmsghdr) char control[128];
@@ -54,7 +58,7 @@ std::error_code receiveWithTos(asio::ip::udp::socket& sock, std::span<std::byte>
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  const ssize_t n = ::recvmsg(sock.native_handle(), &msg, MSG_DONTWAIT);
+  const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
   out.at = SteadyClock::now();
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;

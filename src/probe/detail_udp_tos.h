@@ -33,5 +33,8 @@ std::error_code enableReceiveTos(asio::ip::udp::socket& sock);
 std::error_code setSendDscp(asio::ip::udp::socket& sock, int dscp);
 // One non-blocking recvmsg. asio::error::would_block when nothing is queued.
 std::error_code receiveWithTos(asio::ip::udp::socket& sock, std::span<std::byte> buf, Datagram& out);
+// The same on a descriptor asio does not watch (a prober that polls its sockets instead of waking up
+// for every datagram).
+std::error_code receiveWithTos(int fd, std::span<std::byte> buf, Datagram& out);
 
 }  // namespace vs::probe::detail

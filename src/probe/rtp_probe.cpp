@@ -6,12 +6,21 @@
 #include <asio/ip/udp.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
 #include <cmath>
 #include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
 #include <random>
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <fmt/format.h>
 
@@ -57,7 +66,14 @@ struct ReturnRecord {
 struct Run {
   RtpProbeParams params;
   q::CodecImpairment codec;
-  asio::ip::udp::socket* sock = nullptr;
+  RtpProbeResult* result = nullptr;
+  std::optional<asio::ip::udp::socket> sock;
+  // During the send phase the descriptor is taken out of asio (sock->release()): asio's epoll would wake
+  // the thread for every reply, although replies carry kernel receive timestamps and can be read at the
+  // next send of the same stream instead. Given back to sock for the linger and report phases.
+  int fd = -1;
+  asio::ip::udp protocol = asio::ip::udp::v4();
+  bool ready = false;  // resolved and the socket is up: takes part in the send phase
   std::uint32_t session = 0, ssrc = 0;
   std::uint16_t seq0 = 0;
   std::uint32_t ts0 = 0;
@@ -70,13 +86,42 @@ struct Run {
   std::optional<rf::Reply> report;
   std::optional<rf::Reply> lastReply;
   std::uint64_t sent = 0;
-  bool senderDone = false;
-  Clock::time_point lingerUntil;
+  Clock::time_point start;  // planned time of packet 0
+  bool stopReceiving = false;
   int lastForwardTos = -1, lastReturnTos = -1;
   std::uint64_t forwardTosMismatch = 0, returnTosMismatch = 0;
-  RtpProbeResult* result = nullptr;
+  // The source address the reflector last reported, formatted once at the end (not per reply).
+  std::uint8_t seenFamily = 0;
+  std::uint16_t seenPort = 0;
+  std::array<std::uint8_t, 16> seenAddress{};
+  // Reused for every packet: no allocation on the send path.
+  std::vector<std::byte> payloadBuf, packetBuf;
 
-  std::vector<std::byte> buildPacket(rf::Type type, std::uint32_t n, std::uint64_t txNs) const {
+  Run() = default;
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+  ~Run() {
+    if (fd >= 0) ::close(fd);
+  }
+
+  // Takes the socket out of asio's reactor for the send phase.
+  std::error_code detach() {
+    std::error_code ec;
+    protocol = sock->local_endpoint(ec).protocol();
+    if (!ec) fd = sock->release(ec);
+    return ec;
+  }
+  // Hands it back, for event-driven receiving.
+  std::error_code reattach() {
+    std::error_code ec;
+    if (fd < 0) return ec;
+    sock->assign(protocol, fd, ec);
+    if (!ec) fd = -1;
+    return ec;
+  }
+
+  // The packet for probe (or report request) n, written into packetBuf.
+  std::span<const std::byte> writePacket(rf::Type type, std::uint32_t n, std::uint64_t txNs) {
     rtp::RtpHeader h;
     h.payloadType = pt;
     // Report requests are not part of the stream: their own SSRC keeps them out of every receiver's
@@ -85,7 +130,6 @@ struct Run {
     h.marker = n == 0 && type == rf::Type::kProbe;
     h.sequence = static_cast<std::uint16_t>(seq0 + n);
     h.timestamp = ts0 + n * (codec.clockRate / 1000U) * static_cast<std::uint32_t>(params.ptime_ms);
-    std::vector<std::byte> payload(payloadBytes, std::byte{0xFF});  // 0xFF: PCMU silence
     rf::Probe p;
     p.common.type = type;
     p.common.session = session;
@@ -95,14 +139,41 @@ struct Run {
     p.txNs = txNs;
     p.clockRate = codec.clockRate;
     p.returnDscp = static_cast<std::uint8_t>(params.dscp.value_or(0));
-    (void)rf::writeProbe(payload, p);
-    auto pkt = rtp::buildRtp(h, payload);
+    (void)rf::writeProbe(payloadBuf, p);  // the fixed part only; the rest stays 0xFF (PCMU silence)
+    auto written = rtp::writeRtp(packetBuf, h, payloadBuf);
+    if (!written.ok()) return {};
+    std::span<std::byte> pkt(packetBuf.data(), *written);
     if (!params.secret.empty()) {
       auto mac = io::hmacSha256(params.secret,
                                 rf::macInput(pkt, rtp::kFixedHeaderSize, static_cast<std::uint16_t>(rf::kProbeSize)));
       std::memcpy(pkt.data() + rf::macOffset(rtp::kFixedHeaderSize, rf::kProbeSize), mac.data(), rf::kMacSize);
     }
     return pkt;
+  }
+
+  // Sends probe n now; `planned` is its slot on the schedule.
+  void sendProbe(std::size_t n, Clock::time_point planned) {
+    const auto now = Clock::now();
+    result->schedule_error_us.push_back(std::chrono::duration<double, std::micro>(now - planned).count());
+    const auto txNs = static_cast<std::uint64_t>(detail::wallClockNs());
+    probes[n].txNs = txNs;
+    auto pkt = writePacket(rf::Type::kProbe, static_cast<std::uint32_t>(n), txNs);
+    if (::send(fd, pkt.data(), pkt.size(), MSG_DONTWAIT) < 0 && errno == ECONNREFUSED) ++result->icmp_refused;
+    ++sent;
+  }
+
+  // The replies queued on the detached descriptor (one stream gets about one per ptime).
+  void drainDetached(std::span<std::byte> receiveBuf) {
+    for (int i = 0; i < 256; ++i) {
+      detail::Datagram d;
+      auto ec = detail::receiveWithTos(fd, receiveBuf, d);
+      if (ec == asio::error::would_block) return;
+      if (ec) {
+        if (ec.value() == ECONNREFUSED) ++result->icmp_refused;
+        continue;
+      }
+      onDatagram(std::span<const std::byte>(receiveBuf.data(), d.size), d);
+    }
   }
 
   void mergeAcks(const rf::Reply& r) {
@@ -129,6 +200,7 @@ struct Run {
       ++result->bad_replies;
       return;
     }
+    r->tlvs.clear();  // views into the receive buffer: not kept past this datagram
     if (!params.secret.empty()) {
       const auto at = rf::macOffset(parsed->headerLength, r->common.headerLength);
       auto input = rf::macInput(packet, parsed->headerLength, r->common.headerLength);
@@ -148,18 +220,10 @@ struct Run {
       lastForwardTos = r->tos;
       if ((r->tos >> 2) != params.dscp.value_or(0)) ++forwardTosMismatch;
     }
-    if (r->family != 0) {
-      asio::ip::address a;
-      if (r->family == 4) {
-        asio::ip::address_v4::bytes_type b{};
-        std::memcpy(b.data(), r->address.data(), 4);
-        a = asio::ip::address_v4(b);
-      } else {
-        asio::ip::address_v6::bytes_type b{};
-        std::memcpy(b.data(), r->address.data(), 16);
-        a = asio::ip::address_v6(b);
-      }
-      result->public_address = detail::formatAddress(a, r->port);
+    if (r->family == 4 || r->family == 6) {
+      seenFamily = r->family;
+      seenPort = r->port;
+      seenAddress = r->address;
     }
     if (r->common.type == rf::Type::kReportReply) {
       report = *r;
@@ -185,54 +249,193 @@ struct Run {
     }
   }
 
-  asio::awaitable<void> sender() {
-    auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer timer(ex);
-    const auto ptime = std::chrono::milliseconds(params.ptime_ms);
-    const auto start = Clock::now() + std::chrono::milliseconds(5) + params.start_offset;
-    for (std::size_t n = 0; n < count; ++n) {
-      const auto planned = start + ptime * static_cast<long>(n);
-      timer.expires_at(planned);
-      co_await timer.async_wait(kAsTuple);
-      const auto now = Clock::now();
-      result->schedule_error_us.push_back(std::chrono::duration<double, std::micro>(now - planned).count());
-      const auto txNs = static_cast<std::uint64_t>(detail::wallClockNs());
-      probes[n].txNs = txNs;
-      auto pkt = buildPacket(rf::Type::kProbe, static_cast<std::uint32_t>(n), txNs);
-      std::error_code ec;
-      sock->send(asio::buffer(pkt), 0, ec);
-      if (ec && detail::isRefused(ec)) ++result->icmp_refused;
-      ++sent;
+  std::string seenAddressText() const {
+    if (seenFamily == 4) {
+      asio::ip::address_v4::bytes_type b{};
+      std::memcpy(b.data(), seenAddress.data(), 4);
+      return detail::formatAddress(asio::ip::address_v4(b), seenPort);
     }
-    senderDone = true;
-    lingerUntil = Clock::now() + params.linger;
+    asio::ip::address_v6::bytes_type b{};
+    std::memcpy(b.data(), seenAddress.data(), 16);
+    return detail::formatAddress(asio::ip::address_v6(b), seenPort);
   }
 
-  // Receives until the sender is done and the linger time has passed (or, in the report phase, until
-  // `until` or the report arrives).
-  asio::awaitable<void> receiver(std::optional<Clock::time_point> until = std::nullopt) {
+  // Everything queued on the socket, handed to onDatagram.
+  void drain(std::span<std::byte> buf) {
+    for (int i = 0; i < 256; ++i) {
+      detail::Datagram d;
+      auto ec = detail::receiveWithTos(*sock, buf, d);
+      if (ec == asio::error::would_block) return;
+      if (ec) {
+        if (detail::isRefused(ec)) ++result->icmp_refused;
+        continue;
+      }
+      onDatagram(std::span<const std::byte>(buf.data(), d.size), d);
+    }
+  }
+
+  // Send phase: a plain readiness wait per wake-up (no timer, no awaitable-operator group, which
+  // allocate per wait); the scheduler ends it with stopReceiving + cancel().
+  asio::awaitable<void> receiveUntilStopped() {
+    std::array<std::byte, 65536> buf{};
+    while (!stopReceiving) {
+      auto [ec] = co_await sock->async_wait(asio::ip::udp::socket::wait_read, kAsTuple);
+      drain(buf);  // also after the stop: what was queued by then still counts
+      if (ec == asio::error::operation_aborted) co_return;
+    }
+  }
+
+  // Report phase: until the final report arrives or `until`.
+  asio::awaitable<void> receiveReport(Clock::time_point until) {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex);
     std::array<std::byte, 65536> buf{};
-    for (;;) {
-      const auto now = Clock::now();
-      if (until ? (report.has_value() || now >= *until) : (senderDone && now >= lingerUntil)) co_return;
-      timer.expires_at(until ? *until : senderDone ? lingerUntil : now + std::chrono::milliseconds(100));
+    while (!report && Clock::now() < until) {
+      timer.expires_at(until);
       auto ev = co_await (sock->async_wait(asio::ip::udp::socket::wait_read, kAsTuple) || timer.async_wait(kAsTuple));
       if (ev.index() == 1) continue;
-      for (int i = 0; i < 256; ++i) {
-        detail::Datagram d;
-        auto ec = detail::receiveWithTos(*sock, buf, d);
-        if (ec == asio::error::would_block) break;
-        if (ec) {
-          if (detail::isRefused(ec)) ++result->icmp_refused;
-          continue;
-        }
-        onDatagram(std::span<const std::byte>(buf.data(), d.size), d);
-      }
+      drain(buf);
     }
   }
 };
+
+// Coroutines started together and awaited together (asio 1.22 has no ranged parallel group).
+class TaskGroup {
+ public:
+  explicit TaskGroup(const asio::any_io_executor& ex) : ex_(ex), allDone_(ex, Clock::time_point::max()) {}
+  void spawn(asio::awaitable<void> task) {
+    ++pending_;
+    asio::co_spawn(ex_, std::move(task), [this](std::exception_ptr) {
+      if (--pending_ == 0) allDone_.cancel();
+    });
+  }
+  asio::awaitable<void> wait() {
+    while (pending_ > 0) co_await allDone_.async_wait(kAsTuple);
+  }
+
+ private:
+  asio::any_io_executor ex_;
+  asio::steady_timer allDone_;
+  std::size_t pending_ = 0;
+};
+
+// Sets the thread's timer slack (how late the kernel may fire a timer to batch wake-ups; 50 us by
+// default) to 1 ns for the send phase, and puts it back afterwards.
+class TimerSlack {
+ public:
+  TimerSlack() : previous_(::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0)) {
+    if (previous_ >= 0) (void)::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  }
+  ~TimerSlack() {
+    if (previous_ >= 0) (void)::prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(previous_), 0, 0, 0);
+  }
+  TimerSlack(const TimerSlack&) = delete;
+  TimerSlack& operator=(const TimerSlack&) = delete;
+
+ private:
+  int previous_;
+};
+
+// The one scheduler of a run: packet n of a stream is due at its start + n * ptime (a late packet never
+// shifts the next). Sleeps on one timer until (next due - margin), then polls the clock up to the due
+// time, yielding to the event loop between polls so receives are not held up, and sends every packet
+// that is due, of every stream.
+asio::awaitable<void> sendSchedule(std::vector<Run*> runs, RtpScheduleOptions schedule) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  const auto margin = std::clamp(schedule.spin_margin, std::chrono::microseconds(0), RtpScheduleOptions::kMaxSpinMargin);
+  // Below this the spin does not yield: an event-loop round trip (an epoll_wait) takes a few microseconds.
+  constexpr auto kTightSpin = std::chrono::microseconds(10);
+  constexpr int kMaxSpinShare = 4;
+  struct Due {
+    Clock::time_point at;
+    std::size_t run;
+    std::size_t n;
+  };
+  auto later = [](const Due& a, const Due& b) { return a.at > b.at; };
+  std::vector<Due> heap;
+  heap.reserve(runs.size());
+  std::vector<std::byte> receiveBuf(65536);
+  const auto base = Clock::now() + std::chrono::milliseconds(5);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runs[i]->start = base + runs[i]->params.start_offset;
+    if (runs[i]->count > 0) heap.push_back({runs[i]->start, i, 0});
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  TimerSlack slack;
+  auto idleFrom = Clock::now();  // end of the previous batch of sends
+  while (!heap.empty()) {
+    const auto next = heap.front().at;
+    auto now = Clock::now();
+    // The spin may take at most a quarter of each idle gap: with many streams spread over a ptime the
+    // gaps are short, and a full margin would turn the scheduler into a busy loop.
+    const auto spin = std::clamp<Clock::duration>((next - idleFrom) / kMaxSpinShare, Clock::duration::zero(), margin);
+    if (next - now > spin) {
+      timer.expires_at(next - spin);
+      co_await timer.async_wait(kAsTuple);
+      continue;
+    }
+    while ((now = Clock::now()) < next) {
+      if (next - now > kTightSpin) co_await asio::post(ex, asio::use_awaitable);
+    }
+    while (!heap.empty() && heap.front().at <= Clock::now()) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      auto due = heap.back();
+      heap.pop_back();
+      auto& run = *runs[due.run];
+      run.sendProbe(due.n, due.at);
+      run.drainDetached(receiveBuf);
+      if (due.n + 1 < run.count) {
+        const auto ptime = std::chrono::milliseconds(run.params.ptime_ms);
+        heap.push_back({run.start + ptime * static_cast<long>(due.n + 1), due.run, due.n + 1});
+        std::push_heap(heap.begin(), heap.end(), later);
+      }
+    }
+    idleFrom = Clock::now();
+  }
+}
+
+// Resolves and opens the stream's socket; on failure the result says why and the run stays out.
+asio::awaitable<void> setUp(Run& run, io::Resolver& resolver) {
+  auto& r = *run.result;
+  const auto& params = run.params;
+  auto answer = co_await resolver.resolve(params.host, params.family);
+  if (!answer.ok() || answer->addresses.empty()) {
+    r.detail = answer.ok() ? fmt::format("{}: no address", params.host) : answer.error().message;
+    co_return;
+  }
+  const auto address = answer->addresses.front();
+  r.remote = detail::formatAddress(address, params.port);
+  auto ex = co_await asio::this_coro::executor;
+  run.sock.emplace(ex);
+  auto& sock = *run.sock;
+  std::error_code ec;
+  sock.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+  if (!ec) sock.connect(asio::ip::udp::endpoint(address, params.port), ec);
+  if (!ec) sock.non_blocking(true, ec);
+  if (!ec) ec = detail::enableReceiveTos(sock);
+  if (!ec && params.dscp) ec = detail::setSendDscp(sock, *params.dscp);
+  if (ec) {
+    r.detail = fmt::format("UDP socket to {}: {}", r.remote, ec.message());
+    co_return;
+  }
+  // With reply-from-alt-port the answer comes from another port: a connected socket would filter it out.
+  if (params.reply_from_alt_port) {
+    asio::ip::udp::endpoint local = sock.local_endpoint(ec);
+    sock.close(ec);
+    sock.open(local.protocol(), ec);
+    if (!ec) sock.bind(local, ec);
+    if (!ec) sock.non_blocking(true, ec);
+    if (!ec) ec = detail::enableReceiveTos(sock);
+    if (!ec && params.dscp) ec = detail::setSendDscp(sock, *params.dscp);
+    if (!ec) sock.connect(asio::ip::udp::endpoint(address, params.port), ec);
+    if (ec) {
+      r.detail = fmt::format("UDP socket to {}: {}", r.remote, ec.message());
+      co_return;
+    }
+  }
+  run.ready = true;
+}
 
 void fillQuality(DirectionReport& dir, const std::vector<double>& transit, double jitterForBuffer, double rttAvg,
                  const RtpProbeParams& params, const q::CodecImpairment& codec) {
@@ -330,87 +533,147 @@ void summarise(Run& run, RtpProbeResult& r) {
   fillQuality(b, retTransit, b.jitter_mean_ms, r.rtt_avg_ms, params, run.codec);
 }
 
-asio::awaitable<void> probeOnce(RtpProbeResult& r, io::Resolver& resolver, const RtpProbeParams& params) {
-  Run run;
-  run.params = params;
+// Fills a run from its parameters; false (with the reason in the result) when they cannot work.
+bool prepare(Run& run, RtpProbeParams params, RtpProbeResult& r) {
+  run.params = std::move(params);
   run.result = &r;
-  auto codec = q::findCodec(params.codec);
+  const auto& p = run.params;
+  if (p.ptime_ms <= 0 || p.ptime_ms > 200) {
+    r.detail = "ptime must be 1..200 ms";
+    return false;
+  }
+  auto codec = q::findCodec(p.codec);
   if (!codec) {
-    r.detail = fmt::format("unknown codec '{}'", params.codec);
-    co_return;
+    r.detail = fmt::format("unknown codec '{}'", p.codec);
+    return false;
   }
   run.codec = *codec;
   r.codec = std::string(codec->name);
   r.codec_source = std::string(codec->source);
-  r.ptime_ms = params.ptime_ms;
-  r.jitter_buffer = params.jitter_buffer.describe();
+  r.ptime_ms = p.ptime_ms;
+  r.jitter_buffer = p.jitter_buffer.describe();
   run.pt = codec->payloadType >= 0 ? static_cast<std::uint8_t>(codec->payloadType) : kOpusPayloadType;
-  const std::size_t minPayload = rf::kProbeSize + (params.secret.empty() ? 0 : rf::kMacSize);
-  run.payloadBytes = std::max<std::size_t>(codec->bytesPer20ms * static_cast<std::size_t>(params.ptime_ms) / 20, minPayload);
+  const std::size_t minPayload = rf::kProbeSize + (p.secret.empty() ? 0 : rf::kMacSize);
+  run.payloadBytes = std::max<std::size_t>(codec->bytesPer20ms * static_cast<std::size_t>(p.ptime_ms) / 20, minPayload);
   r.payload_bytes = run.payloadBytes;
-  run.count = static_cast<std::size_t>(params.duration.count() / params.ptime_ms);
+  run.payloadBuf.assign(run.payloadBytes, std::byte{0xFF});
+  run.packetBuf.resize(rtp::kFixedHeaderSize + run.payloadBytes);
+  run.count = static_cast<std::size_t>(p.duration.count() / p.ptime_ms);
   if (run.count == 0) run.count = 1;
   run.probes.resize(run.count);
   run.back.resize(2 * run.count + 64);  // a forward duplicate is reflected twice; the cap bounds memory
-
-  auto answer = co_await resolver.resolve(params.host, params.family);
-  if (!answer.ok() || answer->addresses.empty()) {
-    r.detail = answer.ok() ? fmt::format("{}: no address", params.host) : answer.error().message;
-    co_return;
-  }
-  const auto address = answer->addresses.front();
-  r.remote = detail::formatAddress(address, params.port);
-  auto ex = co_await asio::this_coro::executor;
-  asio::ip::udp::socket sock(ex);
-  std::error_code ec;
-  sock.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
-  if (!ec) sock.connect(asio::ip::udp::endpoint(address, params.port), ec);
-  if (!ec) sock.non_blocking(true, ec);
-  if (!ec) ec = detail::enableReceiveTos(sock);
-  if (!ec && params.dscp) ec = detail::setSendDscp(sock, *params.dscp);
-  if (ec) {
-    r.detail = fmt::format("UDP socket to {}: {}", r.remote, ec.message());
-    co_return;
-  }
-  // With reply-from-alt-port the answer comes from another port: a connected socket would filter it out.
-  if (params.reply_from_alt_port) {
-    asio::ip::udp::endpoint local = sock.local_endpoint(ec);
-    sock.close(ec);
-    sock.open(local.protocol(), ec);
-    if (!ec) sock.bind(local, ec);
-    if (!ec) sock.non_blocking(true, ec);
-    if (!ec) ec = detail::enableReceiveTos(sock);
-    if (!ec && params.dscp) ec = detail::setSendDscp(sock, *params.dscp);
-    if (!ec) sock.connect(asio::ip::udp::endpoint(address, params.port), ec);
-    if (ec) {
-      r.detail = fmt::format("UDP socket to {}: {}", r.remote, ec.message());
-      co_return;
-    }
-  }
-  run.sock = &sock;
+  r.schedule_error_us.reserve(run.count);
   std::random_device rd;
   run.session = rd();
   run.ssrc = rd();
   run.seq0 = static_cast<std::uint16_t>(rd());
   run.ts0 = rd();
+  return true;
+}
 
-  co_await (run.sender() && run.receiver());
-  for (int attempt = 0; attempt < kReportAttempts && !run.report; ++attempt) {
-    auto pkt = run.buildPacket(rf::Type::kReportRequest, static_cast<std::uint32_t>(run.count), static_cast<std::uint64_t>(detail::wallClockNs()));
-    sock.send(asio::buffer(pkt), 0, ec);
-    co_await run.receiver(Clock::now() + kReportWait);
+asio::awaitable<void> probeAll(std::vector<RtpProbeResult>& results, io::Resolver& resolver,
+                               std::vector<RtpProbeParams> streams, RtpScheduleOptions schedule) {
+  std::vector<std::unique_ptr<Run>> runs;
+  runs.reserve(streams.size());
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    auto run = std::make_unique<Run>();
+    if (prepare(*run, std::move(streams[i]), results[i])) runs.push_back(std::move(run));
   }
-  r.reachable = run.report.has_value() || run.lastReply.has_value();
-  if (!r.reachable) {
-    r.detail = fmt::format("no reply from a reflector at {} ({} probes sent{}{})", r.remote, run.sent,
-                           r.icmp_refused > 0 ? fmt::format(", {} ICMP port unreachable", r.icmp_refused) : "",
-                           r.bad_replies > 0 ? fmt::format(", {} replies rejected: wrong --secret or not a voipscope "
-                                                           "reflector", r.bad_replies)
-                                             : "");
-    co_return;
+  auto ex = co_await asio::this_coro::executor;
+  {
+    TaskGroup group(ex);
+    for (auto& run : runs) group.spawn(setUp(*run, resolver));
+    co_await group.wait();
   }
-  r.ok = true;
-  summarise(run, r);
+  std::erase_if(runs, [](const auto& run) { return !run->ready; });
+  if (runs.empty()) co_return;
+
+  // ---- send phase: one scheduler sends and reads every stream (sockets out of asio's reactor), then
+  // the linger for late replies with event-driven receivers.
+  for (auto& run : runs) {
+    if (auto ec = run->detach()) {
+      run->result->detail = fmt::format("UDP socket to {}: {}", run->result->remote, ec.message());
+      run->ready = false;
+    }
+  }
+  std::erase_if(runs, [](const auto& run) { return !run->ready; });
+  if (runs.empty()) co_return;
+  std::vector<Run*> active;
+  std::chrono::milliseconds linger{0};
+  for (auto& run : runs) {
+    active.push_back(run.get());
+    linger = std::max(linger, run->params.linger);
+  }
+  bool sendFailed = false;
+  try {
+    co_await sendSchedule(active, schedule);
+  } catch (const std::exception&) {
+    sendFailed = true;
+  }
+  for (auto* run : active) {
+    if (auto ec = run->reattach()) {
+      run->result->detail = fmt::format("UDP socket to {}: {}", run->result->remote, ec.message());
+      run->ready = false;
+    }
+  }
+  std::erase_if(runs, [](const auto& run) { return !run->ready; });
+  active.clear();
+  for (auto& run : runs) active.push_back(run.get());
+  auto stopAfterLinger = [&]() -> asio::awaitable<void> {
+    asio::steady_timer t(ex, Clock::now() + linger);
+    co_await t.async_wait(kAsTuple);
+    for (auto* run : active) {
+      run->stopReceiving = true;
+      std::error_code ec;
+      run->sock->cancel(ec);
+    }
+  };
+  {
+    TaskGroup group(ex);
+    for (auto* run : active) group.spawn(run->receiveUntilStopped());
+    group.spawn(stopAfterLinger());
+    co_await group.wait();
+  }
+  if (sendFailed) {
+    for (auto* run : active) run->result->detail = "send phase failed";
+  }
+
+  // ---- the final reports, all streams at once.
+  for (int attempt = 0; attempt < kReportAttempts; ++attempt) {
+    const auto until = Clock::now() + kReportWait;
+    bool any = false;
+    for (auto& run : runs) {
+      if (run->report) continue;
+      any = true;
+      auto pkt = run->writePacket(rf::Type::kReportRequest, static_cast<std::uint32_t>(run->count),
+                                  static_cast<std::uint64_t>(detail::wallClockNs()));
+      std::error_code ec;
+      run->sock->send(asio::buffer(pkt.data(), pkt.size()), 0, ec);
+    }
+    if (!any) break;
+    TaskGroup group(ex);
+    for (auto& run : runs) {
+      if (!run->report) group.spawn(run->receiveReport(until));
+    }
+    co_await group.wait();
+  }
+
+  for (auto& run : runs) {
+    auto& r = *run->result;
+    if (run->seenFamily != 0) r.public_address = run->seenAddressText();
+    r.reachable = run->report.has_value() || run->lastReply.has_value();
+    if (!r.reachable) {
+      r.detail = fmt::format("no reply from a reflector at {} ({} probes sent{}{})", r.remote, run->sent,
+                             r.icmp_refused > 0 ? fmt::format(", {} ICMP port unreachable", r.icmp_refused) : "",
+                             r.bad_replies > 0 ? fmt::format(", {} replies rejected: wrong --secret or not a voipscope "
+                                                             "reflector", r.bad_replies)
+                                               : "");
+      continue;
+    }
+    if (sendFailed) continue;
+    r.ok = true;
+    summarise(*run, r);
+  }
 }
 
 }  // namespace
@@ -423,19 +686,25 @@ double percentile(std::vector<double> values, double p) {
   return values[rank - 1];
 }
 
-asio::awaitable<RtpProbeResult> runRtpProbe(io::Resolver& resolver, RtpProbeParams params) {
-  RtpProbeResult r;
-  if (params.ptime_ms <= 0 || params.ptime_ms > 200) {
-    r.detail = "ptime must be 1..200 ms";
-    co_return r;
-  }
+asio::awaitable<std::vector<RtpProbeResult>> runRtpProbes(io::Resolver& resolver, std::vector<RtpProbeParams> streams,
+                                                          RtpScheduleOptions schedule) {
+  std::vector<RtpProbeResult> results(streams.size());
   try {
-    co_await probeOnce(r, resolver, params);
+    co_await probeAll(results, resolver, std::move(streams), schedule);
   } catch (const std::exception& e) {
-    r.ok = false;
-    r.detail = e.what();
+    for (auto& r : results) {
+      r.ok = false;
+      r.detail = e.what();
+    }
   }
-  co_return r;
+  co_return results;
+}
+
+asio::awaitable<RtpProbeResult> runRtpProbe(io::Resolver& resolver, RtpProbeParams params, RtpScheduleOptions schedule) {
+  std::vector<RtpProbeParams> one;
+  one.push_back(std::move(params));
+  auto results = co_await runRtpProbes(resolver, std::move(one), schedule);
+  co_return std::move(results.front());
 }
 
 }  // namespace vs::probe

@@ -8,6 +8,9 @@
 //    reflector writes from its own send clock, so return jitter is the return path's alone.
 // Each direction gets a jitter-buffer model (late packets count as lost, the buffer adds delay) and an
 // E-model R/MOS. Sending follows a fixed schedule: packet n leaves at start + n * ptime, never drifting.
+// Many streams of one run (runRtpProbes) share one scheduler: a single timer wakes at the next planned
+// send of any stream and sends every packet due, so N streams cost one wake-up per send instant, not N
+// coroutines with N timers.
 #include <asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -83,8 +86,21 @@ struct RtpProbeResult {
   std::vector<double> schedule_error_us;
 };
 
+// How the shared scheduler hits planned send times. A VM's timer wake-up is often hundreds of
+// microseconds to milliseconds late, so the timer is set `spin_margin` early and the remaining time is
+// spent polling the clock (while still serving receives), bounded by the margin. 0: timer only.
+struct RtpScheduleOptions {
+  std::chrono::microseconds spin_margin{200};
+  static constexpr std::chrono::microseconds kMaxSpinMargin{1000};  // the spin is bounded by this
+};
+
 // The full run. Never throws; failures are in ok/detail.
-asio::awaitable<RtpProbeResult> runRtpProbe(io::Resolver& resolver, RtpProbeParams params);
+asio::awaitable<RtpProbeResult> runRtpProbe(io::Resolver& resolver, RtpProbeParams params,
+                                            RtpScheduleOptions schedule = {});
+// Several streams at once (their start_offset spreads them), one scheduler for all; one result per
+// stream, in order. A stream that cannot start (resolution, socket) fails alone.
+asio::awaitable<std::vector<RtpProbeResult>> runRtpProbes(io::Resolver& resolver, std::vector<RtpProbeParams> streams,
+                                                          RtpScheduleOptions schedule = {});
 
 // Nearest-rank percentile (p in 0..100) of a copy of values; 0 for none.
 double percentile(std::vector<double> values, double p);

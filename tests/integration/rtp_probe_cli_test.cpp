@@ -105,7 +105,8 @@ TEST(RtpProbeCli, BadArgumentsAreExit3) {
                                         {"127.0.0.1", "--dscp", "64"},
                                         {"127.0.0.1", "--ptime", "0"},
                                         {"sip:127.0.0.1"},
-                                        {"127.0.0.1", "--jitter-buffer", "fixed:abc"}}) {
+                                        {"127.0.0.1", "--jitter-buffer", "fixed:abc"},
+                                        {"127.0.0.1", "--spin-us", "5000"}}) {
     std::vector<std::string> argv = {voipscopeBinary(), "rtp", "probe"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = run(argv, 30s);

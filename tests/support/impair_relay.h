@@ -42,14 +42,19 @@ struct Impairment {
 // Times are CLOCK_REALTIME ns, the clock of kernel receive timestamps: `in` is the kernel's timestamp of
 // the packet's arrival at the relay, `out` the clock right after the send (on loopback the send delivers
 // into the receiver's socket within the call), so in/out are when the packet reached the relay and the
-// next hop.
+// next hop. The relay thread can be preempted between the clock reads and the send, so the next hop's
+// receive timestamp is only known to lie in [outBefore, out]: tests widen tolerances by that window.
 struct RelayRecord {
   std::size_t index = 0;       // arrival order at the relay in this direction
   std::int64_t in = 0;
   bool dropped = false;
   bool duplicated = false;
   double delay_ms = 0;         // planned hold time of the first copy
+  std::int64_t outBefore = 0;  // the clock right before the first copy's send (dropped: 0)
   std::int64_t out = 0;        // when the first copy was actually sent (dropped: 0)
+  std::int64_t dupOutBefore = 0, dupOut = 0;  // the same for the duplicate copy (none: 0)
+  double sendWindowMs() const { return static_cast<double>(out - outBefore) / 1e6; }
+  double dupSendWindowMs() const { return static_cast<double>(dupOut - dupOutBefore) / 1e6; }
   double heldMs() const { return static_cast<double>(out - in) / 1e6; }
   std::vector<std::byte> head; // first 160 bytes, to tell what the packet was
 };
@@ -186,16 +191,18 @@ class ImpairRelay {
     p->timer.expires_at(at);
     p->timer.async_wait([this, p, d, index, first](std::error_code ec) {
       if (ec) return;
+      const std::int64_t before = wallNs();
       std::error_code sec;
       if (d == kForward) {
         up_sock_.send_to(asio::buffer(p->bytes), upstream_, 0, sec);
       } else if (client_) {
         client_sock_.send_to(asio::buffer(p->bytes), *client_, 0, sec);
       }
-      if (first) {
-        std::lock_guard<std::mutex> lock(mu_);
-        records_[d][index].out = wallNs();
-      }
+      const std::int64_t after = wallNs();
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& rec = records_[d][index];
+      (first ? rec.outBefore : rec.dupOutBefore) = before;
+      (first ? rec.out : rec.dupOut) = after;
     });
   }
 
