@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -457,15 +458,25 @@ void CallTracker::sweep(std::int64_t now_ns) {
   done.erase(std::unique(done.begin(), done.end()), done.end());
   for (auto gid : done) emit(gid);
   if (legs_.size() > options_.max_active_legs) {
-    // Still over the limit: emit the groups idle the longest, as they stand.
-    std::vector<std::pair<std::int64_t, std::uint64_t>> by_idle;
+    // Still over the limit: make room down to 90 %. Calls that are over (every leg ended: BYE, CANCEL,
+    // final rejection; they only wait out the linger) go first, oldest first; only then the calls idle
+    // the longest, as they stand, because a call still up may yet send its BYE.
+    std::vector<std::tuple<bool, std::int64_t, std::uint64_t>> order;  // (still going, last activity, call)
+    order.reserve(groups_.size());
     for (const auto& [gid, g] : groups_) {
       std::int64_t last = 0;
-      for (const auto& cid : g.call_ids) last = std::max(last, legs_.at(cid).last_ns);
-      by_idle.emplace_back(last, gid);
+      bool going = false;
+      for (const auto& cid : g.call_ids) {
+        const auto& a = legs_.at(cid);
+        last = std::max(last, a.last_ns);
+        auto st = a.leg.state.value_or(CallState::kCallSetup);
+        going = going || !a.has_invite ||
+                !(st == CallState::kCompleted || st == CallState::kCancelled || st == CallState::kRejected);
+      }
+      order.emplace_back(going, last, gid);
     }
-    std::sort(by_idle.begin(), by_idle.end());
-    for (const auto& [last, gid] : by_idle) {
+    std::sort(order.begin(), order.end());
+    for (const auto& [going, last, gid] : order) {
       if (legs_.size() <= options_.max_active_legs * 9 / 10) break;
       emit(gid);
     }

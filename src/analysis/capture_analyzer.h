@@ -36,8 +36,10 @@ struct AnalyzerOptions {
   bool keep_message_list = true;
   std::size_t max_messages_per_leg = 2000;
   std::size_t max_malformed_kept = 1000;
-  std::size_t max_active_legs = 500000;
-  std::size_t max_legs_per_call = 64;    // links that would make a bigger call are refused  // beyond it, the longest-idle legs are emitted early
+  // The memory bound: at ~4 kB a leg (without message lists), 40 000 legs are ~160 MB. Beyond it the
+  // calls that are over leave first (they only wait out the linger), then the longest-idle ones.
+  std::size_t max_active_legs = 40000;
+  std::size_t max_legs_per_call = 64;    // links that would make a bigger call are refused
   bool keep_message_text = false;
   bool redact = true;  // Authorization / Proxy-Authorization digest responses replaced by "<redacted>"
   // Extra headers whose value is another leg's Call-ID (besides X-CID, X-Call-ID, X-Orig-Call-ID, X-Leg-ID).

@@ -48,6 +48,11 @@ struct Source {
 
 namespace {
 
+// Default memory bounds (AnalyzerOptions::max_active_legs): a leg is ~4 kB without its message list and
+// ~12 kB with it, so both stay near 160-180 MB.
+constexpr std::size_t kTableMaxLegs = 40'000;
+constexpr std::size_t kJsonMaxLegs = 15'000;
+
 // Every SIP message of the chosen call must be recorded for its frame to be copied.
 constexpr std::size_t kSaveCallMaxMessagesPerLeg = 1'000'000;
 
@@ -128,6 +133,10 @@ void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& 
   auto* hep = cmd->add_option("--hep-listen", opts->hep_listen, "Receive HEPv3 on udp:PORT or udp:ADDR:PORT");
   file->excludes(iface)->excludes(hep);
   iface->excludes(hep);
+  cmd->add_option("--max-legs", opts->max_legs,
+                  "Memory bound: Call-IDs held at once (default 40000, 15000 with --json); beyond it finished calls "
+                  "are output early, then the longest-idle")
+      ->check(CLI::Range(std::size_t{100}, std::size_t{10'000'000}));
   cmd->add_option("--filter", opts->filter, "Live: BPF filter expression (tcpdump syntax; needs libpcap.so.0.8)")->needs(iface);
   cmd->add_option("-w,--write", opts->write, "Live: also write the captured frames to this pcapng file")->needs(iface);
   cmd->add_option("--duration", opts->duration_s, "Live / HEP: stop after this many seconds (default: Ctrl-C)")
@@ -268,6 +277,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   ao.redact = !opts.no_redact;
   ao.keep_message_text = opts.json && opts.messages;
   ao.keep_message_list = opts.json;  // the table and CSV show no message lists
+  ao.max_active_legs = opts.max_legs != 0 ? opts.max_legs : opts.json ? kJsonMaxLegs : kTableMaxLegs;
   ao.link_headers = opts.link_headers;
   std::int64_t start_ns = 0;
   bool first_call = true;

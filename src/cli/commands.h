@@ -143,6 +143,7 @@ struct CallsCmdOptions {
   bool streams = false;    // with --csv: one row per RTP stream instead of per leg
   std::vector<std::string> link_headers;
   std::vector<std::string> save_call;  // {call number or Call-ID, output pcap}
+  std::size_t max_legs = 0;  // 0: 40 000 (table, CSV) or 15 000 (JSON, which keeps every leg's messages)
 };
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result);
 ExitCode runCalls(const CallsCmdOptions& opts);

@@ -297,4 +297,41 @@ TEST(CallStreaming, AMessageAfterTheByeKeepsTheLegUntilItsOwnLingerIsOver) {
   EXPECT_EQ(c->legs[0].messages, 8U);
 }
 
+TEST(CallStreaming, OverTheLegLimitFinishedCallsLeaveFirstAndACallStillUpKeepsItsBye) {
+  AnalyzerOptions o;
+  o.max_active_legs = 10;
+  Capture r(o);
+  // A call answered at 0 s that stays up, silent, until its BYE at 60 s: the most idle leg of all.
+  r.call(1, 2, 0, invite("long-call"));
+  // Twenty short calls, all over within a second, none past the 32 s linger when the limit is hit.
+  for (int i = 0; i < 20; ++i) {
+    r.call(3, 4, 1000 + i * 1000, invite(fmt::format("short-{}", i)), 1500 + i * 1000);
+    EXPECT_LE(r.an->activeLegs(), 10U) << "after short call " << i;
+  }
+  // The oldest finished calls left early (calls 2, 3, ... in order); the silent call did not.
+  ASSERT_FALSE(r.emitted_before_finish.empty());
+  for (std::size_t k = 0; k < r.emitted_before_finish.size(); ++k) {
+    EXPECT_EQ(r.emitted_before_finish[k], k + 2) << "emitted out of order";
+  }
+  Msg bye = invite("long-call");
+  bye.start = "BYE sip:bob@192.0.2.2 SIP/2.0";
+  bye.cseq = "2 BYE";
+  r.send(1, 2, 60000, bye);
+  bye.start = "SIP/2.0 200 OK";
+  r.send(2, 1, 60005, bye);
+  r.finish();
+  std::map<std::string, int> times_emitted;
+  for (const auto& c : r.calls) {
+    for (const auto& l : c.legs) ++times_emitted[l.call_id];
+  }
+  EXPECT_EQ(times_emitted.size(), 21U);
+  for (const auto& [cid, n] : times_emitted) EXPECT_EQ(n, 1) << cid;
+  const Call* c = r.callWith("long-call");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->state(), CallState::kCompleted);
+  EXPECT_EQ(c->legs[0].messages, 7U);
+  ASSERT_TRUE(c->legs[0].durationS().has_value());
+  EXPECT_NEAR(*c->legs[0].durationS(), 59.1, 0.01);  // answered at 0.9 s, BYE at 60 s
+}
+
 }  // namespace
