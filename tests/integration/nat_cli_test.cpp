@@ -1,7 +1,9 @@
 // `voipscope nat` against `voipscope reflect`, with the ground truth made by the test itself:
 //  - three network namespaces (client 198.18.1.2 -> router -> reflector 198.19.0.2), the router doing
-//    nftables masquerade (endpoint-independent: Linux keeps the source port) or snat to a different
-//    port range per destination port (address-and-port-dependent), and a UDP conntrack timeout the test
+//    nftables masquerade (endpoint-independent: Linux keeps the source port), snat to a different
+//    outside address per destination address (address-dependent; the reflector's second address tells it)
+//    or to a different port range per destination port (address-and-port-dependent); the filtering of
+//    all three is address-and-port-dependent (conntrack lets in only the exact flow), a UDP conntrack timeout the test
 //    sets in the router's namespace (the binding lifetime);
 //  - a SIP ALG relay (tests/support) rewriting Via, Contact, SDP c= and Content-Length on loopback.
 #include <gtest/gtest.h>
@@ -24,7 +26,7 @@ using nlohmann::json;
 TEST(NatCli, MasqueradeIsEndpointIndependentAndThePublicAddressIsTheRouters) {
   NatTopology t(kMasquerade);
   if (!t.ok()) GTEST_SKIP() << t.why();
-  auto reflect = startReflectorIn(t);
+  auto reflect = startReflectorIn(t, "5004", true);
   ASSERT_TRUE(reflect) << "reflector did not start";
   auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-lifetime", "--no-sip",
                                          "--json"}),
@@ -37,13 +39,52 @@ TEST(NatCli, MasqueradeIsEndpointIndependentAndThePublicAddressIsTheRouters) {
   // Ground truth: the router's outside address; Linux masquerade keeps the source port when free.
   EXPECT_EQ(j["mapped"].get<std::string>(), "198.19.0.1:" + local.substr(local.find(':') + 1));
   EXPECT_EQ(j["mapped_alt_port"].get<std::string>(), j["mapped"].get<std::string>());
+  EXPECT_EQ(j["reflector_alt_address"], "198.19.0.3");
+  EXPECT_EQ(j["mapped_alt_address"].get<std::string>(), j["mapped"].get<std::string>());
   EXPECT_EQ(j["mapping"], "endpoint-independent");
+  EXPECT_TRUE(j["mapping_address_tested"].get<bool>());
+  // Conntrack lets in only the reply of the exact flow: answers from another port or address are dropped.
+  EXPECT_EQ(j["filtering"], "address-and-port-dependent") << r.out;
+}
+
+TEST(NatCli, MasqueradeToAOneAddressReflectorSaysAddressDependentIsNotRuledOut) {
+  NatTopology t(kMasquerade);
+  if (!t.ok()) GTEST_SKIP() << t.why();
+  auto reflect = startReflectorIn(t);
+  ASSERT_TRUE(reflect) << "reflector did not start";
+  auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-lifetime", "--no-sip"}),
+               60s);
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  EXPECT_NE(r.out.find("mapping     endpoint-independent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the reflector has one address: address-dependent not ruled out"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("filtering   address-and-port-dependent"), std::string::npos) << r.out;
+}
+
+TEST(NatCli, SnatPerDestinationAddressIsReportedAsAddressDependent) {
+  NatTopology t(kAddressDependent);
+  if (!t.ok()) GTEST_SKIP() << t.why();
+  auto reflect = startReflectorIn(t, "5004", true);
+  ASSERT_TRUE(reflect) << "reflector did not start";
+  auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-lifetime", "--no-sip",
+                                         "--json"}),
+               60s);
+  ASSERT_EQ(r.exit_code, 1) << r.all;  // a warning, like a symmetric NAT
+  auto j = json::parse(r.out);
+  const auto local = j["local"].get<std::string>();
+  const auto port = local.substr(local.find(':') + 1);
+  // Ground truth: the two snat rules, one outside address per destination address, the port kept.
+  EXPECT_EQ(j["mapped"].get<std::string>(), "198.19.0.1:" + port);
+  EXPECT_EQ(j["mapped_alt_port"].get<std::string>(), "198.19.0.1:" + port);
+  EXPECT_EQ(j["mapped_alt_address"].get<std::string>(), "198.19.0.4:" + port);
+  EXPECT_EQ(j["mapping"], "address-dependent");
+  EXPECT_TRUE(j["mapping_address_tested"].get<bool>());
+  EXPECT_EQ(j["filtering"], "address-and-port-dependent") << r.out;
 }
 
 TEST(NatCli, SnatPerDestinationPortIsReportedAsPortDependent) {
   NatTopology t(kPortDependent);
   if (!t.ok()) GTEST_SKIP() << t.why();
-  auto reflect = startReflectorIn(t);
+  auto reflect = startReflectorIn(t, "5004", true);
   ASSERT_TRUE(reflect) << "reflector did not start";
   auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-lifetime", "--no-sip",
                                          "--json"}),
@@ -54,6 +95,10 @@ TEST(NatCli, SnatPerDestinationPortIsReportedAsPortDependent) {
   const std::regex first(R"(198\.19\.0\.1:40\d\d\d)"), second(R"(198\.19\.0\.1:41\d\d\d)");
   EXPECT_TRUE(std::regex_match(j["mapped"].get<std::string>(), first)) << j["mapped"];
   EXPECT_TRUE(std::regex_match(j["mapped_alt_port"].get<std::string>(), second)) << j["mapped_alt_port"];
+  // The second address on the first port falls under the first rule (destination port 5004).
+  EXPECT_TRUE(std::regex_match(j["mapped_alt_address"].get<std::string>(), first)) << j["mapped_alt_address"];
+  EXPECT_TRUE(j["mapping_address_tested"].get<bool>());
+  EXPECT_EQ(j["filtering"], "address-and-port-dependent") << r.out;
 }
 
 TEST(NatCli, BindingLifetimeBracketsTheRoutersConntrackTimeout) {
