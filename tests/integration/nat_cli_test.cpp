@@ -81,6 +81,32 @@ TEST(NatCli, SnatPerDestinationAddressIsReportedAsAddressDependent) {
   EXPECT_EQ(j["filtering"], "address-and-port-dependent") << r.out;
 }
 
+// Filtering ground truth other than conntrack NAT's: a router that forwards everything, and one that lets
+// in only what comes from an address the inside socket sent to (any port of it).
+TEST(NatCli, FilteringRouterWithoutNatIsEndpointIndependentOrAddressDependent) {
+  struct Case {
+    const char* rules;
+    const char* filtering;
+  };
+  for (const auto& c : {Case{kNoFilter, "endpoint-independent"}, Case{kAddressDependentFilter, "address-dependent"}}) {
+    NatTopology t(c.rules);
+    ASSERT_EQ(t.why().find("nft rules failed"), std::string::npos) << t.why();  // our rules, not the host
+    if (!t.ok()) GTEST_SKIP() << t.why();
+    auto reflect = startReflectorIn(t, "5004", true);
+    ASSERT_TRUE(reflect) << "reflector did not start";
+    auto r = run(concat(t.in(t.client()), {voipscopeBinary(), "nat", "198.19.0.2:5004", "--no-lifetime", "--no-sip",
+                                           "--json"}),
+                 60s);
+    ASSERT_EQ(r.exit_code, 0) << r.all;
+    auto j = json::parse(r.out);
+    EXPECT_FALSE(j["nat"].get<bool>()) << r.out;
+    EXPECT_EQ(j["mapped"], j["local"]);
+    EXPECT_EQ(j["mapped_alt_address"], j["local"]);
+    EXPECT_EQ(j["mapping"], "endpoint-independent");
+    EXPECT_EQ(j["filtering"], c.filtering) << c.rules << r.out;
+  }
+}
+
 TEST(NatCli, SnatPerDestinationPortIsReportedAsPortDependent) {
   NatTopology t(kPortDependent);
   if (!t.ok()) GTEST_SKIP() << t.why();

@@ -53,6 +53,7 @@ class NatTopology {
         {"ip", "-n", router_, "link", "set", "vr1", "up"},
         {"ip", "-n", server_, "link", "set", "vs0", "up"},
         {"ip", "-n", client_, "route", "add", "default", "via", "198.18.1.1"},
+        {"ip", "-n", server_, "route", "add", "198.18.1.0/24", "via", "198.19.0.1"},  // for the no-NAT rules
         {"ip", "netns", "exec", router_, "sysctl", "-qw", "net.ipv4.ip_forward=1"},
     };
     for (const auto& s : steps) {
@@ -113,6 +114,26 @@ inline constexpr const char* kAddressDependent = R"(table ip vsnat {
     type nat hook postrouting priority 100;
     oifname "vr1" ip daddr 198.19.0.2 snat to 198.19.0.1
     oifname "vr1" ip daddr 198.19.0.3 snat to 198.19.0.4
+  }
+}
+)";
+
+// No NAT, the router only filters: endpoint-independent (everything forwarded), or address-dependent
+// (from outside only a source address the same inside ip:port sent to before: a dynamic set of
+// inside address . port . outside address, as a NAT's filter keyed on the mapping).
+inline constexpr const char* kNoFilter = R"(table ip vsfw {
+  chain filt {
+    type filter hook forward priority 0; policy accept;
+  }
+}
+)";
+inline constexpr const char* kAddressDependentFilter = R"(table ip vsfw {
+  set sent { type ipv4_addr . inet_service . ipv4_addr; flags dynamic,timeout; timeout 120s; }
+  chain filt {
+    type filter hook forward priority 0; policy accept;
+    iifname "vr0" ip protocol udp update @sent { ip saddr . udp sport . ip daddr }
+    iifname "vr1" ip protocol udp ip daddr . udp dport . ip saddr @sent accept
+    iifname "vr1" ip protocol udp drop
   }
 }
 )";
