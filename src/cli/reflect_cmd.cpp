@@ -50,9 +50,10 @@ ExitCode runReflect(const ReflectCmdOptions& opts) {
     printError(kCommand, "--max-tcp must be 1..10000 and --tcp-idle 1..3600 s");
     return ExitCode::kUsage;
   }
-  if (!opts.alt_address.empty() && (opts.bind_address == "0.0.0.0" || opts.bind_address == "::")) {
-    printError(kCommand, "--alt-address needs --bind set to a concrete address (a wildcard socket would answer "
-                         "from either address)");
+  if (!opts.alt_address.empty() && (opts.bind_address == "0.0.0.0" || opts.bind_address == "::" ||
+                                    opts.bind_address == opts.alt_address)) {
+    printError(kCommand, "--alt-address needs --bind set to another concrete address (a wildcard socket would "
+                         "answer from either address)");
     return ExitCode::kUsage;
   }
   probe::ReflectorOptions ro;

@@ -245,5 +245,26 @@ TEST(NatCli, NoReflectorAndBadArguments) {
   EXPECT_EQ(run({voipscopeBinary(), "nat", "sip:x@y"}).exit_code, 3);
 }
 
+TEST(NatCli, ReflectAltAddressNeedsAConcreteBindAndIsAnnounced) {
+  auto wild = run({voipscopeBinary(), "reflect", "--alt-address", "127.0.0.2", "--port", "0", "--duration", "1"});
+  EXPECT_EQ(wild.exit_code, 3) << wild.all;
+  EXPECT_NE(wild.all.find("--alt-address needs --bind"), std::string::npos) << wild.all;
+  auto same = run({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--alt-address", "127.0.0.1", "--port", "0",
+                   "--duration", "1"});
+  EXPECT_EQ(same.exit_code, 3) << same.all;
+  EXPECT_NE(same.all.find("another concrete address"), std::string::npos) << same.all;
+  // Another family is caught when the addresses are parsed (a runtime error, like a bad --bind).
+  auto family = run({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--alt-address", "::1", "--port", "0",
+                     "--duration", "1"});
+  EXPECT_EQ(family.exit_code, 4) << family.all;
+  EXPECT_NE(family.all.find("same family"), std::string::npos) << family.all;
+  Process ok({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--alt-address", "127.0.0.2", "--port", "0",
+              "--duration", "5"});
+  EXPECT_TRUE(ok.waitForLine(std::regex(R"re("port":\d+,"alt_port":\d+,.*"alt_address":"127\.0\.0\.2")re"), 10s))
+      << ok.output();
+  Process plain({voipscopeBinary(), "reflect", "--bind", "127.0.0.1", "--port", "0", "--duration", "5"});
+  EXPECT_TRUE(plain.waitForLine(std::regex(R"re("alt_address":null)re"), 10s)) << plain.output();
+}
+
 }  // namespace
 }  // namespace vs::itest
