@@ -152,6 +152,7 @@ struct ReflectCmdOptions {
   std::string bind_address = "0.0.0.0";
   int port = 5004;
   int alt_port = 0;  // 0: port + 1
+  std::string alt_address;  // empty: none
   std::string secret;  // empty: VOIPSCOPE_REFLECT_SECRET, else none
   double rate_limit_pps = 1000;
   int max_sessions = 1024;

@@ -30,6 +30,11 @@ std::string json(const probe::NatResult& r) {
   j["nat"] = r.nat;
   j["port_preserved"] = r.port_preserved;
   j["mapping"] = r.mapping;
+  j["reflector_alt_address"] = r.alt_address.empty() ? nlohmann::json() : nlohmann::json(r.alt_address);
+  j["mapped_alt_address"] = r.mapped_alt_address;
+  j["mapping_address_tested"] = r.mapping_address_tested;
+  j["filtering"] = r.filtering;
+  if (!r.filtering_detail.empty()) j["filtering_detail"] = r.filtering_detail;
   auto& lt = j["lifetime"];
   lt["probes"] = nlohmann::json::array();
   for (const auto& l : r.lifetime) {
@@ -59,8 +64,18 @@ std::string text(const probe::NatResult& r) {
   o << fmt::format("reflector   {}\nlocal       {}\npublic      {}{}\n", r.remote, r.local_address, r.mapped,
                    r.nat ? (r.port_preserved ? "  (NAT, port preserved)" : "  (NAT)") : "  (no NAT)");
   o << fmt::format("mapping     {}", r.mapping);
-  if (!r.mapped_alt.empty()) o << fmt::format("  (to port 1: {}, to port 2: {})", r.mapped, r.mapped_alt);
+  if (!r.mapped_alt.empty()) {
+    o << fmt::format("  (to port 1: {}, to port 2: {}", r.mapped, r.mapped_alt);
+    if (!r.mapped_alt_address.empty()) o << fmt::format(", to address 2 {}: {}", r.alt_address, r.mapped_alt_address);
+    o << ")";
+  }
   o << "\n";
+  if (r.mapping == "endpoint-independent" && !r.mapping_address_tested) {
+    o << (r.alt_address.empty()
+              ? "            (the reflector has one address: address-dependent not ruled out; run it with --alt-address)\n"
+              : "            (the reflector's second address did not answer: address-dependent not ruled out)\n");
+  }
+  o << fmt::format("filtering   {}{}\n", r.filtering, r.filtering_detail.empty() ? "" : "  (" + r.filtering_detail + ")");
   if (!r.lifetime.empty()) {
     o << "binding     ";
     for (const auto& l : r.lifetime) {
@@ -189,7 +204,7 @@ ExitCode runNat(const NatCmdOptions& opts) {
   std::fflush(stdout);
   // Exit: 2 when a SIP ALG rewrote anything (calls break), 1 when the mapping is endpoint-dependent.
   if (r.sip_alg) return ExitCode::kFailures;
-  if (r.mapping == "address-and-port-dependent") return ExitCode::kWarnings;
+  if (r.mapping == "address-and-port-dependent" || r.mapping == "address-dependent") return ExitCode::kWarnings;
   return ExitCode::kOk;
 }
 

@@ -19,6 +19,8 @@ void setupReflect(CLI::App& app, std::shared_ptr<ReflectCmdOptions> opts, ExitCo
   cmd->add_option("--bind", opts->bind_address, "Address to bind (:: for IPv6 and IPv4)")->capture_default_str();
   cmd->add_option("-p,--port", opts->port, "UDP port (0: any)")->capture_default_str();
   cmd->add_option("--alt-port", opts->alt_port, "Second UDP port (0: port + 1)")->capture_default_str();
+  cmd->add_option("--alt-address", opts->alt_address,
+                  "Also listen on this second IP address, same ports (NAT mapping tests; needs a concrete --bind)");
   cmd->add_option("--secret", opts->secret, "Shared secret; probes without a valid HMAC are dropped "
                                             "(default: $VOIPSCOPE_REFLECT_SECRET)");
   cmd->add_option("--rate-limit", opts->rate_limit_pps, "Packets per second per source address")->capture_default_str();
@@ -48,10 +50,17 @@ ExitCode runReflect(const ReflectCmdOptions& opts) {
     printError(kCommand, "--max-tcp must be 1..10000 and --tcp-idle 1..3600 s");
     return ExitCode::kUsage;
   }
+  if (!opts.alt_address.empty() && (opts.bind_address == "0.0.0.0" || opts.bind_address == "::" ||
+                                    opts.bind_address == opts.alt_address)) {
+    printError(kCommand, "--alt-address needs --bind set to another concrete address (a wildcard socket would "
+                         "answer from either address)");
+    return ExitCode::kUsage;
+  }
   probe::ReflectorOptions ro;
   ro.bind_address = opts.bind_address;
   ro.port = static_cast<std::uint16_t>(opts.port);
   ro.alt_port = static_cast<std::uint16_t>(opts.alt_port);
+  ro.alt_address = opts.alt_address;
   ro.secret = opts.secret.empty() ? envOr("VOIPSCOPE_REFLECT_SECRET") : opts.secret;
   ro.rate_limit_pps = opts.rate_limit_pps;
   ro.max_sessions = static_cast<std::size_t>(opts.max_sessions);
@@ -67,8 +76,10 @@ ExitCode runReflect(const ReflectCmdOptions& opts) {
     return ExitCode::kRuntime;
   }
   // One JSON line first, so scripts (and tests) can read the ports.
-  std::printf("{\"port\":%u,\"alt_port\":%u,\"sip_tcp_port\":%u,\"authenticated\":%s}\n", (*reflector)->port(),
-              (*reflector)->altPort(), (*reflector)->sipTcpPort(), ro.secret.empty() ? "false" : "true");
+  const auto altAddress = (*reflector)->altAddress();
+  std::printf("{\"port\":%u,\"alt_port\":%u,\"sip_tcp_port\":%u,\"authenticated\":%s,\"alt_address\":%s}\n",
+              (*reflector)->port(), (*reflector)->altPort(), (*reflector)->sipTcpPort(),
+              ro.secret.empty() ? "false" : "true", altAddress.empty() ? "null" : ("\"" + altAddress + "\"").c_str());
   std::fflush(stdout);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer stop(ioc);

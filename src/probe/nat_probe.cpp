@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,8 @@ struct ReplyInfo {
   std::optional<std::uint16_t> accepted;
   bool refused = false;
   bool callback = false;
+  std::optional<asio::ip::address> altAddress;  // the reflector's second address (kTlvAltAddress)
+  udp::endpoint from;                           // where the reply came from
 };
 
 std::string mappedOf(const rf::Reply& r) {
@@ -55,10 +58,11 @@ std::string mappedOf(const rf::Reply& r) {
 }
 
 std::vector<std::byte> buildProbe(const std::string& secret, std::uint32_t session, std::uint32_t ssrc,
-                                  std::optional<std::uint16_t> callbackAfter) {
+                                  std::optional<std::uint16_t> callbackAfter, std::uint8_t flags) {
   rf::Probe p;
   p.common.type = rf::Type::kProbe;
   p.common.session = session;
+  p.common.flags = flags;
   if (!secret.empty()) p.common.flags |= rf::kFlagAuthenticated;
   std::array<std::byte, 3> cb{};
   if (callbackAfter) {
@@ -104,10 +108,21 @@ std::optional<ReplyInfo> parseReplyPacket(std::span<const std::byte> packet, con
   info.accepted = rf::tlvU16(r->tlvs, rf::kTlvCallbackAccepted);
   info.refused = rf::findTlv(r->tlvs, rf::kTlvCallbackRefused).has_value();
   info.callback = rf::findTlv(r->tlvs, rf::kTlvCallback).has_value();
+  if (auto alt = rf::altAddress(r->tlvs)) {
+    if (alt->family == 6) {
+      asio::ip::address_v6::bytes_type b{};
+      std::memcpy(b.data(), alt->address.data(), 16);
+      info.altAddress = asio::ip::address_v6(b);
+    } else {
+      asio::ip::address_v4::bytes_type b{};
+      std::memcpy(b.data(), alt->address.data(), 4);
+      info.altAddress = asio::ip::address_v4(b);
+    }
+  }
   return info;
 }
 
-// Receives datagrams on `sock` until `want` accepts one or `until` passes.
+// Receives datagrams on `sock` until `want` (bytes, or bytes and sender) accepts one or `until` passes.
 template <class Want>
 asio::awaitable<bool> receiveUntil(udp::socket& sock, Clock::time_point until, Want want) {
   auto ex = co_await asio::this_coro::executor;
@@ -123,7 +138,12 @@ asio::awaitable<bool> receiveUntil(udp::socket& sock, Clock::time_point until, W
       const auto n = sock.receive_from(asio::buffer(buf), from, 0, ec);
       if (ec == asio::error::would_block) break;
       if (ec) continue;
-      if (want(std::span<const std::byte>(buf.data(), n))) co_return true;
+      const std::span<const std::byte> got(buf.data(), n);
+      if constexpr (std::is_invocable_v<Want&, std::span<const std::byte>, const udp::endpoint&>) {
+        if (want(got, from)) co_return true;
+      } else {
+        if (want(got)) co_return true;
+      }
     }
   }
   co_return false;
@@ -133,16 +153,17 @@ asio::awaitable<bool> receiveUntil(udp::socket& sock, Clock::time_point until, W
 // session per attempt so a late answer to an earlier one is not taken for this one.
 asio::awaitable<std::optional<ReplyInfo>> exchange(udp::socket& sock, udp::endpoint to, const NatProbeParams& params,
                                                    std::optional<std::uint16_t> callbackAfter, std::mt19937& rng,
-                                                   std::uint32_t& sessionOut) {
+                                                   std::uint32_t& sessionOut, std::uint8_t flags = 0) {
   for (int attempt = 0; attempt < params.attempts; ++attempt) {
     const auto session = static_cast<std::uint32_t>(rng());
-    auto pkt = buildProbe(params.secret, session, static_cast<std::uint32_t>(rng()), callbackAfter);
+    auto pkt = buildProbe(params.secret, session, static_cast<std::uint32_t>(rng()), callbackAfter, flags);
     std::error_code ec;
     sock.send_to(asio::buffer(pkt), to, 0, ec);
     std::optional<ReplyInfo> got;
-    co_await receiveUntil(sock, Clock::now() + params.wait, [&](std::span<const std::byte> b) {
+    co_await receiveUntil(sock, Clock::now() + params.wait, [&](std::span<const std::byte> b, const udp::endpoint& from) {
       auto info = parseReplyPacket(b, params.secret);
       if (!info || info->session != session || info->callback) return false;
+      info->from = from;
       got = std::move(info);
       return true;
     });
@@ -170,6 +191,46 @@ asio::ip::address localAddressToward(asio::any_io_executor ex, const udp::endpoi
   if (!ec) s.connect(to, ec);
   auto local = s.local_endpoint(ec);
   return ec ? asio::ip::address{} : local.address();
+}
+
+// RFC 4787 section 5 (the tests of RFC 5780 4.4): from a fresh socket that has only sent to (A, port 1),
+// ask the reflector to answer from (B, port 2), then from (A, port 2). An answer from the other address
+// gets through only endpoint-independent filtering; from the other port only, address-dependent too.
+// An answer from the socket we sent to means the reflector ignored the request (older version).
+asio::awaitable<void> filteringTest(NatResult& r, udp::endpoint mainEp, std::optional<asio::ip::address> second,
+                                    std::uint16_t altPort, const NatProbeParams& params, std::mt19937& rng) {
+  auto ex = co_await asio::this_coro::executor;
+  udp::socket sock(ex);
+  if (auto ec = openUnconnected(sock, mainEp.address())) {
+    r.filtering_detail = "socket: " + ec.message();
+    co_return;
+  }
+  std::uint32_t session = 0;
+  // A reply from the other address and port, when the reflector has one; nullopt: not asked.
+  std::optional<bool> fromOtherAddress;
+  if (second) {
+    auto reply = co_await exchange(sock, mainEp, params, std::nullopt, rng, session,
+                                   rf::kFlagReplyFromAltAddress | rf::kFlagReplyFromAltPort);
+    if (reply && reply->from != udp::endpoint(*second, altPort)) {
+      r.filtering_detail = fmt::format("the reflector answered from {} instead of {} (older version?)",
+                                       detail::formatAddress(reply->from.address(), reply->from.port()),
+                                       detail::formatAddress(*second, altPort));
+      co_return;
+    }
+    fromOtherAddress = reply.has_value();
+  }
+  bool fromOtherPort = true;
+  if (!fromOtherAddress.value_or(false)) {
+    auto reply = co_await exchange(sock, mainEp, params, std::nullopt, rng, session, rf::kFlagReplyFromAltPort);
+    if (reply && reply->from != udp::endpoint(mainEp.address(), altPort)) {
+      r.filtering_detail = fmt::format("the reflector answered from {} instead of {}",
+                                       detail::formatAddress(reply->from.address(), reply->from.port()),
+                                       detail::formatAddress(mainEp.address(), altPort));
+      co_return;
+    }
+    fromOtherPort = reply.has_value();
+  }
+  r.filtering = classifyFiltering(fromOtherAddress, fromOtherPort);
 }
 
 asio::awaitable<void> lifetimeOne(LifetimeProbe& out, udp::endpoint to, NatProbeParams params, std::uint32_t seed,
@@ -408,14 +469,27 @@ asio::awaitable<void> natOnce(NatResult& r, io::Resolver& resolver, NatProbePara
   const auto colon = r.mapped.rfind(':');
   r.port_preserved = colon != std::string::npos && r.mapped.substr(colon + 1) == std::to_string(localPort);
   r.mapping = "unknown";
+  if (first->altAddress) r.alt_address = first->altAddress->to_string();
   if (params.mapping) {
     // A reply carries no hint of the reflector's second port: its default layout unless told.
-    const udp::endpoint altEp(address, params.alt_port != 0 ? params.alt_port
-                                                             : static_cast<std::uint16_t>(params.port + 1));
-    auto second = co_await exchange(sock, altEp, params, std::nullopt, rng, session);
-    if (second) {
-      r.mapped_alt = second->mapped;
-      r.mapping = r.mapped_alt == r.mapped ? "endpoint-independent" : "address-and-port-dependent";
+    const auto altPort = params.alt_port != 0 ? params.alt_port : static_cast<std::uint16_t>(params.port + 1);
+    // All from the one socket: (A, port 1) above, (A, port 2), and (B, port 1) when the reflector has B.
+    auto second = co_await exchange(sock, udp::endpoint(address, altPort), params, std::nullopt, rng, session);
+    if (second) r.mapped_alt = second->mapped;
+    if (first->altAddress && first->altAddress->is_v4() == address.is_v4()) {
+      auto third = co_await exchange(sock, udp::endpoint(*first->altAddress, params.port), params, std::nullopt, rng,
+                                     session);
+      if (third) r.mapped_alt_address = third->mapped;
+    }
+    const auto verdict = classifyMapping(r.mapped, r.mapped_alt, r.mapped_alt_address);
+    r.mapping = verdict.mapping;
+    r.mapping_address_tested = verdict.address_tested;
+    if (params.filtering) {
+      co_await filteringTest(r, mainEp,
+                             first->altAddress && first->altAddress->is_v4() == address.is_v4()
+                                 ? first->altAddress
+                                 : std::nullopt,
+                             altPort, params, rng);
     }
   }
 
@@ -454,6 +528,27 @@ asio::awaitable<void> natOnce(NatResult& r, io::Resolver& resolver, NatProbePara
 }
 
 }  // namespace
+
+MappingVerdict classifyMapping(const std::string& toA1, const std::string& toA2, const std::string& toB1) {
+  MappingVerdict v;
+  v.address_tested = !toA1.empty() && !toB1.empty();
+  if (toA1.empty() || toA2.empty()) return v;
+  // Another port of the same address got another mapping: the port counts (whatever B shows).
+  if (toA1 != toA2) {
+    v.mapping = "address-and-port-dependent";
+  } else if (!v.address_tested) {
+    v.mapping = "endpoint-independent";  // as far as one address shows: address-dependent looks the same
+  } else {
+    v.mapping = toB1 == toA1 ? "endpoint-independent" : "address-dependent";
+  }
+  return v;
+}
+
+std::string classifyFiltering(std::optional<bool> fromOtherAddress, bool fromOtherPort) {
+  if (fromOtherAddress.value_or(false)) return "endpoint-independent";
+  if (!fromOtherPort) return "address-and-port-dependent";
+  return fromOtherAddress ? "address-dependent" : "endpoint-independent or address-dependent";
+}
 
 std::vector<int> defaultIdleIntervals(int maxIdle, bool quick) {
   const std::vector<int> all = quick ? std::vector<int>{5, 10, 20, 30} : std::vector<int>{5, 10, 20, 40, 60, 90, 120};

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <list>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "io/hmac.h"
@@ -84,19 +85,27 @@ struct PendingCallback {
   asio::steady_timer timer;
   std::array<std::uint8_t, 16> source{};
   asio::ip::udp::endpoint to;
-  bool fromAlt = false;
+  int from = 0;  // socket index the callback leaves from
   std::vector<std::byte> packet;
 };
 
+// Socket indexes: bit 0 the second port, bit 1 the second address (kAltAddressBit sockets exist only
+// with ReflectorOptions::alt_address).
+constexpr int kAltPortBit = 1;
+constexpr int kAltAddressBit = 2;
+
 struct State {
-  State(asio::any_io_executor ex, ReflectorOptions o) : main(ex), alt(ex), options(std::move(o)) {}
-  asio::ip::udp::socket main;
-  asio::ip::udp::socket alt;
+  State(asio::any_io_executor ex, ReflectorOptions o)
+      : socks{asio::ip::udp::socket(ex), asio::ip::udp::socket(ex), asio::ip::udp::socket(ex),
+              asio::ip::udp::socket(ex)},
+        options(std::move(o)) {}
+  std::array<asio::ip::udp::socket, 4> socks;
+  std::array<int, 4> dscps{-1, -1, -1, -1};
+  std::optional<rf::AltAddress> altAddress;  // advertised in every reply when set
   ReflectorOptions options;
   std::map<SessionKey, Session> sessions;
   std::map<std::array<std::uint8_t, 16>, Bucket> buckets;
   Counters counters;
-  int mainDscp = -1, altDscp = -1;
   std::list<PendingCallback> callbacks;
   std::weak_ptr<State> self;
   bool closed = false;
@@ -140,9 +149,16 @@ struct State {
     return rf::macEqual(std::span<const std::byte>(mac).first(rf::kMacSize), packet.subspan(at, rf::kMacSize));
   }
 
-  void sendFrom(bool useAlt, std::span<const std::byte> bytes, const asio::ip::udp::endpoint& to, int dscp) {
-    auto& sock = useAlt ? alt : main;
-    int& cached = useAlt ? altDscp : mainDscp;
+  // The socket a reply to a packet received on `onSock` leaves from, given the probe's flags.
+  int replySocket(int onSock, bool otherPort, bool otherAddress) const {
+    int idx = onSock ^ (otherPort ? kAltPortBit : 0);
+    if (otherAddress && altAddress) idx ^= kAltAddressBit;
+    return idx;
+  }
+
+  void sendFrom(int idx, std::span<const std::byte> bytes, const asio::ip::udp::endpoint& to, int dscp) {
+    auto& sock = socks[static_cast<std::size_t>(idx)];
+    int& cached = dscps[static_cast<std::size_t>(idx)];
     if (dscp >= 0 && dscp != cached) {
       if (!detail::setSendDscp(sock, dscp)) cached = dscp;
     }
@@ -150,16 +166,16 @@ struct State {
     sock.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
   }
 
-  void answerSip(std::string_view text, const detail::Datagram& d, bool onAlt) {
+  void answerSip(std::string_view text, const detail::Datagram& d, int onSock) {
     bool malformed = false;
     auto out = detail::sipEchoResponse(text, true, malformed);
     if (malformed) counters.malformed.fetch_add(1, std::memory_order_relaxed);
     if (!out) return;
     counters.sip.fetch_add(1, std::memory_order_relaxed);  // before the send: a peer may read it on receipt
-    sendFrom(onAlt, std::as_bytes(std::span(out->data(), out->size())), d.from, -1);
+    sendFrom(onSock, std::as_bytes(std::span(out->data(), out->size())), d.from, -1);
   }
 
-  void handle(std::span<std::byte> packet, const detail::Datagram& d, bool onAlt) {
+  void handle(std::span<std::byte> packet, const detail::Datagram& d, int onSock) {
     std::uint8_t family = 0;
     const auto source = addressBytes(d.from.address(), family);
     if (!allow(source, d.at)) {
@@ -168,7 +184,7 @@ struct State {
     }
     std::string_view text(reinterpret_cast<const char*>(packet.data()), packet.size());
     if (options.answer_sip && proto::sip::probe(text)) {
-      answerSip(text, d, onAlt);
+      answerSip(text, d, onSock);
       return;
     }
     auto parsed = rtp::parseRtp(packet);
@@ -265,11 +281,14 @@ struct State {
       }
     }
 
-    const bool fromAlt = ((probe->common.flags & rf::kFlagReplyFromAltPort) != 0) != onAlt;
+    std::array<std::byte, 17> altBytes{};
+    if (altAddress) r.tlvs.push_back(rf::Tlv{rf::kTlvAltAddress, rf::altAddressValue(*altAddress, altBytes)});
+    const int from = replySocket(onSock, (probe->common.flags & rf::kFlagReplyFromAltPort) != 0,
+                                 (probe->common.flags & rf::kFlagReplyFromAltAddress) != 0);
     auto out = buildReply(r, *parsed, probe->clockRate);
     if (out.empty()) return;
     (isReport ? counters.reports : counters.reflected).fetch_add(1, std::memory_order_relaxed);
-    sendFrom(fromAlt, out, d.from, probe->returnDscp);
+    sendFrom(from, out, d.from, probe->returnDscp);
 
     if (acceptCallback) {
       // The callback leaves from the socket the request came to (the 5-tuple the NAT binding holds),
@@ -277,10 +296,10 @@ struct State {
       r.tlvs.clear();
       r.tlvs.push_back(rf::Tlv{rf::kTlvCallback, delayBytes});
       r.replySeq = s.replies++;
-      auto& pc = callbacks.emplace_back(main.get_executor());
+      auto& pc = callbacks.emplace_back(socks[0].get_executor());
       pc.source = source;
       pc.to = d.from;
-      pc.fromAlt = ((wanted.flags & rf::kCallbackFromAltPort) != 0) != onAlt;
+      pc.from = replySocket(onSock, (wanted.flags & rf::kCallbackFromAltPort) != 0, false);
       pc.packet = buildReply(r, *parsed, probe->clockRate);
       pc.timer.expires_after(std::chrono::seconds(wanted.delaySeconds));
       auto pending = std::prev(callbacks.end());
@@ -289,7 +308,7 @@ struct State {
         if (!st || st->closed) return;
         if (!ec && !it->packet.empty()) {
           st->counters.callbacksSent.fetch_add(1, std::memory_order_relaxed);
-          st->sendFrom(it->fromAlt, it->packet, it->to, -1);
+          st->sendFrom(it->from, it->packet, it->to, -1);
         }
         st->callbacks.erase(it);
       });
@@ -333,8 +352,8 @@ struct State {
   }
 };
 
-asio::awaitable<void> receiveLoop(std::shared_ptr<State> state, bool onAlt) {
-  auto& sock = onAlt ? state->alt : state->main;
+asio::awaitable<void> receiveLoop(std::shared_ptr<State> state, int onSock) {
+  auto& sock = state->socks[static_cast<std::size_t>(onSock)];
   std::array<std::byte, 65536> buf{};
   for (;;) {
     std::error_code ec;
@@ -345,7 +364,7 @@ asio::awaitable<void> receiveLoop(std::shared_ptr<State> state, bool onAlt) {
       auto rec = detail::receiveWithTos(sock, buf, d);
       if (rec == asio::error::would_block) break;
       if (rec) continue;  // e.g. ECONNREFUSED from an earlier reply to a closed port
-      state->handle(std::span<std::byte>(buf.data(), d.size), d, onAlt);
+      state->handle(std::span<std::byte>(buf.data(), d.size), d, onSock);
     }
   }
 }
@@ -357,11 +376,11 @@ class ReflectorImpl final : public Reflector {
     std::error_code ec;
     s_->closed = true;
     for (auto& c : s_->callbacks) c.timer.cancel();
-    s_->main.close(ec);
-    s_->alt.close(ec);
+    for (auto& sock : s_->socks) sock.close(ec);
   }
   std::uint16_t port() const override { return port_; }
   std::uint16_t altPort() const override { return altPort_; }
+  std::string altAddress() const override { return altAddress_; }
   std::uint16_t sipTcpPort() const override { return tcp_ ? tcp_->port() : 0; }
   ReflectorCounters counters() const override {
     const auto& c = s_->counters;
@@ -380,6 +399,7 @@ class ReflectorImpl final : public Reflector {
     return out;
   }
   std::uint16_t port_ = 0, altPort_ = 0;
+  std::string altAddress_;
   std::unique_ptr<detail::SipTcpServer> tcp_;
 
  private:
@@ -406,21 +426,47 @@ Result<std::unique_ptr<Reflector>> Reflector::start(asio::any_io_executor execut
   if (options.max_sessions == 0 || options.max_sources == 0 || options.rate_limit_pps <= 0) {
     return makeError("reflect: session, source and rate limits must be positive");
   }
+  asio::ip::address second;
+  if (!options.alt_address.empty()) {
+    second = asio::ip::make_address(options.alt_address, ec);
+    if (ec) return makeError("reflect: bad second address \"" + options.alt_address + "\"");
+    // A wildcard socket would answer probes to either address from whichever the route picks, and would
+    // take the second address's packets too: both must be concrete addresses of one family.
+    if (address.is_unspecified() || second.is_unspecified() || address.is_v4() != second.is_v4() ||
+        address == second) {
+      return makeError("reflect: --alt-address needs --bind set to another concrete address of the same family (got " +
+                       options.bind_address + " and " + options.alt_address + ")");
+    }
+  }
   auto state = std::make_shared<State>(executor, options);
   state->self = state;
-  if (auto e = openBound(state->main, address, options.port)) {
+  auto& mainSock = state->socks[0];
+  if (auto e = openBound(mainSock, address, options.port)) {
     return makeError("reflect: cannot bind UDP " + options.bind_address + ":" + std::to_string(options.port) + ": " +
                      e.message());
   }
-  const std::uint16_t mainPort = state->main.local_endpoint(ec).port();
+  const std::uint16_t mainPort = mainSock.local_endpoint(ec).port();
   std::uint16_t alt = options.alt_port;
   if (alt == 0 && options.port != 0) alt = static_cast<std::uint16_t>(mainPort + 1);
-  if (auto e = openBound(state->alt, address, alt)) {
+  if (auto e = openBound(state->socks[kAltPortBit], address, alt)) {
     return makeError("reflect: cannot bind the second UDP port " + std::to_string(alt) + ": " + e.message());
   }
   auto impl = std::make_unique<ReflectorImpl>(state);
   impl->port_ = mainPort;
-  impl->altPort_ = state->alt.local_endpoint(ec).port();
+  impl->altPort_ = state->socks[kAltPortBit].local_endpoint(ec).port();
+  if (!second.is_unspecified()) {
+    for (int bit : {0, kAltPortBit}) {
+      const auto p = bit == 0 ? impl->port_ : impl->altPort_;
+      if (auto e = openBound(state->socks[static_cast<std::size_t>(kAltAddressBit | bit)], second, p)) {
+        return makeError("reflect: cannot bind UDP " + options.alt_address + ":" + std::to_string(p) + ": " +
+                         e.message());
+      }
+    }
+    rf::AltAddress a;
+    a.address = addressBytes(second, a.family);
+    state->altAddress = a;
+    impl->altAddress_ = second.to_string();
+  }
   if (options.answer_sip && options.sip_tcp) {
     detail::SipTcpLimits limits;
     limits.max_connections = options.max_tcp_connections;
@@ -438,8 +484,9 @@ Result<std::unique_ptr<Reflector>> Reflector::start(asio::any_io_executor execut
     if (!tcp) return makeError("reflect: SIP over TCP: " + tcp.error().message + " (--no-sip-tcp to go without)");
     impl->tcp_ = std::move(*tcp);
   }
-  asio::co_spawn(executor, receiveLoop(state, false), asio::detached);
-  asio::co_spawn(executor, receiveLoop(state, true), asio::detached);
+  for (int i = 0; i < 4; ++i) {
+    if (state->socks[static_cast<std::size_t>(i)].is_open()) asio::co_spawn(executor, receiveLoop(state, i), asio::detached);
+  }
   return std::unique_ptr<Reflector>(std::move(impl));
 }
 

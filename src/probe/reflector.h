@@ -2,8 +2,9 @@
 // The far end of `voipscope rtp probe`: reflects probe RTP packets (proto/reflect format) with its receive
 // and send timestamps, the sender address and TOS it saw, and receive-side statistics of the forward
 // stream; answers SIP OPTIONS with the request as it arrived in the body of a 200 (so the sender can see
-// what a SIP ALG rewrote), over UDP on both ports and over TCP on the first port's number. Two UDP ports: replies normally leave from the port the probe came to; a probe
-// can ask for the other one (NAT filtering tests). A probe can also ask to be called back after T seconds
+// what a SIP ALG rewrote), over UDP on both ports and over TCP on the first port's number. Two UDP ports
+// (optionally on a second IP address too, alt_address): replies normally leave from the socket the probe
+// came to; a probe can ask for the other port and/or the other address (NAT filtering tests). A probe can also ask to be called back after T seconds
 // (NAT binding lifetime): at most 16 pending per source address and 256 in all, T at most 600 s.
 //
 // Hostile-input posture: everything is bounded. Sessions and per-source rate buckets live in tables with
@@ -35,6 +36,9 @@ struct ReflectorOptions {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = kDefaultReflectPort;  // 0: any
   std::uint16_t alt_port = 0;                 // 0: port + 1 (or any when port is 0); same for both families
+  // A second IP address to listen on too, with the same two ports (NAT mapping tests, RFC 4787 4.1); needs
+  // bind_address to be a concrete address of the same family. Advertised in every reply (kTlvAltAddress).
+  std::string alt_address;
   std::string secret;                         // empty: no authentication
   double rate_limit_pps = 1000;               // per source address, packets per second (burst: 1 s worth)
   std::size_t max_sessions = 1024;
@@ -67,6 +71,7 @@ class Reflector {
   virtual ~Reflector() = default;
   virtual std::uint16_t port() const = 0;
   virtual std::uint16_t altPort() const = 0;
+  virtual std::string altAddress() const = 0;  // empty without one
   // The SIP over TCP port: the first UDP port's number (any free one when that was 0 and its number is
   // taken for TCP); 0 when SIP over TCP is off.
   virtual std::uint16_t sipTcpPort() const = 0;

@@ -1,6 +1,7 @@
 // nat and sip_alg: a probe/nat_probe result graded for a field technician. The NAT findings that break
-// calls are a symmetric (address-and-port-dependent) mapping, a UDP binding that dies between keepalives,
-// and a SIP ALG rewriting the addresses in SIP and SDP.
+// calls are a dependent mapping (address-dependent, or symmetric: address-and-port-dependent), a UDP
+// binding that dies between keepalives, and a SIP ALG rewriting the addresses in SIP and SDP. Filtering
+// is reported as evidence only: with an endpoint-independent mapping and symmetric RTP it rarely matters.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -90,6 +91,8 @@ void evaluateNat(CheckResult& r, const CheckSpec& spec, const probe::NatResult& 
   r.evidence["nat"] = nat.nat ? "yes" : "no";
   r.evidence["port_preserved"] = nat.port_preserved ? "yes" : "no";
   r.evidence["mapping"] = nat.mapping;
+  if (!nat.mapped_alt_address.empty()) r.evidence["public_address_alt_address"] = nat.mapped_alt_address;
+  r.evidence["filtering"] = nat.filtering;
 
   Status st = Status::kPass;
   std::vector<std::string> notes;
@@ -97,7 +100,18 @@ void evaluateNat(CheckResult& r, const CheckSpec& spec, const probe::NatResult& 
                                            nat.port_preserved ? " (port kept)" : "")
                              : fmt::format("no NAT: the reflector sees our own address {}", nat.mapped);
   if (nat.mapping == "endpoint-independent") {
-    head += ", endpoint-independent mapping";
+    head += nat.mapping_address_tested
+                ? ", endpoint-independent mapping"
+                : ", endpoint-independent mapping (to one reflector address: address-dependent not ruled out)";
+  } else if (nat.mapping == "address-dependent") {
+    head += fmt::format(", address-dependent mapping (seen as {} by the reflector's first address, {} by its "
+                        "second)",
+                        nat.mapped, nat.mapped_alt_address);
+    st = std::max(st, statusNamed(spec.getString("dependent_mapping", "warn")));
+    notes.push_back(
+        "the NAT maps us anew for each far-end address: a peer or media server other than the one we signal to "
+        "cannot reach us at the address our SIP/SDP advertises; media needs a relay (TURN, or an SBC that "
+        "latches onto the source address), else one-way or no audio");
   } else if (nat.mapping == "address-and-port-dependent") {
     head += fmt::format(", address-and-port-dependent mapping (seen as {} by the reflector's first port, {} by "
                         "its second)",

@@ -260,7 +260,8 @@ std::chrono::milliseconds checkDeadline(const PlannedCheck& pc, std::chrono::mil
     if (s.type == "sip_alg") {
       worst = 3 * exchange;  // the reflector probe, OPTIONS, INVITE
     } else {
-      worst = 2 * exchange;  // both reflector ports
+      // (A, port 1), (A, port 2), (B, port 1), then the two filtering requests (probe/nat_probe)
+      worst = 5 * exchange;
       const auto idle = natIdleIntervals(s);
       if (!idle.empty()) {
         // as nat_probe waits for the parallel lifetime probes

@@ -1,6 +1,7 @@
 // `voipscope scan` with the nat and sip_alg checks against `voipscope reflect`, the NAT and the SIP ALG
 // built by the test itself (tests/integration/nat_topology.h): nftables masquerade (endpoint-independent)
-// -> nat PASS naming the router's address; snat per destination port -> WARN; a UDP conntrack timeout
+// -> nat PASS naming the router's address; snat per destination address (the reflector's second address
+// shows it) -> WARN naming address-dependent; snat per destination port -> WARN; a UDP conntrack timeout
 // of 8 s in the router -> a binding that dies within min_binding_s warns; an ALG relay the router's
 // nftables redirects SIP into -> sip_alg FAIL naming exactly what the relay rewrote; loopback without
 // NAT -> PASS, and the ALG relay on loopback (no root needed) -> FAIL.
@@ -75,7 +76,7 @@ std::string natTemplate(const std::string& natTarget, const std::string& algTarg
 TEST(NatScan, MasqueradePassesWithTheRoutersAddressAndNoSipRewrite) {
   NatTopology t(kMasquerade);
   if (!t.ok()) GTEST_SKIP() << t.why();
-  auto reflect = startReflectorIn(t);
+  auto reflect = startReflectorIn(t, "5004", true);
   ASSERT_TRUE(reflect) << "reflector did not start";
   auto s = scan(t.in(t.client()), natTemplate("198.19.0.2:5004", "198.19.0.2:5004"));
   ASSERT_FALSE(s.j.is_discarded()) << s.all;
@@ -89,7 +90,9 @@ TEST(NatScan, MasqueradePassesWithTheRoutersAddressAndNoSipRewrite) {
   // Ground truth: masquerade to the router's outside address, source port kept (Linux keeps it when free).
   EXPECT_EQ(nat["evidence"]["public_address"], "198.19.0.1:" + port);
   EXPECT_EQ(nat["evidence"]["public_address_alt_port"], "198.19.0.1:" + port);
+  EXPECT_EQ(nat["evidence"]["public_address_alt_address"], "198.19.0.1:" + port);
   EXPECT_EQ(nat["evidence"]["mapping"], "endpoint-independent");
+  EXPECT_EQ(nat["evidence"]["filtering"], "address-and-port-dependent");
   EXPECT_EQ(nat["evidence"]["nat"], "yes");
   EXPECT_EQ(nat["message"], "NAT " + local + " -> 198.19.0.1:" + port + " (port kept), endpoint-independent mapping");
   EXPECT_FALSE(nat.contains("remediation") && !nat["remediation"].get<std::string>().empty()) << nat.dump(2);
@@ -105,6 +108,36 @@ TEST(NatScan, MasqueradePassesWithTheRoutersAddressAndNoSipRewrite) {
                                                    R"(198\.19\.0\.1:\d+ \(port kept\), endpoint-independent mapping)")))
       << s.text;
   EXPECT_TRUE(hasLine(s.text, "PASS", "198.19.0.2:5004", "OPTIONS and INVITE came back unchanged")) << s.text;
+}
+
+TEST(NatScan, SnatPerDestinationAddressWarnsNamingAddressDependent) {
+  NatTopology t(kAddressDependent);
+  if (!t.ok()) GTEST_SKIP() << t.why();
+  auto reflect = startReflectorIn(t, "5004", true);
+  ASSERT_TRUE(reflect) << "reflector did not start";
+  auto s = scan(t.in(t.client()), natTemplate("198.19.0.2:5004", "198.19.0.2:5004"));
+  ASSERT_FALSE(s.j.is_discarded()) << s.all;
+  EXPECT_EQ(s.exit_code, 1) << s.all;  // warnings only
+  const auto& nat = result(s, "nat");
+  EXPECT_EQ(nat["status"], "WARN") << nat.dump(2);
+  const std::string local = nat["evidence"]["local"];
+  ASSERT_EQ(local.rfind("198.18.1.2:", 0), 0U) << local;
+  const auto port = local.substr(local.find(':') + 1);
+  // Ground truth: one outside address per destination address (the snat rules), the port kept.
+  EXPECT_EQ(nat["evidence"]["public_address"], "198.19.0.1:" + port);
+  EXPECT_EQ(nat["evidence"]["public_address_alt_port"], "198.19.0.1:" + port);
+  EXPECT_EQ(nat["evidence"]["public_address_alt_address"], "198.19.0.4:" + port);
+  EXPECT_EQ(nat["evidence"]["mapping"], "address-dependent");
+  const std::string msg = nat["message"];
+  EXPECT_NE(msg.find("NAT " + local + " -> 198.19.0.1:" + port + " (port kept), address-dependent mapping (seen as 198.19.0.1:" +
+                     port + " by the reflector's first address, 198.19.0.4:" + port + " by its second)"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(msg.find("address-and-port-dependent"), std::string::npos) << msg;
+  EXPECT_EQ(nat["remediation"], "use a media relay or make the mapping endpoint-independent");
+  EXPECT_TRUE(std::regex_search(s.text, std::regex(R"(\[WARN\]  198\.19\.0\.2:5004  NAT 198\.18\.1\.2:\d+ -> )"
+                                                   R"(198\.19\.0\.1:\d+ \(port kept\), address-dependent mapping)")))
+      << s.text;
 }
 
 TEST(NatScan, SnatPerDestinationPortWarnsAsSymmetricNat) {
@@ -255,7 +288,8 @@ TEST(NatScan, DirectPassesAndTheAlgRelayOnLoopbackFails) {
   EXPECT_EQ(nat["evidence"]["nat"], "no");
   const std::string local = nat["evidence"]["local"];
   EXPECT_EQ(nat["evidence"]["public_address"], local);
-  EXPECT_EQ(nat["message"], "no NAT: the reflector sees our own address " + local + ", endpoint-independent mapping");
+  EXPECT_EQ(nat["message"], "no NAT: the reflector sees our own address " + local +
+                                ", endpoint-independent mapping (to one reflector address: address-dependent not ruled out)");
   EXPECT_EQ(result(s, "alg")["status"], "PASS") << result(s, "alg").dump(2);
 
   const auto& viaRelay = result(s, "alg-relay");

@@ -25,9 +25,13 @@ probe::NatResult masquerade() {
   r.local_address = "198.18.1.2:40123";
   r.mapped = "198.19.0.1:40123";
   r.mapped_alt = "198.19.0.1:40123";
+  r.alt_address = "198.18.0.3";
+  r.mapped_alt_address = "198.19.0.1:40123";
   r.nat = true;
   r.port_preserved = true;
   r.mapping = "endpoint-independent";
+  r.mapping_address_tested = true;
+  r.filtering = "address-and-port-dependent";
   return r;
 }
 
@@ -104,6 +108,44 @@ TEST(EvaluateNat, SymmetricNatWarnsWithTheRelayAdviceOrAsTheTemplateSays) {
   r = baseResult(passing, "x");
   evaluateNat(r, passing, n);
   EXPECT_EQ(r.status, Status::kPass);
+}
+
+TEST(EvaluateNat, AddressDependentWarnsLikeSymmetricAndSaysWhichItIs) {
+  auto n = masquerade();
+  n.mapped_alt_address = "198.19.0.1:41123";
+  n.mapping = "address-dependent";
+  auto s = spec("nat");
+  CheckResult r = baseResult(s, "x");
+  evaluateNat(r, s, n);
+  EXPECT_EQ(r.status, Status::kWarn);
+  EXPECT_NE(r.message.find("NAT 198.18.1.2:40123 -> 198.19.0.1:40123 (port kept), address-dependent mapping (seen as "
+                           "198.19.0.1:40123 by the reflector's first address, 198.19.0.1:41123 by its second)"),
+            std::string::npos)
+      << r.message;
+  EXPECT_EQ(r.message.find("address-and-port-dependent"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("TURN"), std::string::npos) << r.message;
+  EXPECT_EQ(r.evidence["mapping"], "address-dependent");
+  EXPECT_EQ(r.evidence["public_address_alt_address"], "198.19.0.1:41123");
+  EXPECT_EQ(r.evidence["filtering"], "address-and-port-dependent");
+  EXPECT_EQ(r.remediation, "see the router");
+  auto failing = spec("nat", {{"dependent_mapping", std::string("fail")}});
+  r = baseResult(failing, "x");
+  evaluateNat(r, failing, n);
+  EXPECT_EQ(r.status, Status::kFail);
+}
+
+TEST(EvaluateNat, OneReflectorAddressPassesButSaysAddressDependentIsNotRuledOut) {
+  auto n = masquerade();
+  n.alt_address.clear();
+  n.mapped_alt_address.clear();
+  n.mapping_address_tested = false;
+  auto s = spec("nat");
+  CheckResult r = baseResult(s, "x");
+  evaluateNat(r, s, n);
+  EXPECT_EQ(r.status, Status::kPass) << r.message;
+  EXPECT_EQ(r.message, "NAT 198.18.1.2:40123 -> 198.19.0.1:40123 (port kept), endpoint-independent mapping (to one "
+                       "reflector address: address-dependent not ruled out)");
+  EXPECT_EQ(r.evidence.count("public_address_alt_address"), 0U);
 }
 
 TEST(EvaluateNat, UnansweredSecondPortWarnsAndNoReflectorFails) {

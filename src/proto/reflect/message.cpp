@@ -104,6 +104,24 @@ std::optional<std::uint16_t> tlvU16(const std::vector<Tlv>& tlvs, std::uint8_t t
   return static_cast<std::uint16_t>(w::u16(*v, 0));
 }
 
+std::optional<AltAddress> altAddress(const std::vector<Tlv>& tlvs) {
+  auto v = findTlv(tlvs, kTlvAltAddress);
+  if (!v || v->empty()) return std::nullopt;
+  AltAddress a;
+  a.family = static_cast<std::uint8_t>(w::u8(*v, 0));
+  const std::size_t len = a.family == 4 ? 4 : a.family == 6 ? 16 : 0;
+  if (len == 0 || v->size() != 1 + len) return std::nullopt;
+  for (std::size_t i = 0; i < len; ++i) a.address[i] = static_cast<std::uint8_t>(w::u8(*v, 1 + i));
+  return a;
+}
+
+std::span<const std::byte> altAddressValue(const AltAddress& a, std::array<std::byte, 17>& out) {
+  const std::size_t len = a.family == 6 ? 16 : 4;
+  out[0] = std::byte{a.family == 6 ? std::uint8_t{6} : std::uint8_t{4}};
+  for (std::size_t i = 0; i < len; ++i) out[1 + i] = std::byte{a.address[i]};
+  return std::span<const std::byte>(out).first(1 + len);
+}
+
 bool looksLikeReflect(std::span<const std::byte> payload) {
   return payload.size() >= kCommonSize && payload[0] == kMagic[0] && payload[1] == kMagic[1] &&
          payload[2] == kMagic[2] && w::u8(payload, 3) == kVersion;

@@ -16,6 +16,8 @@
 //   T seconds later the reflector sends one more reply, carrying kTlvCallback, to the address and port the
 //   request came from. The sender stays silent meanwhile, so only a NAT binding that is still alive lets
 //   the callback in.
+//   kTlvAltAddress, in every reply of a reflector that also listens on a second IP address (same ports):
+//   that address, so a NAT probe can send to it (RFC 4787 address-dependent mapping) without being told.
 //   then, when flags has kFlagAuthenticated, a 16-byte MAC: HMAC-SHA256 truncated, keyed with the shared
 //   secret, over the RTP header and the message's headerLength bytes (see macInput()).
 // Integers big-endian. Times are each end's own clock in ns (CLOCK_REALTIME, the clock of the kernel's
@@ -45,6 +47,7 @@ inline constexpr std::uint8_t kTlvCallbackRequest = 1;   // u16 delay seconds, u
 inline constexpr std::uint8_t kTlvCallbackAccepted = 2;  // u16 delay seconds
 inline constexpr std::uint8_t kTlvCallbackRefused = 3;   // u8 reason (CallbackRefusal)
 inline constexpr std::uint8_t kTlvCallback = 4;          // u16 delay seconds: this reply is the callback
+inline constexpr std::uint8_t kTlvAltAddress = 5;       // u8 family (4 or 6), then 4 or 16 address bytes
 inline constexpr std::uint8_t kCallbackFromAltPort = 0x01;
 
 enum class CallbackRefusal : std::uint8_t { kBadDelay = 1, kTooMany = 2 };
@@ -54,6 +57,9 @@ enum class Type : std::uint8_t { kProbe = 1, kReply = 2, kReportRequest = 3, kRe
 inline constexpr std::uint8_t kFlagAuthenticated = 0x01;
 inline constexpr std::uint8_t kFlagReplyFromAltPort = 0x02;  // answer from the reflector's other port
 inline constexpr std::uint8_t kFlagTosValid = 0x04;          // reply: the tos field was read from the socket
+// Answer from the reflector's other IP address (with kFlagReplyFromAltPort: and its other port); ignored by
+// a reflector without one, which the sender sees as the answer's source address (NAT filtering tests).
+inline constexpr std::uint8_t kFlagReplyFromAltAddress = 0x08;
 
 struct Common {
   Type type = Type::kProbe;
@@ -111,6 +117,15 @@ std::optional<std::span<const std::byte>> findTlv(const std::vector<Tlv>& tlvs, 
 std::optional<CallbackRequest> callbackRequest(const std::vector<Tlv>& tlvs);
 // A u16 TLV value (accepted / callback); nullopt when absent or too short.
 std::optional<std::uint16_t> tlvU16(const std::vector<Tlv>& tlvs, std::uint8_t type);
+// The reflector's second address (kTlvAltAddress); nullopt when absent or malformed (family not 4 or 6,
+// or a length not matching it).
+struct AltAddress {
+  std::uint8_t family = 4;
+  std::array<std::uint8_t, 16> address{};  // IPv4 in the first 4 bytes
+};
+std::optional<AltAddress> altAddress(const std::vector<Tlv>& tlvs);
+// The kTlvAltAddress value for an address: 5 or 17 bytes, written into `out`; returns the used part.
+std::span<const std::byte> altAddressValue(const AltAddress& a, std::array<std::byte, 17>& out);
 // Bytes of a TLV total (2 + value) for a list, i.e. what the writers add after the fixed part.
 std::size_t tlvBytes(const std::vector<Tlv>& tlvs);
 
