@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 4> kCallIdHeaders{"X-CID", "X-Call-ID", "
 constexpr std::size_t kMaxMediaPerLeg = 32;
 constexpr std::size_t kMinNumberDigits = 6;
 constexpr std::size_t kNumberSuffix = 8;
+constexpr std::size_t kDueSlack = 1024;
 
 std::uint64_t fnv(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
   for (char c : s) {
@@ -431,6 +432,17 @@ void CallTracker::queue(Active& a) {
   if (d >= a.queued_due) return;
   a.queued_due = d;
   due_.push(DueEntry{d, a.leg.call_id});
+  // Entries of emitted legs and superseded ones stay in the heap until their time comes (an answered
+  // call leaves its 4 h idle-timeout entry behind): rebuild from the live legs when they outnumber them,
+  // so the heap stays proportional to the active legs (amortised O(1) per push).
+  if (due_.size() > 2 * legs_.size() + kDueSlack) {
+    std::vector<DueEntry> live;
+    live.reserve(legs_.size());
+    for (const auto& [cid, leg] : legs_) {
+      if (leg.queued_due != std::numeric_limits<std::int64_t>::max()) live.push_back(DueEntry{leg.queued_due, cid});
+    }
+    due_ = decltype(due_)(std::greater<>(), std::move(live));
+  }
 }
 
 void CallTracker::sweep(std::int64_t now_ns) {

@@ -67,6 +67,7 @@ class CallTracker {
 
   const SipStats& sipStats();
   std::size_t activeLegs() const { return legs_.size(); }
+  std::size_t sweepEntries() const { return due_.size(); }  // bookkeeping size (bounded by active legs)
   std::uint64_t callsEmitted() const { return calls_emitted_; }
   std::uint64_t legsEmitted() const { return legs_emitted_; }
 

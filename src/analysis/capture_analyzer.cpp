@@ -75,6 +75,7 @@ void CaptureAnalyzer::finish() {
 }
 
 std::size_t CaptureAnalyzer::activeLegs() const { return impl_->tracker.activeLegs(); }
+std::size_t CaptureAnalyzer::sweepEntries() const { return impl_->tracker.sweepEntries(); }
 
 const CaptureStats& CaptureAnalyzer::stats() {
   auto& s = impl_->stats;

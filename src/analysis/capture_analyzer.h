@@ -70,6 +70,9 @@ class CaptureAnalyzer {
   // Statistics so far (finish() first for final figures).
   const CaptureStats& stats();
   std::size_t activeLegs() const;
+  // Entries of the finished-leg queue, live and stale: about 2 x activeLegs() + 1024 at most (rebuilt
+  // from the live legs whenever a push finds more).
+  std::size_t sweepEntries() const;
 
  private:
   struct Impl;

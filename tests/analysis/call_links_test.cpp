@@ -334,4 +334,24 @@ TEST(CallStreaming, OverTheLegLimitFinishedCallsLeaveFirstAndACallStillUpKeepsIt
   EXPECT_NEAR(*c->legs[0].durationS(), 59.1, 0.01);  // answered at 0.9 s, BYE at 60 s
 }
 
+TEST(CallStreaming, ThreeHoursOfCallsKeepTheBookkeepingProportionalToTheCallsUp) {
+  Capture r;
+  // 3 000 answered calls, one every 3.6 s, each 2 s long: a few legs are up at any time, and every call
+  // leaves behind a queue entry for its 4 h idle timeout that would otherwise pile up for 4 h.
+  std::size_t most_active = 0, most_entries = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::int64_t t = i * 3600LL;
+    r.call(1, 2, t, invite(fmt::format("c-{}", i)), t + 2000);
+    most_active = std::max(most_active, r.an->activeLegs());
+    most_entries = std::max(most_entries, r.an->sweepEntries());
+  }
+  EXPECT_LE(most_active, 12U);  // 32 s of linger at one call per 3.6 s
+  // Without the rebuild: ~3 000 (every call's 4 h entry). With it: twice the legs up when it last ran,
+  // plus the slack, plus what arrived since.
+  EXPECT_LE(most_entries, 3 * most_active + 1024);
+  r.finish();
+  EXPECT_EQ(r.calls.size(), 3000U);
+  EXPECT_GE(r.emitted_before_finish.size(), 2980U);
+}
+
 }  // namespace
