@@ -21,7 +21,10 @@ std::optional<proto::pkt::IpAddr> parseIp(const std::string& text) {
 CallFrameSelector::CallFrameSelector(const Call& call) {
   bool first = true;
   for (const auto& leg : call.legs) {
-    for (const auto& m : leg.message_list) sip_frames_.insert(m.frame);
+    for (const auto& m : leg.message_list) {
+      sip_frames_.insert(m.frame);
+      sip_frames_.insert(m.segment_frames.begin(), m.segment_frames.end());
+    }
     if (first || leg.start_ns < start_ns_) start_ns_ = leg.start_ns;
     if (first || leg.end_ns > end_ns_) end_ns_ = leg.end_ns;
     first = false;

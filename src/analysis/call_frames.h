@@ -4,8 +4,9 @@
 // an SDP body of those legs announced (RTP on the port, RTCP on port+1), between the call's first and
 // last SIP message. The second pass over the file feeds every frame through select().
 //
-// Known limits: for SIP over TCP only the frame that completed a message is selected (not every
-// segment), for an IP-fragmented message only the last fragment; messages beyond
+// For SIP over TCP every segment that carried bytes of the call's messages is selected (a segment held
+// back for a gap counts for the frame that filled it: the held one is missed). Known limits: for an
+// IP-fragmented message only the last fragment; messages beyond
 // AnalyzerOptions::max_messages_per_leg were not recorded and are missed (the caller raises the cap).
 #include <cstdint>
 #include <set>

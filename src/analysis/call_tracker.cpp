@@ -393,6 +393,7 @@ void CallTracker::message(const FoundSip& f) {
   }
   SipMessageInfo& info = leg.message_list.emplace_back();
   info.frame = f.frame;
+  info.segment_frames = f.segment_frames;
   info.ts_ns = f.ts_ns;
   info.src = f.src;
   info.dst = f.dst;

@@ -90,7 +90,7 @@ bool SipFinder::classify(Flow& f, FoundSip& meta) {
   // Leading CRLF keep-alives (RFC 5626) say nothing yet.
   std::size_t crlf = 0;
   while (crlf < data.size() && (data[crlf] == '\r' || data[crlf] == '\n')) ++crlf;
-  f.stream.consume(crlf);
+  consume(f, crlf);
   data = f.stream.data();
   if (data.empty()) return false;
   if (looksTls(data)) {
@@ -109,7 +109,7 @@ bool SipFinder::classify(Flow& f, FoundSip& meta) {
     for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lowered.find("upgrade: websocket") != std::string::npos || startsWithI(data, "HTTP/1.1 101")) {
       f.mode = Mode::kWebSocket;
-      f.stream.consume(end + 4);
+      consume(f, end + 4);
       return true;
     }
     f.mode = Mode::kIgnored;
@@ -119,13 +119,19 @@ bool SipFinder::classify(Flow& f, FoundSip& meta) {
   auto start = findSipStart(data, 0);
   if (start != std::string_view::npos) {
     if (start > 0) on_malformed_(meta.frame, fmt::format("TCP: {} bytes before the first SIP message skipped", start));
-    f.stream.consume(start);
+    consume(f, start);
     f.mode = Mode::kSip;
     return true;
   }
-  f.stream.consume(data.size());
+  consume(f, data.size());
   if (++f.probes >= kMaxProbeSegments) f.mode = Mode::kIgnored;
   return false;
+}
+
+void SipFinder::consume(Flow& f, std::size_t n) {
+  f.stream.consume(n);
+  f.consumed += n;
+  while (!f.segments.empty() && f.segments.front().first <= f.consumed) f.segments.pop_front();
 }
 
 void SipFinder::tcp(const proto::pkt::Packet& p, FoundSip& meta) {
@@ -151,7 +157,9 @@ void SipFinder::tcp(const proto::pkt::Packet& p, FoundSip& meta) {
     if (p.tcp_flags & (proto::pkt::tcpflag::kFin | proto::pkt::tcpflag::kRst)) flows_.erase(it);
     return;
   }
-  f.stream.add(p.tcp_seq, p.tcp_flags, p.payload);
+  if (f.stream.add(p.tcp_seq, p.tcp_flags, p.payload) > 0) {
+    f.segments.emplace_back(f.consumed + f.stream.data().size(), meta.frame);
+  }
   const auto& st = f.stream.stats();
   tcp_retrans_ += st.retransmitted_bytes - f.retrans_seen;
   tcp_gaps_ += st.gaps - f.gaps_seen;
@@ -160,7 +168,7 @@ void SipFinder::tcp(const proto::pkt::Packet& p, FoundSip& meta) {
   if (f.mode == Mode::kUnknown && !classify(f, meta)) {
     if (f.mode == Mode::kTls) {
       tls_bytes_ += f.stream.data().size();
-      f.stream.consume(f.stream.data().size());
+      consume(f, f.stream.data().size());
     }
     return;
   }
@@ -175,20 +183,20 @@ void SipFinder::frameSip(Flow& f, FoundSip& meta) {
     auto data = f.stream.data();
     auto start = findSipStart(data, 0);
     on_malformed_(meta.frame, "TCP: bytes missing from the stream, resynchronised on the next SIP message");
-    f.stream.consume(start == std::string_view::npos ? data.size() : start);
+    consume(f, start == std::string_view::npos ? data.size() : start);
   }
   for (int guard = 0; guard < 100000; ++guard) {
     auto data = f.stream.data();
     if (data.empty()) return;
     auto fr = sip::frameStream(data);
     if (fr.status == sip::StreamFrame::Status::kNeedMore) {
-      f.stream.consume(fr.skip);
+      consume(f, fr.skip);
       return;
     }
     if (fr.status == sip::StreamFrame::Status::kError) {
       on_malformed_(meta.frame, fmt::format("SIP over TCP: {}", fr.error.message));
       auto next = findSipStart(data, std::min(data.size(), fr.skip + 1));
-      f.stream.consume(next == std::string_view::npos ? data.size() : next);
+      consume(f, next == std::string_view::npos ? data.size() : next);
       continue;
     }
     auto bytes = data.substr(fr.skip, fr.length);
@@ -196,11 +204,22 @@ void SipFinder::frameSip(Flow& f, FoundSip& meta) {
     if (m) {
       FoundSip found = meta;
       found.message = &m.value();
+      // Frames whose bytes fall in [begin, end) of the stream, other than the completing one.
+      const std::uint64_t begin = f.consumed + fr.skip, end = begin + fr.length;
+      std::uint64_t seg_start = f.consumed;
+      for (const auto& [seg_end, frame] : f.segments) {
+        if (seg_start >= end) break;
+        if (seg_end > begin && frame != meta.frame &&
+            (found.segment_frames.empty() || found.segment_frames.back() != frame)) {
+          found.segment_frames.push_back(frame);
+        }
+        seg_start = seg_end;
+      }
       on_message_(found);
     } else {
       on_malformed_(meta.frame, fmt::format("SIP over TCP: {}", m.error().message));
     }
-    f.stream.consume(fr.skip + fr.length);
+    consume(f, fr.skip + fr.length);
   }
 }
 
@@ -247,7 +266,7 @@ void SipFinder::frameWebSocket(Flow& f, FoundSip& meta) {
     ++ws_frames_;
     unsigned opcode = b0 & 0x0FU;
     if (opcode == 1 || opcode == 2) datagram(scratch_, meta);
-    f.stream.consume(need);
+    consume(f, need);
   }
 }
 

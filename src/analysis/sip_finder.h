@@ -4,9 +4,11 @@
 // several messages per segment or one message over many), SIP over WebSocket (RFC 7118, after the HTTP
 // upgrade), and TLS streams recognised and counted as encrypted. Pure: no I/O; bounded flow table.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "analysis/model.h"
@@ -22,7 +24,10 @@ inline constexpr int kMaxProbeSegments = 32;  // non-SIP TCP flows are ignored a
 
 struct FoundSip {
   const proto::sip::Message* message = nullptr;
-  std::uint64_t frame = 0;
+  std::uint64_t frame = 0;  // the frame that completed the message
+  // SIP over TCP: every earlier frame that carried bytes of the message (segments delivered in order; a
+  // segment held back for a gap counts for the frame that filled it). Empty for datagrams.
+  std::vector<std::uint64_t> segment_frames;
   std::int64_t ts_ns = 0;
   Endpoint src, dst;
   SipTransport transport = SipTransport::kUdp;
@@ -52,12 +57,17 @@ class SipFinder {
   };
   struct Flow {
     proto::pkt::TcpStream stream;
+    // Bytes of the stream consumed so far, and for the bytes still in data(): (stream offset where a
+    // frame's in-order bytes end, frame), oldest first. Bounded by the stream's buffer.
+    std::uint64_t consumed = 0;
+    std::deque<std::pair<std::uint64_t, std::uint64_t>> segments;
     Mode mode = Mode::kUnknown;
     int probes = 0;
     std::int64_t last_ns = 0;
     std::uint64_t retrans_seen = 0, gaps_seen = 0;
   };
 
+  void consume(Flow& f, std::size_t n);
   void datagram(std::string_view bytes, const FoundSip& meta);
   void tcp(const proto::pkt::Packet& p, FoundSip& meta);
   void frameSip(Flow& f, FoundSip& meta);
