@@ -85,49 +85,30 @@ Result<bool> CaptureReader::fill() {
   return true;
 }
 
-Result<bool> CaptureReader::nextMapped(proto::pkt::Record& out) {
-  while (true) {
-    // Parsed pages are not needed again (records are valid only until the next call).
-    if (begin_ >= populated_) {
-      // Page tables for the next step in one call instead of a fault every few pages (kernel >= 5.14;
-      // older kernels say EINVAL and fault as usual).
-      populated_ = std::min(map_size_, begin_ + kCaptureDropStep);
-      auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-      auto from = (begin_ / page) * page;
+void CaptureReader::manageMapping() {
+  // Parsed pages are not needed again (records are valid only until the next call).
+  if (begin_ >= populated_) {
+    // Page tables for the next step in one call instead of a fault every few pages (kernel >= 5.14;
+    // older kernels say EINVAL and fault as usual).
+    populated_ = std::min(map_size_, begin_ + kCaptureDropStep);
+    auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    auto from = (begin_ / page) * page;
 #ifdef MADV_POPULATE_READ
-      madvise(const_cast<std::byte*>(map_) + from, populated_ - from, MADV_POPULATE_READ);
+    madvise(const_cast<std::byte*>(map_) + from, populated_ - from, MADV_POPULATE_READ);
 #endif
-      if (from - dropped_ >= kCaptureDropStep) {
-        madvise(const_cast<std::byte*>(map_) + dropped_, from - dropped_, MADV_DONTNEED);
-        dropped_ = from;
-      }
-    }
-    auto step = parser_.next(std::span<const std::byte>(map_ + begin_, map_size_ - begin_));
-    using S = proto::pkt::CaptureParser::Status;
-    switch (step.status) {
-      case S::kRecord:
-        begin_ += step.consumed;
-        ++frames_;
-        out = step.record;
-        return true;
-      case S::kSkipped:
-        begin_ += step.consumed;
-        continue;
-      case S::kError:
-        return makeError(fmt::format("frame {}: {}", frames_ + 1, step.error.message), step.error.offset);
-      case S::kNeedMore:
-        if (map_size_ == begin_) return false;
-        return makeError(fmt::format("frame {}: file truncated ({} bytes of an incomplete record at offset {})",
-                                     frames_ + 1, map_size_ - begin_, parser_.offset()),
-                         static_cast<std::size_t>(parser_.offset()));
+    if (from - dropped_ >= kCaptureDropStep) {
+      madvise(const_cast<std::byte*>(map_) + dropped_, from - dropped_, MADV_DONTNEED);
+      dropped_ = from;
     }
   }
 }
 
 Result<bool> CaptureReader::next(proto::pkt::Record& out) {
-  if (map_ != nullptr) return nextMapped(out);
   while (true) {
-    auto avail = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()) + begin_, end_ - begin_);
+    if (map_ != nullptr) manageMapping();
+    auto avail = map_ != nullptr
+                     ? std::span<const std::byte>(map_ + begin_, map_size_ - begin_)
+                     : std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()) + begin_, end_ - begin_);
     auto step = parser_.next(avail);
     using S = proto::pkt::CaptureParser::Status;
     switch (step.status) {
@@ -142,13 +123,15 @@ Result<bool> CaptureReader::next(proto::pkt::Record& out) {
       case S::kError:
         return makeError(fmt::format("frame {}: {}", frames_ + 1, step.error.message), step.error.offset);
       case S::kNeedMore: {
-        bool was_full = begin_ == 0 && end_ == buf_.size();
-        auto more = fill();
+        // A mapped file is whole: needing more is its end. A stream reads on.
+        bool was_full = map_ == nullptr && begin_ == 0 && end_ == buf_.size();
+        auto more = map_ != nullptr ? Result<bool>(false) : fill();
         if (!more) return more.error();
         if (!more.value()) {
-          if (end_ - begin_ == 0) return false;
+          auto left = map_ != nullptr ? map_size_ - begin_ : end_ - begin_;
+          if (left == 0) return false;
           return makeError(fmt::format("frame {}: file truncated ({} bytes of an incomplete record at offset {})",
-                                       frames_ + 1, end_ - begin_, parser_.offset()),
+                                       frames_ + 1, left, parser_.offset()),
                            static_cast<std::size_t>(parser_.offset()));
         }
         if (was_full) return makeError(fmt::format("frame {}: record larger than the read buffer", frames_ + 1));

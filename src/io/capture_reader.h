@@ -37,7 +37,7 @@ class CaptureReader {
   CaptureReader() = default;
   Result<bool> fill();  // false: end of input
 
-  Result<bool> nextMapped(proto::pkt::Record& out);
+  void manageMapping();  // prefault ahead, drop what was parsed
 
   void* gz_ = nullptr;  // gzFile, kept opaque so zlib.h stays in the .cpp
   const std::byte* map_ = nullptr;  // the whole file, when mapped
