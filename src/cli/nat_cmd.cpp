@@ -1,6 +1,5 @@
 // `voipscope nat HOST[:PORT]`: NAT, mapping behaviour, binding lifetime and SIP ALG through a reflector
 // (probe/nat_probe).
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <cstdio>
 #include <exception>
@@ -11,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/run_loop.h"
 #include "io/dns.h"
 #include "probe/nat_probe.h"
 #include "probe/reflector.h"
@@ -189,12 +189,8 @@ ExitCode runNat(const NatCmdOptions& opts) {
   auto resolver = io::Resolver::create(ioc.get_executor(), ro);
   if (!resolver) return usage(resolver.error().message);
   probe::NatResult r;
-  asio::co_spawn(
-      ioc, [&]() -> asio::awaitable<void> { r = co_await probe::runNatProbe(**resolver, p); },
-      [&](std::exception_ptr e) {
-        if (e) r.detail = "internal error";
-      });
-  ioc.run();
+  if (auto done = runOnLoop(ioc, probe::runNatProbe(**resolver, p))) r = std::move(*done);
+  else r.detail = "internal error";
   if (!r.ok) {
     if (opts.json) std::puts(json(r).c_str());
     printError(kCommand, r.detail.empty() ? "failed" : r.detail);

@@ -1,7 +1,6 @@
 // `voipscope ping HOST`: ICMP echo like ping(8), bounded by default (-c 5), plus jitter and late replies.
 #include <fmt/format.h>
 
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <chrono>
@@ -12,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/run_loop.h"
 #include "io/dns.h"
 #include "probe/icmp_ping.h"
 #include "render/path_render.h"
@@ -93,17 +93,7 @@ ExitCode runPing(const PingCmdOptions& opts) {
     }
     line(render::renderPingEvent(e));
   };
-  auto drive = [&]() -> asio::awaitable<void> {
-    outcome.emplace(co_await probe::icmpPing(**resolver, p, on_event, &stop));
-    std::error_code ignored;
-    signals.cancel(ignored);
-  };
-  asio::co_spawn(ioc, drive(), [&](std::exception_ptr e) {
-    if (e) outcome.reset();
-    std::error_code ignored;
-    signals.cancel(ignored);
-  });
-  ioc.run();
+  outcome = runOnLoop(ioc, probe::icmpPing(**resolver, p, on_event, &stop), &signals);
   if (!outcome) {
     printError(kCommand, "internal error");
     return ExitCode::kRuntime;

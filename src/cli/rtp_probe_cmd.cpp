@@ -1,13 +1,13 @@
 // `voipscope rtp probe HOST[:PORT]`: an RTP stream through a reflector, both directions (probe/rtp_probe).
 #include <fmt/format.h>
 
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <cstdio>
 #include <exception>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/run_loop.h"
 #include "io/dns.h"
 #include "probe/reflector.h"
 #include "probe/rtp_probe.h"
@@ -95,15 +95,12 @@ ExitCode runRtpProbe(const RtpProbeCmdOptions& opts) {
   probe::RtpScheduleOptions schedule;
   schedule.spin_margin = std::chrono::microseconds(opts.spin_us);
   std::vector<probe::RtpProbeResult> results;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> { results = co_await probe::runRtpProbes(**resolver, std::move(streams), schedule); },
-      [&](std::exception_ptr e) {
-        if (!e) return;
-        results.assign(static_cast<std::size_t>(opts.streams), {});
-        for (auto& r : results) r.detail = "internal error";
-      });
-  ioc.run();
+  if (auto done = runOnLoop(ioc, probe::runRtpProbes(**resolver, std::move(streams), schedule))) {
+    results = std::move(*done);
+  } else {
+    results.assign(static_cast<std::size_t>(opts.streams), {});
+    for (auto& r : results) r.detail = "internal error";
+  }
 
   if (results.size() > 1) {
     std::vector<double> errors;

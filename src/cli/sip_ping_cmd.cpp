@@ -1,7 +1,6 @@
 // `voipscope sip ping TARGET...`: sipping's options with the same meanings, on the probe/sip_pinger engine.
 #include <fmt/format.h>
 
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <cctype>
@@ -17,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/run_loop.h"
 #include "cli/sip_common.h"
 #include "io/dns.h"
 #include "probe/ping_stats.h"
@@ -211,19 +211,8 @@ ExitCode runSipPing(const SipPingCmdOptions& opts) {
   signals.async_wait([&](const std::error_code& ec, int) {
     if (!ec) pinger.stop();
   });
-  std::optional<Result<std::vector<probe::TargetReport>>> outcome;
-  // Result<T> has no default state, which co_spawn's completion needs: the result is stored from inside.
-  auto drive = [&]() -> asio::awaitable<void> {
-    outcome.emplace(co_await pinger.run());
-    std::error_code ignored;
-    signals.cancel(ignored);
-  };
-  asio::co_spawn(ioc, drive(), [&](std::exception_ptr e) {
-    if (e) outcome.emplace(makeError("internal error"));
-    std::error_code ignored;
-    signals.cancel(ignored);
-  });
-  ioc.run();
+  auto outcome = runOnLoop(ioc, pinger.run(), &signals);
+  if (!outcome) outcome.emplace(makeError("internal error"));
 
   if (!outcome || !outcome->ok()) {
     printError(kCommand, outcome ? outcome->error().message : "stopped before a result");

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
@@ -20,6 +19,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/run_loop.h"
 #include "cli/sip_common.h"
 #include "core/time.h"
 #include "io/dns.h"
@@ -217,16 +217,8 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts) {
       un.kind = probe::SipRegisterKind::kUnregister;
       st.unregister = co_await probe::sipRegister(**resolver, un, session);
     }
-    std::error_code ignored;
-    signals.cancel(ignored);
   };
-  bool crashed = false;
-  asio::co_spawn(ioc, drive(), [&](std::exception_ptr e) {
-    if (e) crashed = true;
-    std::error_code ignored;
-    signals.cancel(ignored);
-  });
-  ioc.run();
+  const bool crashed = !runOnLoop(ioc, drive(), &signals);
 
   if (crashed) {
     printError(kCommand, "internal error");

@@ -2,7 +2,6 @@
 // refreshed in place on a terminal, and the analysis (latency jumps, where loss starts).
 #include <fmt/format.h>
 
-#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <algorithm>
@@ -14,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/run_loop.h"
 #include "io/dns.h"
 #include "probe/trace.h"
 #include "probe/trace_stats.h"
@@ -125,18 +125,7 @@ ExitCode runTrace(const TraceCmdOptions& opts) {
                  stderr);
     }
   };
-  std::optional<probe::TraceReport> outcome;
-  auto drive = [&]() -> asio::awaitable<void> {
-    outcome.emplace(co_await probe::runTrace(**resolver, p, cb, &stop));
-    std::error_code ignored;
-    signals.cancel(ignored);
-  };
-  asio::co_spawn(ioc, drive(), [&](std::exception_ptr e) {
-    if (e) outcome.reset();
-    std::error_code ignored;
-    signals.cancel(ignored);
-  });
-  ioc.run();
+  auto outcome = runOnLoop(ioc, probe::runTrace(**resolver, p, cb, &stop), &signals);
   if (!outcome) {
     printError(kCommand, "internal error");
     return ExitCode::kRuntime;
