@@ -229,6 +229,25 @@ void evaluateHttp(CheckResult& r, const CheckSpec& spec, const Result<io::HttpRe
   finish(r, spec);
 }
 
+namespace {
+// Latency (average RTT), jitter and loss against the template's thresholds, shared by the latency and
+// icmp checks: the worst of the three, and the message names the ones over their threshold.
+void gradePathQuality(CheckResult& r, const CheckSpec& spec, double avg_ms, double jitter_ms, double loss_pct) {
+  Status s_lat = grade(avg_ms, spec.getNumber("latency_warn_ms", defaults::kLatencyWarnMs),
+                       spec.getNumber("latency_fail_ms", defaults::kLatencyFailMs));
+  Status s_jit = grade(jitter_ms, spec.getNumber("jitter_warn_ms", defaults::kJitterWarnMs),
+                       spec.getNumber("jitter_fail_ms", defaults::kJitterFailMs));
+  Status s_loss = grade(loss_pct, spec.getNumber("loss_warn_pct", defaults::kLossWarnPct),
+                        spec.getNumber("loss_fail_pct", defaults::kLossFailPct));
+  r.status = std::max({s_lat, s_jit, s_loss});
+  std::vector<std::string> over;
+  if (s_lat != Status::kPass) over.push_back("latency");
+  if (s_jit != Status::kPass) over.push_back("jitter");
+  if (s_loss != Status::kPass) over.push_back("loss");
+  if (!over.empty()) r.message += fmt::format(": {} over threshold", fmt::join(over, ", "));
+}
+}  // namespace
+
 void evaluateLatency(CheckResult& r, const CheckSpec& spec, const probe::LatencyResult& lat) {
   if (!lat.remote_address.empty()) r.evidence["address"] = lat.remote_address;
   if (!lat.ok) {
@@ -253,20 +272,9 @@ void evaluateLatency(CheckResult& r, const CheckSpec& spec, const probe::Latency
   r.measurements.push_back({"rtt_max", lat.max_ms, "ms"});
   r.measurements.push_back({"jitter", lat.jitter_ms, "ms"});
 
-  Status s_lat = grade(lat.avg_ms, spec.getNumber("latency_warn_ms", defaults::kLatencyWarnMs),
-                       spec.getNumber("latency_fail_ms", defaults::kLatencyFailMs));
-  Status s_jit = grade(lat.jitter_ms, spec.getNumber("jitter_warn_ms", defaults::kJitterWarnMs),
-                       spec.getNumber("jitter_fail_ms", defaults::kJitterFailMs));
-  Status s_loss = grade(lat.loss_pct, spec.getNumber("loss_warn_pct", defaults::kLossWarnPct),
-                        spec.getNumber("loss_fail_pct", defaults::kLossFailPct));
-  r.status = std::max({s_lat, s_jit, s_loss});
   r.message = fmt::format("RTT avg {} (min {}, max {}), jitter {}, loss {:.1f}% ({}/{} answered)", ms(lat.avg_ms),
                           ms(lat.min_ms), ms(lat.max_ms), ms(lat.jitter_ms), lat.loss_pct, lat.received, lat.sent);
-  std::vector<std::string> over;
-  if (s_lat != Status::kPass) over.push_back("latency");
-  if (s_jit != Status::kPass) over.push_back("jitter");
-  if (s_loss != Status::kPass) over.push_back("loss");
-  if (!over.empty()) r.message += fmt::format(": {} over threshold", fmt::join(over, ", "));
+  gradePathQuality(r, spec, lat.avg_ms, lat.jitter_ms, lat.loss_pct);
   finish(r, spec);
 }
 
@@ -297,21 +305,10 @@ void evaluateIcmp(CheckResult& r, const CheckSpec& spec, const probe::IcmpPingRe
   r.measurements.push_back({"rtt_max", st.max_ms, "ms"});
   r.measurements.push_back({"rtt_mdev", st.mdev_ms, "ms"});
   r.measurements.push_back({"jitter", st.jitter_ms, "ms"});
-  Status s_lat = grade(st.avg_ms, spec.getNumber("latency_warn_ms", defaults::kLatencyWarnMs),
-                       spec.getNumber("latency_fail_ms", defaults::kLatencyFailMs));
-  Status s_jit = grade(st.jitter_ms, spec.getNumber("jitter_warn_ms", defaults::kJitterWarnMs),
-                       spec.getNumber("jitter_fail_ms", defaults::kJitterFailMs));
-  Status s_loss = grade(st.loss_pct, spec.getNumber("loss_warn_pct", defaults::kLossWarnPct),
-                        spec.getNumber("loss_fail_pct", defaults::kLossFailPct));
-  r.status = std::max({s_lat, s_jit, s_loss});
   r.message = fmt::format("RTT avg {} (min {}, max {}, mdev {}), jitter {}, loss {:.1f}% ({}/{} answered)",
                           ms(st.avg_ms), ms(st.min_ms), ms(st.max_ms), ms(st.mdev_ms), ms(st.jitter_ms), st.loss_pct,
                           st.received, st.transmitted);
-  std::vector<std::string> over;
-  if (s_lat != Status::kPass) over.push_back("latency");
-  if (s_jit != Status::kPass) over.push_back("jitter");
-  if (s_loss != Status::kPass) over.push_back("loss");
-  if (!over.empty()) r.message += fmt::format(": {} over threshold", fmt::join(over, ", "));
+  gradePathQuality(r, spec, st.avg_ms, st.jitter_ms, st.loss_pct);
   finish(r, spec);
 }
 
