@@ -156,10 +156,15 @@ TEST(NatScan, SnatPerDestinationPortWarnsAsSymmetricNat) {
   EXPECT_TRUE(std::regex_match(mapped, first)) << mapped;
   EXPECT_TRUE(std::regex_match(alt, second)) << alt;
   EXPECT_EQ(nat["evidence"]["mapping"], "address-and-port-dependent");
-  EXPECT_EQ(nat["evidence"]["port_preserved"], "no");
+  // Linux keeps the source port when it already lies in the rule's range (40000-40999) and is free: the
+  // client's random port does so about once in 29 runs.
+  const std::string local = nat["evidence"]["local"];
+  const int local_port = std::stoi(local.substr(local.rfind(':') + 1));
+  const bool kept = local_port >= 40000 && local_port <= 40999;
+  EXPECT_EQ(nat["evidence"]["port_preserved"], kept ? "yes" : "no") << local << " -> " << mapped;
   const std::string msg = nat["message"];
-  EXPECT_NE(msg.find("-> " + mapped + ", address-and-port-dependent mapping (seen as " + mapped +
-                     " by the reflector's first port, " + alt + " by its second)"),
+  EXPECT_NE(msg.find("-> " + mapped + (kept ? " (port kept)" : "") + ", address-and-port-dependent mapping (seen as " +
+                     mapped + " by the reflector's first port, " + alt + " by its second)"),
             std::string::npos)
       << msg;
   EXPECT_NE(msg.find("symmetric NAT"), std::string::npos) << msg;
