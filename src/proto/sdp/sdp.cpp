@@ -17,8 +17,9 @@ std::optional<T> num(std::string_view s) {
 }
 
 // Splits on single spaces (SDP fields are separated by exactly one space; extra spaces are tolerated).
-std::vector<std::string_view> fields(std::string_view s, std::size_t max) {
-  std::vector<std::string_view> out;
+// Into `out` (cleared first), so one vector serves every line of a body.
+void fields(std::string_view s, std::size_t max, std::vector<std::string_view>& out) {
+  out.clear();
   while (!s.empty() && out.size() < max) {
     auto sp = s.find(' ');
     auto f = s.substr(0, sp);
@@ -26,12 +27,11 @@ std::vector<std::string_view> fields(std::string_view s, std::size_t max) {
     if (sp == std::string_view::npos) break;
     s.remove_prefix(sp + 1);
   }
-  return out;
 }
 
 // "IN IP4 192.0.2.1/127" -> "192.0.2.1" (multicast TTL dropped).
-std::string_view connectionAddress(std::string_view value) {
-  auto f = fields(value, 4);
+std::string_view connectionAddress(std::string_view value, std::vector<std::string_view>& f) {
+  fields(value, 4, f);
   if (f.size() < 3) return {};
   auto a = f[2];
   return a.substr(0, a.find('/'));
@@ -96,6 +96,8 @@ std::string_view Session::mediaAddress(std::size_t i) const {
 
 Result<Session> parse(std::string_view body) {
   Session s;
+  std::vector<std::string_view> f;
+  f.reserve(16);
   std::size_t pos = 0;
   std::size_t line_no = 0;
   bool in_media = false;
@@ -114,17 +116,17 @@ Result<Session> parse(std::string_view body) {
     auto value = line.substr(2);
     switch (type) {
       case 'o': {
-        auto f = fields(value, 6);
+        fields(value, 6, f);
         if (f.size() < 6) return makeError(fmt::format("SDP line {}: o= needs 6 fields", line_no), line_pos);
         s.origin = Origin{f[0], f[1], f[2], f[3], f[4], f[5]};
         break;
       }
       case 'c':
-        if (in_media) s.media.back().connection = connectionAddress(value);
-        else s.connection = connectionAddress(value);
+        if (in_media) s.media.back().connection = connectionAddress(value, f);
+        else s.connection = connectionAddress(value, f);
         break;
       case 'm': {
-        auto f = fields(value, 3 + kMaxFormats);
+        fields(value, 3 + kMaxFormats, f);
         if (f.size() < 3) return makeError(fmt::format("SDP line {}: m= needs media, port and protocol", line_no), line_pos);
         if (s.media.size() == kMaxMedia) return makeError(fmt::format("SDP: more than {} media", kMaxMedia), line_pos);
         Media m;

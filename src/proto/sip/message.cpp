@@ -15,7 +15,7 @@ constexpr std::string_view kVersion = "SIP/2.0";
 
 bool isWs(char c) { return c == ' ' || c == '\t'; }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c);
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (isWs(s.front()) || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
@@ -23,20 +23,34 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// RFC 3261 token characters (method names, header names, parameter names).
-bool isTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+// RFC 3261 token characters (method names, header names, parameter names), as a table: every header name
+// of every message goes through it.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (char c : std::string_view("-.!%*_+`'~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool isTokenChar(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 bool isToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), isTokenChar);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!isTokenChar(c)) return false;
+  }
+  return true;
 }
+
+constexpr std::array<char, 256> kLowerTable = [] {
+  std::array<char, 256> t{};
+  for (std::size_t c = 0; c < 256; ++c) {
+    t[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return t;
+}();
 
 template <class T>
 std::optional<T> parseNumber(std::string_view s) {
@@ -151,8 +165,13 @@ Result<RequestLine> parseRequestLine(std::string_view line, std::size_t base) {
 
 }  // namespace
 
+namespace {
+char lower(char c) { return kLowerTable[static_cast<unsigned char>(c)]; }
+}  // namespace
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  if (a == b) return true;  // the usual case: the same spelling
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (lower(a[i]) != lower(b[i])) return false;
   }
@@ -172,6 +191,7 @@ std::string_view canonicalName(std::string_view name) {
 namespace {
 // The first element of a comma-separated list (as splitList's first), without building the list.
 std::string_view firstListItem(std::string_view value) {
+  if (value.find(',') == std::string_view::npos) return trim(value);  // one item: nothing to split
   int angle = 0;
   std::size_t start = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
@@ -215,7 +235,8 @@ std::vector<std::string_view> splitList(std::string_view value) {
 
 std::optional<std::string_view> headerParam(std::string_view value, std::string_view name) {
   int angle = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
+  const std::size_t n = value.size();
+  for (std::size_t i = 0; i < n; ++i) {
     char c = value[i];
     if (c == '"') {
       auto close = closingQuote(value, i);
@@ -226,8 +247,9 @@ std::optional<std::string_view> headerParam(std::string_view value, std::string_
     if (c == '>' && angle > 0) { --angle; continue; }
     if (c != ';' || angle != 0) continue;
     // A parameter runs to the next ';' or ',' (quoted values cannot hold the params we look up).
-    auto end = value.find_first_of(";,", i + 1);
-    auto param = value.substr(i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1);
+    std::size_t end = i + 1;
+    while (end < n && value[end] != ';' && value[end] != ',') ++end;
+    auto param = value.substr(i + 1, end - i - 1);
     auto eq = param.find('=');
     auto pname = trim(param.substr(0, eq));
     if (iequals(pname, name)) {
@@ -290,8 +312,35 @@ Via parseVia(std::string_view via_parm) {
   return v;
 }
 
+HeaderId headerId(std::string_view n) {
+  if (n.empty()) return HeaderId::kOther;
+  // Most names are not wanted: a (length, first letter) pair rules nearly all of them out cheaply.
+  const char first = lower(n.front());
+  auto is = [&](std::string_view want) { return lower(want.front()) == first && iequals(n, want); };
+  switch (n.size()) {
+    case 2: return is("To") ? HeaderId::kTo : HeaderId::kOther;
+    case 3: return is("Via") ? HeaderId::kVia : HeaderId::kOther;
+    case 4:
+      if (is("From")) return HeaderId::kFrom;
+      if (is("CSeq")) return HeaderId::kCSeq;
+      if (is("RSeq")) return HeaderId::kRSeq;
+      if (is("RAck")) return HeaderId::kRAck;
+      return HeaderId::kOther;
+    case 7:
+      if (is("Call-ID")) return HeaderId::kCallId;
+      if (is("Contact")) return HeaderId::kContact;
+      return HeaderId::kOther;
+    case 10: return is("Session-ID") ? HeaderId::kSessionId : HeaderId::kOther;
+    case 12: return is("Content-Type") ? HeaderId::kContentType : HeaderId::kOther;
+    case 14: return is("Content-Length") ? HeaderId::kContentLength : HeaderId::kOther;
+    case 17: return is("P-Charging-Vector") ? HeaderId::kPChargingVector : HeaderId::kOther;
+    default: return HeaderId::kOther;
+  }
+}
+
 std::optional<std::string_view> Message::header(std::string_view name) const {
   auto want = canonicalName(name);
+  if (auto id = headerId(want); id != HeaderId::kOther) return header(id);
   for (const auto& h : headers_) {
     if (iequals(h.name, want)) return h.value;
   }
@@ -307,10 +356,10 @@ std::vector<std::string_view> Message::headers(std::string_view name) const {
   return out;
 }
 
-std::string_view Message::callId() const { return header("Call-ID").value_or(std::string_view{}); }
+std::string_view Message::callId() const { return header(HeaderId::kCallId).value_or(std::string_view{}); }
 
 std::optional<CSeq> Message::cseq() const {
-  auto v = header("CSeq");
+  auto v = header(HeaderId::kCSeq);
   if (!v) return std::nullopt;
   auto s = trim(*v);
   std::size_t i = 0;
@@ -331,7 +380,7 @@ std::vector<Via> Message::vias() const {
 }
 
 std::optional<Via> Message::topVia() const {
-  auto v = header("Via");
+  auto v = header(HeaderId::kVia);
   if (!v) return std::nullopt;
   auto first = firstListItem(*v);
   if (first.empty()) return std::nullopt;
@@ -339,22 +388,39 @@ std::optional<Via> Message::topVia() const {
 }
 
 std::string_view Message::fromTag() const {
-  auto v = header("From");
+  auto v = header(HeaderId::kFrom);
   return v ? headerParam(*v, "tag").value_or(std::string_view{}) : std::string_view{};
 }
 
 std::string_view Message::toTag() const {
-  auto v = header("To");
+  auto v = header(HeaderId::kTo);
   return v ? headerParam(*v, "tag").value_or(std::string_view{}) : std::string_view{};
 }
 
 constexpr std::size_t kTypicalHeaders = 24;
 
 Result<Message> parseMessage(std::string_view in, bool datagram, bool lenient_length) {
+  Message m;
+  auto r = parseMessageInto(m, in, datagram, lenient_length);
+  if (!r) return r.error();
+  return m;
+}
+
+Result<Ok> parseMessageInto(Message& m, std::string_view in, bool datagram, bool lenient_length) {
   if (in.size() > kMaxMessageBytes) {
     return makeError(fmt::format("message larger than {} bytes", kMaxMessageBytes), kMaxMessageBytes);
   }
-  Message m;
+  m.is_request_ = false;
+  m.request_ = {};
+  m.status_ = {};
+  m.start_line_ = {};
+  m.headers_.clear();
+  m.first_ = {};
+  m.body_ = {};
+  m.raw_ = {};
+  m.consumed_ = 0;
+  m.length_problem_ = {};
+  m.folded_.clear();
   std::size_t begin = skipLeadingCrlf(in);
   if (begin == in.size()) return makeError("empty message", begin);
 
@@ -373,7 +439,7 @@ Result<Message> parseMessage(std::string_view in, bool datagram, bool lenient_le
     m.request_ = rq.value();
   }
 
-  m.headers_.reserve(kTypicalHeaders);  // one allocation instead of five for a usual message
+  if (m.headers_.capacity() < kTypicalHeaders) m.headers_.reserve(kTypicalHeaders);  // one allocation, not five
   // Offsets of folded values, joined once the header section is known to be complete.
   std::vector<std::size_t> folded_index;
   std::size_t pos = first->next;
@@ -411,7 +477,11 @@ Result<Message> parseMessage(std::string_view in, bool datagram, bool lenient_le
     std::size_t i = 0;
     while (i < value.size() && isWs(value[i])) ++i;
     value_begin = pos + colon + 1 + i;
-    m.headers_.push_back(Header{canonicalName(name), trim(value)});
+    auto canonical = canonicalName(name);
+    if (auto id = static_cast<std::size_t>(headerId(canonical)); id != 0 && m.first_[id] == 0) {
+      m.first_[id] = static_cast<std::uint16_t>(m.headers_.size() + 1);
+    }
+    m.headers_.push_back(Header{canonical, trim(value)});
     pos = line->next;
   }
   if (!ended) return errorAt(line_no, in.size(), "incomplete header section (no empty line)");
@@ -424,7 +494,7 @@ Result<Message> parseMessage(std::string_view in, bool datagram, bool lenient_le
 
   std::size_t available = in.size() - pos;
   std::size_t body_len = datagram ? available : 0;
-  if (auto cl = m.header("Content-Length")) {
+  if (auto cl = m.header(HeaderId::kContentLength)) {
     auto n = parseNumber<std::size_t>(trim(*cl));
     if (!n && lenient_length && datagram) {
       m.length_problem_ = "Content-Length is not a number";
@@ -444,7 +514,7 @@ Result<Message> parseMessage(std::string_view in, bool datagram, bool lenient_le
   m.body_ = in.substr(pos, body_len);
   m.raw_ = in.substr(begin, pos + body_len - begin);
   m.consumed_ = pos + body_len;
-  return m;
+  return Ok{};
 }
 
 Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram, bool lenient_length) {
@@ -456,7 +526,8 @@ bool probe(std::string_view bytes) {
   auto begin = skipLeadingCrlf(bytes);
   auto rest = bytes.substr(begin);
   if (rest.size() >= 8 && iequals(rest.substr(0, 8), "SIP/2.0 ")) return true;
-  auto eol = rest.find_first_of("\r\n");
+  std::size_t eol = 0;
+  while (eol < rest.size() && rest[eol] != '\r' && rest[eol] != '\n') ++eol;
   auto line = rest.substr(0, eol);
   auto sp = line.find(' ');
   if (sp == std::string_view::npos || !isToken(line.substr(0, sp))) return false;

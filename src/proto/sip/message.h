@@ -2,6 +2,7 @@
 // SIP message codec (RFC 3261 section 7): a zero-copy parse of one request or response. A Message holds
 // views into the caller's bytes, which must outlive it; only folded (multi-line) header values, which
 // have to be joined, are copied into storage the Message owns.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -62,6 +63,15 @@ std::optional<std::string_view> headerParam(std::string_view value, std::string_
 std::string_view canonicalName(std::string_view name);
 bool iequals(std::string_view a, std::string_view b);
 
+// Headers the analysis reads on every message: their first occurrence is indexed during the parse, so
+// looking one up costs an array read instead of a case-insensitive walk over every header.
+enum class HeaderId : std::uint8_t {
+  kOther, kCallId, kFrom, kTo, kVia, kCSeq, kContentLength, kContentType, kContact, kRSeq, kRAck, kSessionId,
+  kPChargingVector, kCount
+};
+// Of a long (canonical) header name, any case; kOther for the rest.
+HeaderId headerId(std::string_view name);
+
 class Message {
  public:
   bool isRequest() const { return is_request_; }
@@ -73,6 +83,11 @@ class Message {
   const std::vector<Header>& allHeaders() const { return headers_; }
   // First value of a header (compact or long name, any case); nullopt when absent.
   std::optional<std::string_view> header(std::string_view name) const;
+  std::optional<std::string_view> header(HeaderId id) const {
+    auto i = first_[static_cast<std::size_t>(id)];
+    if (i == 0) return std::nullopt;
+    return headers_[i - 1U].value;
+  }
   std::vector<std::string_view> headers(std::string_view name) const;
 
   std::string_view callId() const;                      // empty when absent
@@ -91,12 +106,13 @@ class Message {
   std::string_view lengthProblem() const { return length_problem_; }
 
  private:
-  friend Result<Message> parseMessage(std::string_view, bool, bool);
+  friend Result<Ok> parseMessageInto(Message&, std::string_view, bool, bool);
   bool is_request_ = false;
   RequestLine request_;
   StatusLine status_;
   std::string_view start_line_;
   std::vector<Header> headers_;
+  std::array<std::uint16_t, static_cast<std::size_t>(HeaderId::kCount)> first_{};  // index + 1, 0: absent
   std::string_view body_;
   std::string_view raw_;
   std::size_t consumed_ = 0;
@@ -114,6 +130,9 @@ class Message {
 // why, so a passive observer still counts what the peers saw.
 Result<Message> parseMessage(std::string_view bytes, bool datagram = true, bool lenient_length = false);
 Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram = true, bool lenient_length = false);
+// The same parse into an existing Message, whose header storage is reused (a reader parsing a stream of
+// messages allocates once instead of once per message). On error `m` is left in an unspecified state.
+Result<Ok> parseMessageInto(Message& m, std::string_view bytes, bool datagram = true, bool lenient_length = false);
 // The Message would view a temporary that dies at the end of the statement.
 Result<Message> parseMessage(std::string&& bytes, bool datagram = true, bool lenient_length = false) = delete;
 
