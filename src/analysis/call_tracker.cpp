@@ -14,7 +14,7 @@ namespace {
 
 namespace sip = proto::sip;
 
-constexpr std::array<std::string_view, 14> kMethods{"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER",
+constexpr std::array<std::string_view, kKnownMethods> kMethods{"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER",
                                                     "PRACK", "UPDATE", "INFO", "SUBSCRIBE", "NOTIFY", "REFER",
                                                     "MESSAGE", "PUBLISH"};
 constexpr std::array<std::string_view, 4> kCallIdHeaders{"X-CID", "X-Call-ID", "X-Orig-Call-ID", "X-Leg-ID"};
@@ -64,8 +64,13 @@ bool isSdp(const sip::Message& m) {
 
 }  // namespace
 
-bool isKnownMethod(std::string_view method) {
-  return std::find(kMethods.begin(), kMethods.end(), method) != kMethods.end();
+bool isKnownMethod(std::string_view method) { return methodIndex(method) >= 0; }
+
+int methodIndex(std::string_view method) {
+  for (std::size_t i = 0; i < kMethods.size(); ++i) {
+    if (kMethods[i] == method) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 std::string_view uriUser(std::string_view v) {
@@ -87,74 +92,123 @@ std::string_view uriUser(std::string_view v) {
 CallTracker::CallTracker(const AnalyzerOptions& options, CaptureAnalyzer::OnCall on_call, OnMalformed on_malformed)
     : options_(options), on_call_(std::move(on_call)), on_malformed_(std::move(on_malformed)) {}
 
-void CallTracker::addKey(Active& a, const std::string& key, std::string_view reason, LinkConfidence c) {
+std::uint64_t CallTracker::callId(std::string_view call_id) const {
+  return std::hash<std::string_view>{}(call_id);
+}
+
+std::optional<std::uint32_t> CallTracker::findLeg(std::string_view call_id, std::uint64_t h) const {
+  return leg_index_.find(h, [&](std::uint32_t slot) { return legs_[slot].leg.call_id == call_id; });
+}
+
+std::optional<std::uint32_t> CallTracker::findLeg(std::string_view call_id) const {
+  return findLeg(call_id, callId(call_id));
+}
+
+std::uint32_t CallTracker::newLeg(std::string_view call_id, std::uint64_t h) {
+  std::uint32_t slot = 0;
+  if (!free_legs_.empty()) {
+    slot = free_legs_.back();
+    free_legs_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(legs_.size());
+    legs_.emplace_back();
+  }
+  auto& a = legs_[slot];
+  a.used = true;
+  a.id_hash = h;
+  a.leg.call_id.assign(call_id);
+  leg_index_.insert(h, slot);
+  ++live_legs_;
+
+  std::uint32_t g = 0;
+  if (!free_groups_.empty()) {
+    g = free_groups_.back();
+    free_groups_.pop_back();
+  } else {
+    g = static_cast<std::uint32_t>(groups_.size());
+    groups_.emplace_back();
+  }
+  auto& grp = groups_[g];
+  grp.id = next_group_++;
+  grp.legs.push_back(slot);
+  a.group = g;
+  ++live_groups_;
+  return slot;
+}
+
+void CallTracker::addKey(Active& a, std::uint32_t slot, const std::string& key, std::string_view reason,
+                         LinkConfidence c) {
   auto it = key_index_.find(key);
-  if (it != key_index_.end() && it->second != a.leg.call_id) {
-    auto other = it->second;
-    link(a, other, fmt::format("{}", reason), c);
+  if (it != key_index_.end() && it->second != slot) {
+    link(slot, it->second, std::string(reason), c);
     return;
   }
   if (it == key_index_.end()) {
-    key_index_.emplace(key, a.leg.call_id);
+    key_index_.emplace(key, slot);
     a.keys.push_back(key);
   }
 }
 
-void CallTracker::link(Active& a, const std::string& other_id, std::string reason, LinkConfidence c) {
-  auto oit = legs_.find(other_id);
-  if (oit == legs_.end()) return;
-  auto& o = oit->second;
-  if (o.group == a.group) return;
-  // Merge the newer group into the older one so a call keeps the id of its first leg.
-  auto keep = std::min(o.group, a.group);
-  auto drop = std::max(o.group, a.group);
+void CallTracker::link(std::uint32_t slot, std::uint32_t other, std::string reason, LinkConfidence c) {
+  auto& a = legs_[slot];
+  auto& o = legs_[other];
+  if (!o.used || o.group == a.group) return;
+  // Merge the newer call into the older one so a call keeps the number of its first leg.
+  auto keep = groups_[o.group].id < groups_[a.group].id ? o.group : a.group;
+  auto drop = keep == o.group ? a.group : o.group;
+  auto& kg = groups_[keep];
+  auto& dg = groups_[drop];
   // A call of more legs than this is a key shared by unrelated calls (a constant Session-ID or icid):
   // refusing the merge keeps memory and the emit cost bounded.
-  if (groups_[keep].call_ids.size() + groups_[drop].call_ids.size() > options_.max_legs_per_call) return;
-  auto& kg = groups_[keep];
-  auto dg = std::move(groups_[drop]);
-  groups_.erase(drop);
-  for (auto& cid : dg.call_ids) {
-    legs_[cid].group = keep;
-    kg.call_ids.push_back(cid);
+  if (kg.legs.size() + dg.legs.size() > options_.max_legs_per_call) return;
+  for (auto l : dg.legs) {
+    legs_[l].group = keep;
+    kg.legs.push_back(l);
   }
   for (auto& l : dg.links) kg.links.push_back(std::move(l));
-  kg.links.push_back(Group::Link{other_id, a.leg.call_id, std::move(reason), c});
+  kg.links.push_back(Group::Link{other, slot, std::move(reason), c});
+  dg.legs.clear();
+  dg.links.clear();
+  dg.id = 0;
+  free_groups_.push_back(drop);
+  --live_groups_;
 }
 
-void CallTracker::indexLinks(Active& a, const sip::Message& m) {
-  std::vector<std::string_view> names(kCallIdHeaders.begin(), kCallIdHeaders.end());
-  for (const auto& n : options_.link_headers) names.push_back(n);
-  for (auto name : names) {
+void CallTracker::indexLinks(Active& a, std::uint32_t slot, const sip::Message& m) {
+  auto one = [&](std::string_view name) {
     auto v = m.header(name);
-    if (!v || v->empty() || *v == a.leg.call_id) continue;
+    if (!v || v->empty() || *v == a.leg.call_id) return;
     std::string value(*v);
     a.leg.link_headers[std::string(name)] = value;
     // Either leg may come first: link now if the named leg exists, and leave a pointer for when it comes.
-    if (legs_.count(value)) link(a, value, fmt::format("{} header names Call-ID {}", name, value), LinkConfidence::kHigh);
-    addKey(a, "ref:" + value, fmt::format("{} header names Call-ID {}", name, value), LinkConfidence::kHigh);
-  }
-  if (auto sid = m.header("Session-ID")) {
+    auto reason = fmt::format("{} header names Call-ID {}", name, value);
+    if (auto other = findLeg(value)) link(slot, *other, reason, LinkConfidence::kHigh);
+    addKey(a, slot, "ref:" + value, reason, LinkConfidence::kHigh);
+  };
+  for (auto name : kCallIdHeaders) one(name);
+  for (const auto& n : options_.link_headers) one(n);
+  if (auto sid = m.header(sip::HeaderId::kSessionId)) {
     auto uuid = lowerCopy(sid->substr(0, sid->find(';')));
     while (!uuid.empty() && uuid.back() == ' ') uuid.pop_back();
     // RFC 7989: the null UUID means "not known yet" and links nothing.
     if (!uuid.empty() && uuid.find_first_not_of('0') != std::string::npos) {
       a.leg.link_headers["Session-ID"] = uuid;
-      addKey(a, "sid:" + uuid, fmt::format("same Session-ID {}", uuid), LinkConfidence::kHigh);
+      addKey(a, slot, "sid:" + uuid, fmt::format("same Session-ID {}", uuid), LinkConfidence::kHigh);
     }
   }
-  if (auto pcv = m.header("P-Charging-Vector")) {
+  if (auto pcv = m.header(sip::HeaderId::kPChargingVector)) {
     std::string with_semi = ";" + std::string(*pcv);
     if (auto icid = sip::headerParam(with_semi, "icid-value"); icid && !icid->empty()) {
       std::string value(*icid);
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
       a.leg.link_headers["P-Charging-Vector icid-value"] = value;
-      addKey(a, "icid:" + value, fmt::format("same P-Charging-Vector icid-value {}", value), LinkConfidence::kHigh);
+      addKey(a, slot, "icid:" + value, fmt::format("same P-Charging-Vector icid-value {}", value),
+             LinkConfidence::kHigh);
     }
   }
 }
 
-void CallTracker::handleSdp(Active& a, const FoundSip& f, const sip::Message& m) {
+void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, const sip::Message& m) {
   auto s = proto::sdp::parse(m.body());
   if (!s) {
     on_malformed_(f.frame, fmt::format("SDP: {}", s.error().message));
@@ -171,21 +225,21 @@ void CallTracker::handleSdp(Active& a, const FoundSip& f, const sip::Message& m)
     // merge consecutive calls, or 50 000 SIPp calls, into one.
     auto key = "o:" + a.leg.sdp_origin;
     auto kit = key_index_.find(key);
-    if (kit != key_index_.end() && kit->second != a.leg.call_id) {
-      auto oit = legs_.find(kit->second);
-      bool live = oit != legs_.end() && !(oit->second.leg.caller == a.leg.caller) && !oit->second.saw_bye && oit->second.leg.invite_ns &&
-                  f.ts_ns - *oit->second.leg.invite_ns <= options_.number_link_window_ns &&
-                  oit->second.leg.state.value_or(CallState::kCallSetup) != CallState::kRejected &&
-                  oit->second.leg.state.value_or(CallState::kCallSetup) != CallState::kCancelled;
+    if (kit != key_index_.end() && kit->second != slot) {
+      const auto& o = legs_[kit->second];
+      bool live = !(o.leg.caller == a.leg.caller) && !o.saw_bye && o.leg.invite_ns &&
+                  f.ts_ns - *o.leg.invite_ns <= options_.number_link_window_ns &&
+                  o.leg.state.value_or(CallState::kCallSetup) != CallState::kRejected &&
+                  o.leg.state.value_or(CallState::kCallSetup) != CallState::kCancelled;
       if (live) {
-        link(a, kit->second, fmt::format("identical SDP origin (o=) {}", a.leg.sdp_origin), LinkConfidence::kMedium);
+        link(slot, kit->second, fmt::format("identical SDP origin (o=) {}", a.leg.sdp_origin), LinkConfidence::kMedium);
       } else {
-        kit->second = a.leg.call_id;  // the newest leg with this origin answers for it from now on
-        a.keys.push_back(key);
+        kit->second = slot;  // the newest leg with this origin answers for it from now on
+        a.keys.push_back(std::move(key));
       }
     } else if (kit == key_index_.end()) {
-      key_index_.emplace(key, a.leg.call_id);
-      a.keys.push_back(key);
+      key_index_.emplace(key, slot);
+      a.keys.push_back(std::move(key));
     }
   }
   for (std::size_t i = 0; i < s->media.size() && a.leg.media.size() < kMaxMediaPerLeg; ++i) {
@@ -232,58 +286,72 @@ void CallTracker::updateState(Active& a) {
 
 void CallTracker::message(const FoundSip& f) {
   const auto& m = *f.message;
-  std::string method;
+  std::string_view method;
+  int method_index = -1;
   if (m.isRequest()) {
-    method = std::string(m.requestLine().method);
-    if (!isKnownMethod(method)) {
-      for (auto known : kMethods) {
-        if (method.size() > known.size() && std::string_view(method).substr(method.size() - known.size()) == known) {
+    method = m.requestLine().method;
+    method_index = methodIndex(method);
+    if (method_index < 0) {
+      for (std::size_t k = 0; k < kMethods.size(); ++k) {
+        auto known = kMethods[k];
+        if (method.size() > known.size() && method.substr(method.size() - known.size()) == known) {
           on_malformed_(f.frame, fmt::format("SIP: junk '{}' before the {} request line",
                                              method.substr(0, method.size() - known.size()), known));
-          method = std::string(known);
+          method = known;
+          method_index = static_cast<int>(k);
           break;
         }
       }
     }
   }
-  int status = m.isResponse() ? m.statusLine().code : 0;
-  auto cseq = m.cseq();
-  std::string cseq_method = cseq ? std::string(cseq->method) : std::string{};
+  const int status = m.isResponse() ? m.statusLine().code : 0;
+  const auto cseq = m.cseq();
+  const std::string_view cseq_method = cseq ? cseq->method : std::string_view{};
+  const bool is_invite = method_index == 0;
 
   // Statistics over every message.
   ++stats_.messages;
   if (m.isRequest()) {
     ++stats_.requests;
-    ++stats_.requests_by_method[method];
+    if (method_index >= 0) ++method_counts_[static_cast<std::size_t>(method_index)];
+    else if (auto it = other_methods_.find(method); it != other_methods_.end()) ++it->second;
+    else other_methods_.emplace(std::string(method), 1);
   } else {
     ++stats_.responses;
-    ++stats_.responses_by_status[status];
+    ++status_counts_[static_cast<std::size_t>(status) % status_counts_.size()];
   }
   ++by_transport_[static_cast<std::size_t>(f.transport) % by_transport_.size()];
   if (f.frame != last_sip_frame_) {
     ++stats_.frames_with_sip;
     last_sip_frame_ = f.frame;
   }
-  std::string call_id(m.callId());
-  if (!call_id.empty() && call_id_hashes_.insert(fnv(call_id)).second) ++stats_.distinct_call_ids;
+  const std::string_view call_id = m.callId();
+  const std::uint64_t id_hash = callId(call_id);
 
-  auto [it, fresh] = legs_.try_emplace(call_id);
-  auto& a = it->second;
+  auto found = findLeg(call_id, id_hash);
+  const bool fresh = !found;
+  if (fresh) {
+    // A Call-ID that is not live now was either never seen or seen in a leg already emitted.
+    auto always = [](std::uint32_t) { return true; };
+    if (!call_id.empty() && !call_ids_seen_.find(id_hash, always)) {
+      ++stats_.distinct_call_ids;
+      if (call_ids_seen_.size() < kMaxExactCallIds) call_ids_seen_.insert(id_hash, 0);
+    }
+  }
+  const std::uint32_t slot = fresh ? newLeg(call_id, id_hash) : *found;
+  auto& a = legs_[slot];
   auto& leg = a.leg;
   if (fresh) {
-    leg.call_id = call_id;
     leg.first_frame = f.frame;
     leg.start_ns = f.ts_ns;
-    a.group = next_group_++;
-    groups_[a.group] = Group{a.group, {call_id}, {}};
-    if (legs_.size() > options_.max_active_legs) sweep(f.ts_ns);  // make room
   }
   leg.last_frame = f.frame;
   leg.end_ns = f.ts_ns;
   a.last_ns = f.ts_ns;
   ++leg.messages;
-  a.endpoints.insert(Endpoint{f.src.ip, f.src.port});
-  a.endpoints.insert(Endpoint{f.dst.ip, f.dst.port});
+  for (const auto& e : {f.src, f.dst}) {
+    if (std::find(a.endpoints.begin(), a.endpoints.end(), e) == a.endpoints.end()) a.endpoints.push_back(e);
+  }
 
   // Views into the message; copied into the leg only where kept.
   const std::string_view from_tag = m.fromTag(), to_tag = m.toTag();
@@ -293,70 +361,82 @@ void CallTracker::message(const FoundSip& f) {
   fp = fnv(via ? via->branch : std::string_view{},
            fnv(to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
   // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
-  fp = fnv(m.header("RSeq").value_or(""), fnv(m.header("RAck").value_or(""), fp));
+  fp = fnv(m.header(sip::HeaderId::kRSeq).value_or(""), fnv(m.header(sip::HeaderId::kRAck).value_or(""), fp));
   const bool retransmission = !a.seen.insert(fp);
   if (retransmission) {
     ++leg.retransmissions;
     ++stats_.retransmissions;
   }
-  if (!to_tag.empty() && a.to_tags.find(to_tag) == a.to_tags.end()) a.to_tags.emplace(to_tag);
+  if (!to_tag.empty() && std::find(a.to_tags.begin(), a.to_tags.end(), to_tag) == a.to_tags.end()) {
+    a.to_tags.emplace_back(to_tag);
+  }
 
   // From/To as tshark's VoIP calls report them: the first INVITE's, else the first message's.
-  if ((m.isRequest() && method == "INVITE" && !a.header_from_invite) || fresh) {
-    if (m.isRequest() && method == "INVITE") a.header_from_invite = true;
-    leg.from_user = std::string(uriUser(m.header("From").value_or("")));
-    leg.to_user = std::string(uriUser(m.header("To").value_or("")));
-    leg.from_tag = std::string(from_tag);
+  if ((is_invite && !a.header_from_invite) || fresh) {
+    if (is_invite) a.header_from_invite = true;
+    leg.from_user.assign(uriUser(m.header(sip::HeaderId::kFrom).value_or("")));
+    leg.to_user.assign(uriUser(m.header(sip::HeaderId::kTo).value_or("")));
+    leg.from_tag.assign(from_tag);
   }
-  if (leg.kind.empty() && m.isRequest()) leg.kind = "non-call:" + method;
+  if (leg.kind.empty() && m.isRequest()) leg.kind = fmt::format("non-call:{}", method);
 
   if (m.isRequest()) {
-    ++leg.requests_by_method[method];
-    if (method == "INVITE") {
+    auto& by_method = leg.requests_by_method;  // a handful of entries: a walk, without building a key
+    if (auto it = std::find_if(by_method.begin(), by_method.end(), [&](const auto& e) { return e.first == method; });
+        it != by_method.end()) {
+      ++it->second;
+    } else {
+      by_method.emplace(std::string(method), 1);
+    }
+    if (is_invite) {
       leg.kind = "call";
-      a.invite_targets.insert(f.dst.ip);
+      if (std::find(a.invite_targets.begin(), a.invite_targets.end(), f.dst.ip) == a.invite_targets.end()) {
+        a.invite_targets.push_back(f.dst.ip);
+      }
       if (!a.has_invite) {
         a.has_invite = true;
         leg.invite_ns = f.ts_ns;
         leg.caller = f.src;
         leg.callee = f.dst;
-        a.caller_tag = std::string(from_tag);
+        a.caller_tag.assign(from_tag);
         a.from_digits = digitsOf(leg.from_user);
         a.to_digits = digitsOf(leg.to_user);
-        indexLinks(a, m);
+        indexLinks(a, slot, m);
         // Numbers and timing (low confidence): a B2BUA's outgoing leg leaves from where the incoming one
         // arrived, carries the same caller and callee digits, and starts within the window.
         if (!a.from_digits.empty() && !a.to_digits.empty()) {
           auto key = "num:" + suffix(a.from_digits) + ">" + suffix(a.to_digits);
           auto kit = key_index_.find(key);
-          if (kit != key_index_.end() && kit->second != call_id) {
-            auto oit = legs_.find(kit->second);
-            if (oit != legs_.end() && oit->second.leg.invite_ns &&
-                f.ts_ns - *oit->second.leg.invite_ns <= options_.number_link_window_ns &&
-                oit->second.invite_targets.count(f.src.ip) != 0) {
-              link(a, kit->second,
+          if (kit != key_index_.end() && kit->second != slot) {
+            const auto& o = legs_[kit->second];
+            if (o.leg.invite_ns && f.ts_ns - *o.leg.invite_ns <= options_.number_link_window_ns &&
+                std::find(o.invite_targets.begin(), o.invite_targets.end(), f.src.ip) != o.invite_targets.end()) {
+              link(slot, kit->second,
                    fmt::format("same caller/callee numbers ({} -> {}) within {} s, next hop", suffix(a.from_digits),
                                suffix(a.to_digits), options_.number_link_window_ns / 1'000'000'000),
                    LinkConfidence::kLow);
             }
-            kit->second = call_id;
+            kit->second = slot;
           } else if (kit == key_index_.end()) {
-            key_index_.emplace(key, call_id);
+            key_index_.emplace(key, slot);
           }
-          a.keys.push_back(key);
+          a.keys.push_back(std::move(key));
         }
         // A leg named by an earlier leg's X-CID-style header.
-        if (auto r = key_index_.find("ref:" + call_id); r != key_index_.end() && r->second != call_id) {
-          link(a, r->second, fmt::format("Call-ID named by a header of leg {}", r->second), LinkConfidence::kHigh);
+        if (!key_index_.empty()) {
+          if (auto r = key_index_.find(fmt::format("ref:{}", call_id)); r != key_index_.end() && r->second != slot) {
+            link(slot, r->second, fmt::format("Call-ID named by a header of leg {}", legs_[r->second].leg.call_id),
+                 LinkConfidence::kHigh);
+          }
         }
       }
-    } else if (method == "BYE") {
+    } else if (method_index == 2) {  // BYE
       if (!a.saw_bye) {
         leg.bye_ns = f.ts_ns;
         leg.hangup = (from_tag == a.caller_tag) ? HangupBy::kCaller : HangupBy::kCallee;
       }
       a.saw_bye = true;
-    } else if (method == "CANCEL") {
+    } else if (method_index == 3) {  // CANCEL
       a.saw_cancel = true;
     }
   } else {
@@ -382,16 +462,21 @@ void CallTracker::message(const FoundSip& f) {
       }
     }
   }
-  if (has_sdp) handleSdp(a, f, m);
+  if (has_sdp) handleSdp(a, slot, f, m);
   updateState(a);
-  queue(a);
+  queue(a, slot);
+  // After the message is recorded: making room may emit calls, never the one a message just refreshed
+  // unless every other call is younger.
+  if (fresh && live_legs_ > options_.max_active_legs) sweep(f.ts_ns);
 
   if (!options_.keep_message_list) return;
-  if (leg.message_list.size() >= options_.max_messages_per_leg) {
-    ++leg.messages_not_kept;
+  auto& kept = legs_[slot].leg;
+  if (!legs_[slot].used) return;  // emitted while making room
+  if (kept.message_list.size() >= options_.max_messages_per_leg) {
+    ++kept.messages_not_kept;
     return;
   }
-  SipMessageInfo& info = leg.message_list.emplace_back();
+  SipMessageInfo& info = kept.message_list.emplace_back();
   info.frame = f.frame;
   info.segment_frames = f.segment_frames;
   info.ts_ns = f.ts_ns;
@@ -406,14 +491,12 @@ void CallTracker::message(const FoundSip& f) {
   info.cseq_method = cseq_method;
   info.from_tag = std::string(from_tag);
   info.to_tag = std::string(to_tag);
-  info.from_user = std::string(uriUser(m.header("From").value_or("")));
-  info.to_user = std::string(uriUser(m.header("To").value_or("")));
+  info.from_user = std::string(uriUser(m.header(sip::HeaderId::kFrom).value_or("")));
+  info.to_user = std::string(uriUser(m.header(sip::HeaderId::kTo).value_or("")));
   info.has_sdp = has_sdp;
   info.retransmission = retransmission;
   if (options_.keep_message_text) info.text = options_.redact ? redactCredentials(m.raw()) : std::string(m.raw());
 }
-
-
 
 std::int64_t CallTracker::dueOf(const Active& a) const {
   const auto idle = a.last_ns + options_.idle_timeout_ns;
@@ -428,111 +511,168 @@ std::int64_t CallTracker::dueOf(const Active& a) const {
 // Invariant: every leg not found done has an entry in due_ whose time is a.queued_due <= dueOf(a). A
 // message only moves a leg's due time later, except when the leg's state ends (BYE, final rejection):
 // then the earlier time is queued here.
-void CallTracker::queue(Active& a) {
+void CallTracker::queue(Active& a, std::uint32_t slot) {
   auto d = dueOf(a);
   if (d >= a.queued_due) return;
   a.queued_due = d;
-  due_.push(DueEntry{d, a.leg.call_id});
+  due_.push(DueEntry{d, slot, a.gen});
   // Entries of emitted legs and superseded ones stay in the heap until their time comes (an answered
   // call leaves its 4 h idle-timeout entry behind): rebuild from the live legs when they outnumber them,
   // so the heap stays proportional to the active legs (amortised O(1) per push).
-  if (due_.size() > 2 * legs_.size() + kDueSlack) {
+  if (due_.size() > 2 * live_legs_ + kDueSlack) {
     std::vector<DueEntry> live;
-    live.reserve(legs_.size());
-    for (const auto& [cid, leg] : legs_) {
-      if (leg.queued_due != std::numeric_limits<std::int64_t>::max()) live.push_back(DueEntry{leg.queued_due, cid});
+    live.reserve(live_legs_);
+    for (std::uint32_t i = 0; i < legs_.size(); ++i) {
+      const auto& l = legs_[i];
+      if (l.used && l.queued_due != std::numeric_limits<std::int64_t>::max()) {
+        live.push_back(DueEntry{l.queued_due, i, l.gen});
+      }
     }
     due_ = decltype(due_)(std::greater<>(), std::move(live));
   }
 }
 
 void CallTracker::sweep(std::int64_t now_ns) {
-  std::vector<std::uint64_t> done;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> done;  // (call number, group slot)
   while (!due_.empty() && due_.top().due <= now_ns) {
     DueEntry e = due_.top();
     due_.pop();
-    auto it = legs_.find(e.call_id);
-    if (it == legs_.end() || it->second.queued_due != e.due) continue;  // emitted, or a newer entry exists
-    auto& a = it->second;
+    auto& a = legs_[e.slot];
+    if (!a.used || a.gen != e.gen || a.queued_due != e.due) continue;  // emitted, or a newer entry exists
     auto d = dueOf(a);
     if (d > now_ns) {  // messages since it was queued
       a.queued_due = d;
-      due_.push(DueEntry{d, std::move(e.call_id)});
+      due_.push(DueEntry{d, e.slot, e.gen});
       continue;
     }
     a.queued_due = std::numeric_limits<std::int64_t>::max();
-    const auto& g = groups_.at(a.group);
-    bool all = std::all_of(g.call_ids.begin(), g.call_ids.end(),
-                           [&](const std::string& cid) { return legDone(legs_.at(cid), now_ns); });
-    if (all) done.push_back(a.group);
+    const auto& g = groups_[a.group];
+    bool all = std::all_of(g.legs.begin(), g.legs.end(),
+                           [&](std::uint32_t l) { return legDone(legs_[l], now_ns); });
+    if (all) done.emplace_back(g.id, a.group);
   }
   // In call order, as a walk over every call would give.
   std::sort(done.begin(), done.end());
   done.erase(std::unique(done.begin(), done.end()), done.end());
-  for (auto gid : done) emit(gid);
-  if (legs_.size() > options_.max_active_legs) {
+  for (const auto& [id, gslot] : done) {
+    if (groups_[gslot].id == id) emit(gslot);
+  }
+  if (live_legs_ > options_.max_active_legs) {
     // Still over the limit: make room down to 90 %. Calls that are over (every leg ended: BYE, CANCEL,
     // final rejection; they only wait out the linger) go first, oldest first; only then the calls idle
     // the longest, as they stand, because a call still up may yet send its BYE.
-    std::vector<std::tuple<bool, std::int64_t, std::uint64_t>> order;  // (still going, last activity, call)
-    order.reserve(groups_.size());
-    for (const auto& [gid, g] : groups_) {
+    std::vector<std::tuple<bool, std::int64_t, std::uint64_t, std::uint32_t>> order;  // (going, last, call, slot)
+    order.reserve(live_groups_);
+    for (std::uint32_t gs = 0; gs < groups_.size(); ++gs) {
+      const auto& g = groups_[gs];
+      if (g.id == 0) continue;
       std::int64_t last = 0;
       bool going = false;
-      for (const auto& cid : g.call_ids) {
-        const auto& a = legs_.at(cid);
+      for (auto l : g.legs) {
+        const auto& a = legs_[l];
         last = std::max(last, a.last_ns);
         auto st = a.leg.state.value_or(CallState::kCallSetup);
         going = going || !a.has_invite ||
                 !(st == CallState::kCompleted || st == CallState::kCancelled || st == CallState::kRejected);
       }
-      order.emplace_back(going, last, gid);
+      order.emplace_back(going, last, g.id, gs);
     }
     std::sort(order.begin(), order.end());
-    for (const auto& [going, last, gid] : order) {
-      if (legs_.size() <= options_.max_active_legs * 9 / 10) break;
-      emit(gid);
+    for (const auto& [going, last, id, gs] : order) {
+      if (live_legs_ <= options_.max_active_legs * 9 / 10) break;
+      emit(gs);
     }
   }
 }
 
-void CallTracker::emit(std::uint64_t gid) {
-  auto git = groups_.find(gid);
-  if (git == groups_.end()) return;
-  Group g = std::move(git->second);
-  groups_.erase(git);
+void CallTracker::emit(std::uint32_t gslot) {
+  auto& g = groups_[gslot];
+  if (g.id == 0) return;
   Call call;
   call.id = g.id;
-  for (const auto& cid : g.call_ids) {
-    auto lit = legs_.find(cid);
-    auto& a = lit->second;
-    for (const auto& e : a.endpoints) a.leg.endpoints.push_back(e.toString());
-    std::sort(a.leg.endpoints.begin(), a.leg.endpoints.end());
-    a.leg.to_tags.assign(a.to_tags.begin(), a.to_tags.end());
+  call.legs.reserve(g.legs.size());
+  for (auto slot : g.legs) {
+    auto& a = legs_[slot];
+    auto& eps = a.leg.endpoints;
+    eps.reserve(a.endpoints.size());
+    for (const auto& e : a.endpoints) eps.push_back(e.toString());
+    std::sort(eps.begin(), eps.end());
+    eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+    auto& tags = a.leg.to_tags;
+    tags.assign(a.to_tags.begin(), a.to_tags.end());
+    std::sort(tags.begin(), tags.end());
     if (a.leg.kind.empty()) a.leg.kind = "non-call:?";
     for (const auto& k : a.keys) {
       auto kit = key_index_.find(k);
-      if (kit != key_index_.end() && kit->second == cid) key_index_.erase(kit);
+      if (kit != key_index_.end() && kit->second == slot) key_index_.erase(kit);
     }
     call.legs.push_back(std::move(a.leg));
-    legs_.erase(lit);
   }
-  std::stable_sort(call.legs.begin(), call.legs.end(), [](const Leg& x, const Leg& y) {
-    return x.first_frame < y.first_frame;
-  });
-  auto index = [&](const std::string& cid) {
-    for (std::size_t i = 0; i < call.legs.size(); ++i) {
-      if (call.legs[i].call_id == cid) return i;
+  // Link ends are leg slots; they become indices into call.legs once the legs are in order.
+  if (call.legs.size() > 1) {
+    std::vector<std::size_t> idx(call.legs.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t x, std::size_t y) {
+      return call.legs[x].first_frame < call.legs[y].first_frame;
+    });
+    std::vector<Leg> sorted;
+    sorted.reserve(call.legs.size());
+    std::vector<std::size_t> pos_of(call.legs.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) {
+      pos_of[idx[i]] = i;
+      sorted.push_back(std::move(call.legs[idx[i]]));
     }
-    return std::size_t{0};
-  };
-  for (auto& l : g.links) call.links.push_back(LegLink{index(l.a), index(l.b), std::move(l.reason), l.confidence});
+    call.legs = std::move(sorted);
+    auto index = [&](std::uint32_t slot) {
+      for (std::size_t i = 0; i < g.legs.size(); ++i) {
+        if (g.legs[i] == slot) return pos_of[i];
+      }
+      return std::size_t{0};
+    };
+    for (auto& l : g.links) call.links.push_back(LegLink{index(l.a), index(l.b), std::move(l.reason), l.confidence});
+  }
+  // Free the slots (keeping their vectors' capacity for the next legs).
+  for (auto slot : g.legs) {
+    auto& a = legs_[slot];
+    leg_index_.erase(a.id_hash, slot);
+    a.leg = Leg{};
+    a.used = false;
+    ++a.gen;
+    a.id_hash = 0;
+    a.last_ns = 0;
+    a.has_invite = a.saw_bye = a.saw_cancel = a.answered = a.header_from_invite = false;
+    a.caller_tag.clear();
+    a.queued_due = std::numeric_limits<std::int64_t>::max();
+    a.endpoints.clear();
+    a.to_tags.clear();
+    a.seen.clear();
+    a.keys.clear();
+    a.from_digits.clear();
+    a.to_digits.clear();
+    a.invite_targets.clear();
+    free_legs_.push_back(slot);
+    --live_legs_;
+  }
+  g.id = 0;
+  g.legs.clear();
+  g.links.clear();
+  free_groups_.push_back(gslot);
+  --live_groups_;
   ++calls_emitted_;
   legs_emitted_ += call.legs.size();
   on_call_(std::move(call));
 }
 
 const SipStats& CallTracker::sipStats() {
+  stats_.requests_by_method.clear();
+  for (std::size_t i = 0; i < kMethods.size(); ++i) {
+    if (method_counts_[i] != 0) stats_.requests_by_method[std::string(kMethods[i])] = method_counts_[i];
+  }
+  for (const auto& [name, n] : other_methods_) stats_.requests_by_method[name] += n;
+  stats_.responses_by_status.clear();
+  for (std::size_t st = 0; st < status_counts_.size(); ++st) {
+    if (status_counts_[st] != 0) stats_.responses_by_status[static_cast<int>(st)] = status_counts_[st];
+  }
   stats_.messages_by_transport.clear();
   for (std::size_t t = 0; t < by_transport_.size(); ++t) {
     if (by_transport_[t] != 0) {
@@ -543,9 +683,12 @@ const SipStats& CallTracker::sipStats() {
 }
 
 void CallTracker::finish() {
-  std::vector<std::uint64_t> all;
-  for (const auto& [gid, g] : groups_) all.push_back(gid);
-  for (auto gid : all) emit(gid);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> all;
+  for (std::uint32_t gs = 0; gs < groups_.size(); ++gs) {
+    if (groups_[gs].id != 0) all.emplace_back(groups_[gs].id, gs);
+  }
+  std::sort(all.begin(), all.end());
+  for (const auto& [id, gs] : all) emit(gs);
 }
 
 }  // namespace vs::analysis

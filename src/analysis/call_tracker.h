@@ -6,6 +6,8 @@
 #include <limits>
 #include <algorithm>
 #include <array>
+#include <deque>
+#include <optional>
 #include <map>
 #include <queue>
 #include <set>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "analysis/capture_analyzer.h"
+#include "analysis/flat_index.h"
 #include "analysis/model.h"
 #include "analysis/sip_finder.h"
 
@@ -23,6 +26,9 @@ namespace vs::analysis {
 // Methods of RFC 3261 and its extensions; a request line whose method only ends with one of these
 // ("DBREGISTER") had junk glued in front of it.
 bool isKnownMethod(std::string_view method);
+inline constexpr std::size_t kKnownMethods = 14;
+// Index of a known method (0 INVITE, 1 ACK, 2 BYE, 3 CANCEL, ...), -1 for others.
+int methodIndex(std::string_view method);
 // "sip:alice@example.com;x" / "<tel:+123>" -> "alice" / "+123"; empty when there is no user part.
 std::string_view uriUser(std::string_view name_addr);
 
@@ -46,6 +52,12 @@ class FingerprintSet {
     return big_.insert(fp).second;
   }
 
+  // Empty again, keeping the short vector's capacity for the next leg.
+  void clear() {
+    small_.clear();
+    if (!big_.empty()) std::unordered_set<std::uint64_t>().swap(big_);
+  }
+
  private:
   static constexpr std::size_t kSmall = 64;
   std::vector<std::uint64_t> small_;
@@ -66,70 +78,94 @@ class CallTracker {
   void finish();
 
   const SipStats& sipStats();
-  std::size_t activeLegs() const { return legs_.size(); }
+  std::size_t activeLegs() const { return live_legs_; }
   std::size_t sweepEntries() const { return due_.size(); }  // bookkeeping size (bounded by active legs)
   std::uint64_t callsEmitted() const { return calls_emitted_; }
   std::uint64_t legsEmitted() const { return legs_emitted_; }
 
  private:
+  // Legs and calls live in slot tables that are reused, never shrunk: an emitted leg's slot, with the
+  // capacity of its bookkeeping vectors, serves the next Call-ID (a steady stream of short calls then
+  // allocates only for what it hands out). Slots are addressed by index; `gen` tells a reused slot from
+  // the leg an old due-time entry was queued for.
   struct Active {
     Leg leg;
-    std::uint64_t group = 0;
+    bool used = false;
+    std::uint32_t gen = 0;
+    std::uint64_t id_hash = 0;
+    std::uint32_t group = 0;  // slot in groups_
     std::int64_t last_ns = 0;
     bool has_invite = false, saw_bye = false, saw_cancel = false, answered = false, header_from_invite = false;
     std::string caller_tag;
     // Sweep bookkeeping (see sweep()): the due time of this leg's entry in due_, INT64_MAX when it has none
     // (it was found done and waits for the other legs of its call).
     std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();
-    std::set<Endpoint> endpoints;
-    std::set<std::string, std::less<>> to_tags;
+    std::vector<Endpoint> endpoints;      // distinct, in order of appearance
+    std::vector<std::string> to_tags;     // distinct, in order of appearance
     FingerprintSet seen;
-    std::vector<std::string> keys;           // index entries to remove when the leg is emitted
+    std::vector<std::string> keys;        // index entries to remove when the leg is emitted
     std::string from_digits, to_digits;
-    std::set<proto::pkt::IpAddr> invite_targets;  // every address an INVITE of this leg was sent to
+    std::vector<proto::pkt::IpAddr> invite_targets;  // every address an INVITE of this leg was sent to
   };
   struct Group {
-    std::uint64_t id = 0;
-    std::vector<std::string> call_ids;
+    std::uint64_t id = 0;  // call number, from 1; 0: the slot is free
+    std::vector<std::uint32_t> legs;  // leg slots
     struct Link {
-      std::string a, b, reason;
+      std::uint32_t a, b;  // leg slots
+      std::string reason;
       LinkConfidence confidence;
     };
     std::vector<Link> links;
   };
 
+  std::optional<std::uint32_t> findLeg(std::string_view call_id, std::uint64_t h) const;
+  std::optional<std::uint32_t> findLeg(std::string_view call_id) const;
+  std::uint32_t newLeg(std::string_view call_id, std::uint64_t h);
   void updateState(Active& a);
-  void indexLinks(Active& a, const proto::sip::Message& m);
-  void handleSdp(Active& a, const FoundSip& f, const proto::sip::Message& m);
-  void link(Active& a, const std::string& other_call_id, std::string reason, LinkConfidence c);
-  void addKey(Active& a, const std::string& key, std::string_view reason, LinkConfidence c);
+  void indexLinks(Active& a, std::uint32_t slot, const proto::sip::Message& m);
+  void handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, const proto::sip::Message& m);
+  void link(std::uint32_t slot, std::uint32_t other, std::string reason, LinkConfidence c);
+  void addKey(Active& a, std::uint32_t slot, const std::string& key, std::string_view reason, LinkConfidence c);
   bool legDone(const Active& a, std::int64_t now_ns) const { return dueOf(a) <= now_ns; }
   // The capture time at which the leg becomes done if no message arrives before it.
   std::int64_t dueOf(const Active& a) const;
-  void queue(Active& a);
-  void emit(std::uint64_t group_id);
+  void queue(Active& a, std::uint32_t slot);
+  void emit(std::uint32_t group_slot);
+  std::uint64_t callId(std::string_view call_id) const;
 
   const AnalyzerOptions& options_;
   CaptureAnalyzer::OnCall on_call_;
   OnMalformed on_malformed_;
   OnMedia on_media_;
-  std::unordered_map<std::string, Active> legs_;
-  std::map<std::uint64_t, Group> groups_;
-  std::unordered_map<std::string, std::string> key_index_;  // link key -> Call-ID that registered it
-  std::unordered_set<std::uint64_t> call_id_hashes_;
+  std::deque<Active> legs_;  // slots (stable addresses)
+  std::vector<std::uint32_t> free_legs_;
+  std::size_t live_legs_ = 0;
+  FlatIndex leg_index_;  // Call-ID hash -> leg slot
+  std::deque<Group> groups_;
+  std::vector<std::uint32_t> free_groups_;
+  std::size_t live_groups_ = 0;
+  std::unordered_map<std::string, std::uint32_t> key_index_;  // link key -> leg slot that registered it
+  // Hashes of every Call-ID seen, for SipStats::distinct_call_ids: exact up to kMaxExactCallIds distinct
+  // ids (16 MB at most); past that only Call-IDs that start a new leg and are not in the set are counted.
+  FlatIndex call_ids_seen_;
   // Legs by due time (min-heap, lazily updated): a sweep looks only at legs that may be done instead of
   // every active leg (64 000 of them at 2 000 calls/s with a 32 s linger).
   struct DueEntry {
     std::int64_t due;
-    std::string call_id;
+    std::uint32_t slot, gen;
     bool operator>(const DueEntry& o) const { return due > o.due; }
   };
   std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_;
   std::array<std::uint64_t, 8> by_transport_{};
+  std::array<std::uint64_t, kKnownMethods> method_counts_{};
+  std::map<std::string, std::uint64_t, std::less<>> other_methods_;
+  std::array<std::uint64_t, 700> status_counts_{};
   SipStats stats_;
   std::uint64_t next_group_ = 1;
   std::uint64_t last_sip_frame_ = 0;
   std::uint64_t calls_emitted_ = 0, legs_emitted_ = 0;
 };
+
+inline constexpr std::size_t kMaxExactCallIds = std::size_t{1} << 20;
 
 }  // namespace vs::analysis

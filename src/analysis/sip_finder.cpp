@@ -65,14 +65,14 @@ void SipFinder::add(const proto::pkt::Packet& p, std::uint64_t frame, std::int64
 
 void SipFinder::datagram(std::string_view bytes, const FoundSip& meta) {
   if (!mayBeSip(bytes) || !sip::probe(bytes)) return;
-  auto m = sip::parseMessage(bytes, true, true);
-  if (!m) {
-    on_malformed_(meta.frame, fmt::format("SIP: {}", m.error().message));
+  auto r = sip::parseMessageInto(msg_, bytes, true, true);
+  if (!r) {
+    on_malformed_(meta.frame, fmt::format("SIP: {}", r.error().message));
     return;
   }
-  if (!m->lengthProblem().empty()) on_malformed_(meta.frame, fmt::format("SIP: {}", m->lengthProblem()));
+  if (!msg_.lengthProblem().empty()) on_malformed_(meta.frame, fmt::format("SIP: {}", msg_.lengthProblem()));
   FoundSip found = meta;
-  found.message = &m.value();
+  found.message = &msg_;
   on_message_(found);
 }
 
@@ -200,10 +200,10 @@ void SipFinder::frameSip(Flow& f, FoundSip& meta) {
       continue;
     }
     auto bytes = data.substr(fr.skip, fr.length);
-    auto m = sip::parseMessage(bytes, false);
+    auto m = sip::parseMessageInto(msg_, bytes, false);
     if (m) {
       FoundSip found = meta;
-      found.message = &m.value();
+      found.message = &msg_;
       // Frames whose bytes fall in [begin, end) of the stream, other than the completing one.
       const std::uint64_t begin = f.consumed + fr.skip, end = begin + fr.length;
       std::uint64_t seg_start = f.consumed;

@@ -78,6 +78,7 @@ class SipFinder {
   OnMessage on_message_;
   OnMalformed on_malformed_;
   std::map<FlowKey, Flow> flows_;
+  proto::sip::Message msg_;  // the message being handed out (its header storage reused)
   std::string scratch_;  // unmasked WebSocket payload
   std::int64_t last_sweep_ns_ = 0;
   std::uint64_t tls_streams_ = 0, tls_bytes_ = 0, ws_frames_ = 0, tcp_retrans_ = 0, tcp_gaps_ = 0;
