@@ -31,7 +31,7 @@ struct CaptureAnalyzer::Impl {
 
   // A finished call takes its legs' RTP streams with it.
   void emitCall(Call&& c) {
-    for (auto& leg : c.legs) leg.streams = rtp.takeLeg(leg.call_id);
+    for (auto& leg : c.legs) leg.streams = rtp.takeLeg(leg.call_id, leg.media);
     on_call(std::move(c));
   }
 

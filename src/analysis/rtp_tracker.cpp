@@ -75,8 +75,6 @@ void RtpTracker::media(const std::string& call_id, const MediaDescription& d) {
   tie.call_id = call_id;
   tie.rtp = d.protocol.find("RTP") != std::string::npos;
   tie.encodings = d.encodings;
-  auto& keys = tie_keys_[call_id];
-  if (std::find(keys.begin(), keys.end(), ep) == keys.end()) keys.push_back(ep);
   const auto& stored = ties_[ep] = std::move(tie);
   ++ties_version_;
   // A stream that started before this SDP was seen (early media, or the heuristic got there first).
@@ -378,9 +376,11 @@ void RtpTracker::eraseIndexes(const Key& k, const Active& a) {
   }
 }
 
-std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id) {
+std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id, const std::vector<MediaDescription>& media) {
   std::vector<RtpStream> out;
-  if (auto it = by_call_.find(call_id); it != by_call_.end()) {
+  if (by_call_.empty()) {
+    // No stream is tied to any leg (a capture of signalling only): nothing to look up.
+  } else if (auto it = by_call_.find(call_id); it != by_call_.end()) {
     auto keys = std::move(it->second);
     by_call_.erase(it);
     for (const auto& k : keys) {
@@ -394,15 +394,15 @@ std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id) {
       streams_.erase(sit);
     }
   }
-  if (auto it = tie_keys_.find(call_id); it != tie_keys_.end()) {
-    for (const auto& ep : it->second) {
-      auto t = ties_.find(ep);
-      if (t != ties_.end() && t->second.call_id == call_id) {
-        ties_.erase(t);
-        ++ties_version_;
-      }
+  for (const auto& d : media) {
+    auto ip = parseIpAddr(d.address);
+    if (!ip || d.port == 0) continue;
+    // A later leg may have taken the endpoint over (ties_ keeps the newest SDP's): leave that one.
+    auto t = ties_.find(Endpoint{*ip, d.port});
+    if (t != ties_.end() && t->second.call_id == call_id) {
+      ties_.erase(t);
+      ++ties_version_;
     }
-    tie_keys_.erase(it);
   }
   std::sort(out.begin(), out.end(), [](const RtpStream& x, const RtpStream& y) { return x.first_frame < y.first_frame; });
   return out;

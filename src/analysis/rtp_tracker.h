@@ -51,8 +51,9 @@ class RtpTracker {
   void media(const std::string& call_id, const MediaDescription& d);
   // Every UDP datagram (SIP ones are rejected at the version check: ASCII has the top bits 01).
   void packet(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns);
-  // The streams tied to a leg that is being emitted, finished; the leg's SDP endpoints are forgotten.
-  std::vector<RtpStream> takeLeg(const std::string& call_id);
+  // The streams tied to a leg that is being emitted, finished; the leg's SDP endpoints (`media`: every
+  // description media() was given for it) are forgotten.
+  std::vector<RtpStream> takeLeg(const std::string& call_id, const std::vector<MediaDescription>& media);
   void sweep(std::int64_t now_ns);
   void finish();
 
@@ -128,7 +129,6 @@ class RtpTracker {
   OnStream on_unattached_;
   std::unordered_map<Endpoint, Tie, EndpointHash, EndpointEq> ties_;
   std::uint64_t ties_version_ = 1;  // bumped whenever ties_ changes
-  std::unordered_map<std::string, std::vector<Endpoint>> tie_keys_;  // call_id -> its SDP endpoints
   std::unordered_map<Key, Active, KeyHash, KeyEq> streams_;
   std::size_t untied_ = 0;  // streams with no call yet (media() looks for them only when there are some)
   std::multimap<std::uint32_t, Key> by_ssrc_;

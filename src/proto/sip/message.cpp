@@ -44,6 +44,13 @@ bool isToken(std::string_view s) {
   return true;
 }
 
+// The characters headerParam's scan reacts to.
+constexpr std::array<bool, 256> kParamScanChars = [] {
+  std::array<bool, 256> t{};
+  for (char c : std::string_view("\"<>;")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
 constexpr std::array<char, 256> kLowerTable = [] {
   std::array<char, 256> t{};
   for (std::size_t c = 0; c < 256; ++c) {
@@ -238,6 +245,7 @@ std::optional<std::string_view> headerParam(std::string_view value, std::string_
   const std::size_t n = value.size();
   for (std::size_t i = 0; i < n; ++i) {
     char c = value[i];
+    if (!kParamScanChars[static_cast<unsigned char>(c)]) continue;  // most characters: one table read
     if (c == '"') {
       auto close = closingQuote(value, i);
       if (close != std::string_view::npos) i = close;
@@ -466,10 +474,17 @@ Result<Ok> parseMessageInto(Message& m, std::string_view in, bool datagram, bool
       pos = line->next;
       continue;
     }
-    auto colon = line->text.find(':');
-    if (colon == std::string_view::npos) return errorAt(line_no, pos, "expected ':' in header");
-    auto name = trim(line->text.substr(0, colon));
-    if (!isToken(name)) return errorAt(line_no, pos, "invalid header name");
+    // One pass: the name's token characters, optional whitespace, the colon.
+    const auto text = line->text;
+    std::size_t name_end = 0;
+    while (name_end < text.size() && isTokenChar(text[name_end])) ++name_end;
+    std::size_t colon = name_end;
+    while (colon < text.size() && (isWs(text[colon]) || text[colon] == '\r')) ++colon;
+    if (colon >= text.size() || text[colon] != ':' || name_end == 0) {
+      if (text.find(':') == std::string_view::npos) return errorAt(line_no, pos, "expected ':' in header");
+      return errorAt(line_no, pos, "invalid header name");
+    }
+    auto name = text.substr(0, name_end);
     if (m.headers_.size() == kMaxHeaders) {
       return errorAt(line_no, pos, fmt::format("more than {} headers", kMaxHeaders));
     }
