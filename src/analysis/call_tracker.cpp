@@ -57,8 +57,14 @@ std::string suffix(const std::string& d) { return d.size() > kNumberSuffix ? d.s
 
 bool isSdp(const sip::Message& m) {
   if (m.body().empty()) return false;
-  auto ct = m.header("Content-Type");
-  if (ct) return lowerCopy(*ct).find("application/sdp") != std::string::npos;
+  auto ct = m.header(sip::HeaderId::kContentType);
+  if (ct) {
+    constexpr std::string_view kSdp = "application/sdp";
+    for (std::size_t i = 0; i + kSdp.size() <= ct->size(); ++i) {
+      if (sip::iequals(ct->substr(i, kSdp.size()), kSdp)) return true;
+    }
+    return false;
+  }
   return m.body().substr(0, 4) == "v=0\r" || m.body().substr(0, 4) == "v=0\n";
 }
 

@@ -1,38 +1,131 @@
 #include "analysis/capture_analyzer.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "analysis/call_tracker.h"
 #include "analysis/rtp_tracker.h"
+#include "proto/rtp/rtcp.h"
+#include "proto/rtp/rtp.h"
 #include "proto/sip/message.h"
 
 namespace vs::analysis {
+
+namespace {
+
+// Work handed from the decoding thread to the tracking thread, in capture order. A SIP message travels
+// parsed, with its bytes copied into the batch (the parsed views are moved onto the copy on arrival);
+// an RTP/RTCP-looking UDP datagram travels as its addresses and payload.
+struct Batch {
+  enum class Kind : std::uint8_t { kSip, kRtp, kSweep };
+  struct Item {
+    Kind kind = Kind::kSip;
+    SipTransport transport = SipTransport::kUdp;
+    std::uint64_t frame = 0;
+    std::int64_t ts_ns = 0;
+    Endpoint src, dst;
+    std::size_t offset = 0, size = 0;       // bytes[offset, offset + size)
+    std::size_t message = 0;                // kSip: index into messages
+    const char* parsed_at = nullptr;        // kSip: where the bytes were when parsed (never dereferenced)
+    std::size_t seg_offset = 0, seg_count = 0;  // kSip over TCP: segment_frames in seg_frames
+  };
+  std::vector<Item> items;
+  std::vector<char> bytes;
+  std::vector<proto::sip::Message> messages;  // reused: each keeps its header storage
+  std::size_t used_messages = 0;
+  std::vector<std::uint64_t> seg_frames;
+  bool last = false;  // finish() after this batch
+
+  void clear() {
+    items.clear();
+    bytes.clear();
+    used_messages = 0;
+    seg_frames.clear();
+    last = false;
+  }
+  std::size_t copy(std::span<const std::byte> b) {
+    auto at = bytes.size();
+    bytes.insert(bytes.end(), reinterpret_cast<const char*>(b.data()), reinterpret_cast<const char*>(b.data()) + b.size());
+    return at;
+  }
+};
+
+constexpr std::size_t kBatchItems = 2048;
+constexpr std::size_t kBatchBytes = 1U << 20;
+constexpr std::size_t kBatches = 4;  // the bound on work in flight: a few MB
+
+}  // namespace
 
 struct CaptureAnalyzer::Impl {
   AnalyzerOptions options;
   proto::pkt::Decoder decoder;
   CaptureStats stats;
   OnCall on_call;
+  OnStream on_stream;
   RtpTracker rtp;
   CallTracker tracker;
   SipFinder finder;
   std::int64_t last_sweep_ns = 0;
 
-  Impl(AnalyzerOptions o, OnCall call_cb, OnStream on_stream)
+  // Pipeline (options.pipeline): malformed reports of the tracking thread, merged into stats at finish().
+  std::uint64_t tracker_malformed = 0;
+  std::vector<Malformed> tracker_malformed_list;
+  std::vector<std::unique_ptr<Batch>> pool;
+  Batch* current = nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Batch*> full, empty;
+  bool stopping = false, finished = false;
+  std::exception_ptr failure;  // thrown on the tracking thread (by a callback, say); rethrown to the caller
+  std::thread worker;
+
+  Impl(AnalyzerOptions o, OnCall call_cb, OnStream stream_cb)
       : options(std::move(o)),
         on_call(std::move(call_cb)),
-        rtp(options, std::move(on_stream)),
+        on_stream(std::move(stream_cb)),
+        rtp(options, [this](RtpStream&& s) { emitStream(std::move(s)); }),
         tracker(options, [this](Call&& c) { emitCall(std::move(c)); },
-                [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }),
-        finder([this](const FoundSip& s) { tracker.message(s); },
+                [this](std::uint64_t f, std::string r) { trackerMalformed(f, std::move(r)); }),
+        finder([this](const FoundSip& s) { foundSip(s); },
                [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }) {
     tracker.onMedia([this](const std::string& cid, const MediaDescription& d) { rtp.media(cid, d); });
+    if (options.pipeline) {
+      for (std::size_t i = 0; i < kBatches; ++i) {
+        pool.push_back(std::make_unique<Batch>());
+        empty.push_back(pool.back().get());
+      }
+      current = empty.front();
+      empty.pop_front();
+      worker = std::thread([this] { track(); });
+    }
   }
+
+  ~Impl() {
+    if (worker.joinable()) {
+      {
+        std::lock_guard lock(mu);
+        stopping = true;
+      }
+      cv.notify_all();
+      worker.join();
+    }
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   // A finished call takes its legs' RTP streams with it.
   void emitCall(Call&& c) {
     for (auto& leg : c.legs) leg.streams = rtp.takeLeg(leg.call_id, leg.media);
     on_call(std::move(c));
+  }
+  void emitStream(RtpStream&& s) {
+    if (on_stream) on_stream(std::move(s));
   }
 
   void malformed(std::uint64_t frame, std::string reason) {
@@ -40,6 +133,181 @@ struct CaptureAnalyzer::Impl {
     if (stats.malformed_list.size() < options.max_malformed_kept) {
       stats.malformed_list.push_back(Malformed{frame, std::move(reason)});
     }
+  }
+  void trackerMalformed(std::uint64_t frame, std::string reason) {
+    if (!options.pipeline) return malformed(frame, std::move(reason));
+    ++tracker_malformed;
+    if (tracker_malformed_list.size() < options.max_malformed_kept) {
+      tracker_malformed_list.push_back(Malformed{frame, std::move(reason)});
+    }
+  }
+
+  void foundSip(const FoundSip& s) {
+    if (!options.pipeline) return tracker.message(s);
+    auto raw = s.message->raw();
+    Batch::Item it;
+    it.kind = Batch::Kind::kSip;
+    it.transport = s.transport;
+    it.frame = s.frame;
+    it.ts_ns = s.ts_ns;
+    it.src = s.src;
+    it.dst = s.dst;
+    it.offset = current->copy(std::as_bytes(std::span(raw.data(), raw.size())));
+    it.size = raw.size();
+    it.parsed_at = raw.data();
+    if (current->used_messages == current->messages.size()) current->messages.emplace_back();
+    it.message = current->used_messages++;
+    auto& m = current->messages[it.message];
+    m = *s.message;
+    m.prepare();  // the header parameters the tracker reads are found here, on this thread
+    it.seg_offset = current->seg_frames.size();
+    it.seg_count = s.segment_frames.size();
+    current->seg_frames.insert(current->seg_frames.end(), s.segment_frames.begin(), s.segment_frames.end());
+    current->items.push_back(it);
+    maybeSubmit();
+  }
+
+  void rtpPacket(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns) {
+    if (!options.pipeline) return rtp.packet(p, frame, ts_ns);
+    // Exactly what RtpTracker::packet() would look at; everything else it ignores.
+    if (p.transport != proto::pkt::Transport::kUdp) return;
+    if (!proto::rtp::looksLikeRtcp(p.payload) && !proto::rtp::looksLikeRtp(p.payload)) return;
+    Batch::Item it;
+    it.kind = Batch::Kind::kRtp;
+    it.frame = frame;
+    it.ts_ns = ts_ns;
+    it.src = Endpoint{p.src, p.sport};
+    it.dst = Endpoint{p.dst, p.dport};
+    it.offset = current->copy(p.payload);
+    it.size = p.payload.size();
+    current->items.push_back(it);
+    maybeSubmit();
+  }
+
+  void sweep(std::int64_t ts_ns) {
+    if (!options.pipeline) {
+      tracker.sweep(ts_ns);
+      rtp.sweep(ts_ns);
+      return;
+    }
+    Batch::Item it;
+    it.kind = Batch::Kind::kSweep;
+    it.ts_ns = ts_ns;
+    current->items.push_back(it);
+  }
+
+  void maybeSubmit() {
+    if (current->items.size() >= kBatchItems || current->bytes.size() >= kBatchBytes) submit();
+  }
+
+  // Hands the current batch over and takes an empty one (waiting while every batch is in flight).
+  void submit() {
+    std::unique_lock lock(mu);
+    if (failure) std::rethrow_exception(failure);
+    full.push_back(current);
+    cv.notify_all();
+    cv.wait(lock, [&] { return !empty.empty() || failure; });
+    if (failure) std::rethrow_exception(failure);
+    current = empty.front();
+    empty.pop_front();
+  }
+
+  // The tracking thread.
+  void track() {
+    while (true) {
+      Batch* b = nullptr;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stopping || !full.empty(); });
+        if (stopping) return;
+        b = full.front();
+        full.pop_front();
+      }
+      bool last = b->last;
+      try {
+        run(*b);
+        if (last) {
+          tracker.finish();
+          rtp.finish();
+        }
+      } catch (...) {
+        {
+          std::lock_guard lock(mu);
+          failure = std::current_exception();
+        }
+        cv.notify_all();
+        return;
+      }
+      b->clear();
+      {
+        std::lock_guard lock(mu);
+        empty.push_back(b);
+      }
+      cv.notify_all();
+      if (last) return;
+    }
+  }
+
+
+  void run(Batch& b) {
+    for (const auto& it : b.items) {
+      switch (it.kind) {
+        case Batch::Kind::kSip: {
+          auto& m = b.messages[it.message];
+          m.rebase(it.parsed_at, it.size, b.bytes.data() + it.offset);
+          FoundSip f;
+          f.message = &m;
+          f.frame = it.frame;
+          f.ts_ns = it.ts_ns;
+          f.src = it.src;
+          f.dst = it.dst;
+          f.transport = it.transport;
+          f.segment_frames.assign(b.seg_frames.begin() + static_cast<std::ptrdiff_t>(it.seg_offset),
+                                  b.seg_frames.begin() + static_cast<std::ptrdiff_t>(it.seg_offset + it.seg_count));
+          tracker.message(f);
+          break;
+        }
+        case Batch::Kind::kRtp: {
+          proto::pkt::Packet p;
+          p.transport = proto::pkt::Transport::kUdp;
+          p.ip_proto = 17;
+          p.src = it.src.ip;
+          p.sport = it.src.port;
+          p.dst = it.dst.ip;
+          p.dport = it.dst.port;
+          p.payload = std::as_bytes(std::span(b.bytes.data() + it.offset, it.size));
+          rtp.packet(p, it.frame, it.ts_ns);
+          break;
+        }
+        case Batch::Kind::kSweep:
+          tracker.sweep(it.ts_ns);
+          rtp.sweep(it.ts_ns);
+          break;
+      }
+    }
+  }
+
+  void finishPipeline() {
+    if (finished) return;
+    current->last = true;
+    {
+      std::unique_lock lock(mu);
+      if (failure) std::rethrow_exception(failure);
+      full.push_back(current);
+      current = nullptr;
+    }
+    cv.notify_all();
+    worker.join();
+    finished = true;
+    if (failure) std::rethrow_exception(failure);
+    // The tracking thread's malformed reports join the decoding thread's, in frame order.
+    stats.malformed += tracker_malformed;
+    tracker_malformed = 0;
+    for (auto& m : tracker_malformed_list) stats.malformed_list.push_back(std::move(m));
+    tracker_malformed_list.clear();
+    std::stable_sort(stats.malformed_list.begin(), stats.malformed_list.end(),
+                     [](const Malformed& a, const Malformed& b) { return a.frame < b.frame; });
+    if (stats.malformed_list.size() > options.max_malformed_kept) stats.malformed_list.resize(options.max_malformed_kept);
   }
 };
 
@@ -60,22 +328,31 @@ void CaptureAnalyzer::addFrame(std::uint32_t link_type, std::span<const std::byt
     impl_->malformed(frame, out.error);
   } else if (out.status == proto::pkt::Decoder::Status::kPacket) {
     impl_->finder.add(impl_->decoder.packet(), frame, ts_ns);
-    impl_->rtp.packet(impl_->decoder.packet(), frame, ts_ns);
+    impl_->rtpPacket(impl_->decoder.packet(), frame, ts_ns);
   }
   if (ts_ns - impl_->last_sweep_ns >= 1'000'000'000 || ts_ns < impl_->last_sweep_ns) {
     impl_->last_sweep_ns = ts_ns;
-    impl_->tracker.sweep(ts_ns);
-    impl_->rtp.sweep(ts_ns);
+    impl_->sweep(ts_ns);
   }
 }
 
 void CaptureAnalyzer::finish() {
+  if (impl_->options.pipeline) {
+    impl_->finishPipeline();
+    return;
+  }
   impl_->tracker.finish();
   impl_->rtp.finish();
 }
 
-std::size_t CaptureAnalyzer::activeLegs() const { return impl_->tracker.activeLegs(); }
-std::size_t CaptureAnalyzer::sweepEntries() const { return impl_->tracker.sweepEntries(); }
+std::size_t CaptureAnalyzer::activeLegs() const {
+  if (impl_->options.pipeline && !impl_->finished) return 0;  // owned by the tracking thread until finish()
+  return impl_->tracker.activeLegs();
+}
+std::size_t CaptureAnalyzer::sweepEntries() const {
+  if (impl_->options.pipeline && !impl_->finished) return 0;
+  return impl_->tracker.sweepEntries();
+}
 
 const CaptureStats& CaptureAnalyzer::stats() {
   auto& s = impl_->stats;
@@ -96,6 +373,7 @@ const CaptureStats& CaptureAnalyzer::stats() {
   s.tls_streams = impl_->finder.tlsStreams();
   s.tls_bytes = impl_->finder.tlsBytes();
   s.websocket_frames = impl_->finder.websocketFrames();
+  if (impl_->options.pipeline && !impl_->finished) return s;  // the rest belongs to the tracking thread
   s.sip = impl_->tracker.sipStats();
   s.calls = impl_->tracker.callsEmitted();
   s.legs = impl_->tracker.legsEmitted();

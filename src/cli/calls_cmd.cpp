@@ -137,6 +137,10 @@ void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& 
                   "Memory bound: Call-IDs held at once (default 40000, 15000 with --json); beyond it finished calls "
                   "are output early, then the longest-idle")
       ->check(CLI::Range(std::size_t{100}, std::size_t{10'000'000}));
+  cmd->add_option("--threads", opts->threads,
+                  "Reading a file: 2 decodes and parses on one core while calls are tracked on another "
+                  "(same output); 1 keeps to one core. Live and HEP input always use 1")
+      ->check(CLI::Range(1, 2));
   cmd->add_option("--filter", opts->filter, "Live: BPF filter expression (tcpdump syntax; needs libpcap.so.0.8)")->needs(iface);
   cmd->add_option("-w,--write", opts->write, "Live: also write the captured frames to this pcapng file")->needs(iface);
   cmd->add_option("--duration", opts->duration_s, "Live / HEP: stop after this many seconds (default: Ctrl-C)")
@@ -279,6 +283,9 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   ao.keep_message_list = opts.json;  // the table and CSV show no message lists
   ao.max_active_legs = opts.max_legs != 0 ? opts.max_legs : opts.json ? kJsonMaxLegs : kTableMaxLegs;
   ao.link_headers = opts.link_headers;
+  // A file is read as fast as the two stages go; live and HEP input arrive at line rate, and their stats
+  // are printed as the capture runs.
+  ao.pipeline = !endless && opts.threads == 2;
   std::int64_t start_ns = 0;
   bool first_call = true;
   if (opts.rtp && opts.json) {

@@ -39,6 +39,13 @@ ExitCode forEachCaptureRecord(const std::string& path,
   return ExitCode::kOk;
 }
 
-void tuneAllocatorForAnalysis() { mallopt(M_MXFAST, 0); }
+void tuneAllocatorForAnalysis() {
+  mallopt(M_MXFAST, 0);
+  // Grow a heap 64 MB past what is asked and give back only past 128 MB free at its top. With glibc's
+  // defaults the analysis thread's arena grew and trimmed its heap a few pages at a time: 27 000 mprotect
+  // calls, 9 % of that thread, on the 50 000-call file. Untouched pad pages cost no memory.
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+}
 
 }  // namespace vs::cli

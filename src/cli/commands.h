@@ -144,6 +144,7 @@ struct CallsCmdOptions {
   std::vector<std::string> link_headers;
   std::vector<std::string> save_call;  // {call number or Call-ID, output pcap}
   std::size_t max_legs = 0;  // 0: 40 000 (table, CSV) or 15 000 (JSON, which keeps every leg's messages)
+  int threads = 2;           // files: 2 = decode/parse and call tracking on two threads
 };
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result);
 ExitCode runCalls(const CallsCmdOptions& opts);

@@ -367,6 +367,7 @@ std::vector<std::string_view> Message::headers(std::string_view name) const {
 std::string_view Message::callId() const { return header(HeaderId::kCallId).value_or(std::string_view{}); }
 
 std::optional<CSeq> Message::cseq() const {
+  if (prepared_) return cseq_;
   auto v = header(HeaderId::kCSeq);
   if (!v) return std::nullopt;
   auto s = trim(*v);
@@ -388,6 +389,7 @@ std::vector<Via> Message::vias() const {
 }
 
 std::optional<Via> Message::topVia() const {
+  if (prepared_) return top_via_;
   auto v = header(HeaderId::kVia);
   if (!v) return std::nullopt;
   auto first = firstListItem(*v);
@@ -396,11 +398,13 @@ std::optional<Via> Message::topVia() const {
 }
 
 std::string_view Message::fromTag() const {
+  if (prepared_) return from_tag_;
   auto v = header(HeaderId::kFrom);
   return v ? headerParam(*v, "tag").value_or(std::string_view{}) : std::string_view{};
 }
 
 std::string_view Message::toTag() const {
+  if (prepared_) return to_tag_;
   auto v = header(HeaderId::kTo);
   return v ? headerParam(*v, "tag").value_or(std::string_view{}) : std::string_view{};
 }
@@ -429,6 +433,7 @@ Result<Ok> parseMessageInto(Message& m, std::string_view in, bool datagram, bool
   m.consumed_ = 0;
   m.length_problem_ = {};
   m.folded_.clear();
+  m.prepared_ = false;
   std::size_t begin = skipLeadingCrlf(in);
   if (begin == in.size()) return makeError("empty message", begin);
 
@@ -535,6 +540,45 @@ Result<Ok> parseMessageInto(Message& m, std::string_view in, bool datagram, bool
 Result<Message> parseMessage(std::span<const std::byte> bytes, bool datagram, bool lenient_length) {
   return parseMessage(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), datagram,
                       lenient_length);
+}
+
+void Message::prepare() {
+  prepared_ = false;
+  from_tag_ = fromTag();
+  to_tag_ = toTag();
+  top_via_ = topVia();
+  cseq_ = cseq();
+  prepared_ = true;
+}
+
+void Message::rebase(const char* from, std::size_t size, const char* to) {
+  const auto lo = reinterpret_cast<std::uintptr_t>(from);
+  auto fix = [&](std::string_view& v) {
+    const auto at = reinterpret_cast<std::uintptr_t>(v.data());
+    if (at >= lo && at <= lo + size) v = std::string_view(to + (at - lo), v.size());  // <=: empty views at the end
+  };
+  fix(request_.method);
+  fix(request_.uri);
+  fix(request_.version);
+  fix(status_.version);
+  fix(status_.reason);
+  fix(start_line_);
+  for (auto& h : headers_) {
+    fix(h.name);
+    fix(h.value);
+  }
+  fix(body_);
+  fix(raw_);
+  fix(length_problem_);
+  fix(from_tag_);
+  fix(to_tag_);
+  if (top_via_) {
+    for (auto* v : {&top_via_->value, &top_via_->protocol, &top_via_->transport, &top_via_->sent_by,
+                    &top_via_->branch, &top_via_->received, &top_via_->rport}) {
+      fix(*v);
+    }
+  }
+  if (cseq_) fix(cseq_->method);
 }
 
 bool probe(std::string_view bytes) {

@@ -105,6 +105,14 @@ class Message {
   // Lenient parses only: why the Content-Length was not used (empty when it was fine or absent).
   std::string_view lengthProblem() const { return length_problem_; }
 
+  // The message's bytes (raw() and everything it views) were copied from `from` (`size` bytes) to `to`:
+  // views into that range now point into the copy. Views of joined folded values and of the library's own
+  // strings are left alone. Lets a parsed message outlive the buffer it was parsed from.
+  void rebase(const char* from, std::size_t size, const char* to);
+  // Works out fromTag(), toTag(), topVia() and cseq() now and keeps them, so later calls cost nothing:
+  // a reader that parses on one thread and analyses on another does this part of the work up front.
+  void prepare();
+
  private:
   friend Result<Ok> parseMessageInto(Message&, std::string_view, bool, bool);
   bool is_request_ = false;
@@ -119,6 +127,10 @@ class Message {
   std::string_view length_problem_;
   // Joined folded values; shared so that copies of a Message keep valid views.
   std::vector<std::shared_ptr<const std::string>> folded_;
+  bool prepared_ = false;  // the four below are valid
+  std::string_view from_tag_, to_tag_;
+  std::optional<Via> top_via_;
+  std::optional<CSeq> cseq_;
 };
 
 // datagram=true: the body is Content-Length bytes (the rest of the datagram when absent); bytes beyond it
