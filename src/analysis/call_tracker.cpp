@@ -55,7 +55,10 @@ std::string digitsOf(std::string_view user) {
 
 std::string suffix(const std::string& d) { return d.size() > kNumberSuffix ? d.substr(d.size() - kNumberSuffix) : d; }
 
-bool isSdp(const sip::Message& m) {
+
+}  // namespace
+
+bool hasSdpBody(const sip::Message& m) {
   if (m.body().empty()) return false;
   auto ct = m.header(sip::HeaderId::kContentType);
   if (ct) {
@@ -67,8 +70,6 @@ bool isSdp(const sip::Message& m) {
   }
   return m.body().substr(0, 4) == "v=0\r" || m.body().substr(0, 4) == "v=0\n";
 }
-
-}  // namespace
 
 bool isKnownMethod(std::string_view method) { return methodIndex(method) >= 0; }
 
@@ -215,7 +216,9 @@ void CallTracker::indexLinks(Active& a, std::uint32_t slot, const sip::Message& 
 }
 
 void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, const sip::Message& m) {
-  auto s = proto::sdp::parse(m.body());
+  std::optional<Result<proto::sdp::Session>> parsed_here;
+  if (f.sdp == nullptr) parsed_here.emplace(proto::sdp::parse(m.body()));
+  const auto& s = f.sdp != nullptr ? *f.sdp : *parsed_here;
   if (!s) {
     on_malformed_(f.frame, fmt::format("SDP: {}", s.error().message));
     return;
@@ -356,12 +359,13 @@ void CallTracker::message(const FoundSip& f) {
   a.last_ns = f.ts_ns;
   ++leg.messages;
   for (const auto& e : {f.src, f.dst}) {
-    if (std::find(a.endpoints.begin(), a.endpoints.end(), e) == a.endpoints.end()) a.endpoints.push_back(e);
+    EndpointEq eq;
+    if (!a.endpoints.find([&](const Endpoint& x) { return eq(x, e); })) a.endpoints.push_back(e);
   }
 
   // Views into the message; copied into the leg only where kept.
   const std::string_view from_tag = m.fromTag(), to_tag = m.toTag();
-  const bool has_sdp = isSdp(m);
+  const bool has_sdp = hasSdpBody(m);
   auto via = m.topVia();
   auto fp = fnv(f.src, fnv(f.dst, fnv(method, fnv(cseq_method))));
   fp = fnv(via ? via->branch : std::string_view{},
@@ -373,8 +377,8 @@ void CallTracker::message(const FoundSip& f) {
     ++leg.retransmissions;
     ++stats_.retransmissions;
   }
-  if (!to_tag.empty() && std::find(a.to_tags.begin(), a.to_tags.end(), to_tag) == a.to_tags.end()) {
-    a.to_tags.emplace_back(to_tag);
+  if (!to_tag.empty() && !a.to_tags.find([&](const std::string& x) { return x == to_tag; })) {
+    a.to_tags.push_back(std::string(to_tag));
   }
 
   // From/To as tshark's VoIP calls report them: the first INVITE's, else the first message's.
@@ -387,16 +391,20 @@ void CallTracker::message(const FoundSip& f) {
   if (leg.kind.empty() && m.isRequest()) leg.kind = fmt::format("non-call:{}", method);
 
   if (m.isRequest()) {
-    auto& by_method = leg.requests_by_method;  // a handful of entries: a walk, without building a key
-    if (auto it = std::find_if(by_method.begin(), by_method.end(), [&](const auto& e) { return e.first == method; });
-        it != by_method.end()) {
-      ++it->second;
+    if (method_index >= 0) {
+      ++a.method_counts[static_cast<std::size_t>(method_index)];
     } else {
-      by_method.emplace(std::string(method), 1);
+      auto& by_method = leg.requests_by_method;  // other methods: a handful of entries, a walk
+      if (auto it = std::find_if(by_method.begin(), by_method.end(), [&](const auto& e) { return e.first == method; });
+          it != by_method.end()) {
+        ++it->second;
+      } else {
+        by_method.emplace(std::string(method), 1);
+      }
     }
     if (is_invite) {
       leg.kind = "call";
-      if (std::find(a.invite_targets.begin(), a.invite_targets.end(), f.dst.ip) == a.invite_targets.end()) {
+      if (!a.invite_targets.find([&](const proto::pkt::IpAddr& x) { return x == f.dst.ip; })) {
         a.invite_targets.push_back(f.dst.ip);
       }
       if (!a.has_invite) {
@@ -416,7 +424,7 @@ void CallTracker::message(const FoundSip& f) {
           if (kit != key_index_.end() && kit->second != slot) {
             const auto& o = legs_[kit->second];
             if (o.leg.invite_ns && f.ts_ns - *o.leg.invite_ns <= options_.number_link_window_ns &&
-                std::find(o.invite_targets.begin(), o.invite_targets.end(), f.src.ip) != o.invite_targets.end()) {
+                o.invite_targets.find([&](const proto::pkt::IpAddr& x) { return x == f.src.ip; })) {
               link(slot, kit->second,
                    fmt::format("same caller/callee numbers ({} -> {}) within {} s, next hop", suffix(a.from_digits),
                                suffix(a.to_digits), options_.number_link_window_ns / 1'000'000'000),
@@ -446,7 +454,8 @@ void CallTracker::message(const FoundSip& f) {
       a.saw_cancel = true;
     }
   } else {
-    ++leg.responses_by_status[status];
+    if (auto* c = a.status_counts.find([&](const auto& e) { return e.first == status; })) ++c->second;
+    else a.status_counts.push_back({status, 1});
     if (cseq_method == "INVITE") {
       if (status >= 180 && status < 200 && !leg.ringing_ns) leg.ringing_ns = f.ts_ns;
       if (status >= 200) {
@@ -601,13 +610,18 @@ void CallTracker::emit(std::uint32_t gslot) {
     auto& a = legs_[slot];
     auto& eps = a.leg.endpoints;
     eps.reserve(a.endpoints.size());
-    for (const auto& e : a.endpoints) eps.push_back(e.toString());
+    a.endpoints.forEach([&](const Endpoint& e) { eps.push_back(e.toString()); });
     std::sort(eps.begin(), eps.end());
     eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
     auto& tags = a.leg.to_tags;
-    tags.assign(a.to_tags.begin(), a.to_tags.end());
+    tags.reserve(a.to_tags.size());
+    a.to_tags.forEach([&](const std::string& t) { tags.push_back(t); });
     std::sort(tags.begin(), tags.end());
     if (a.leg.kind.empty()) a.leg.kind = "non-call:?";
+    for (std::size_t i = 0; i < kMethods.size(); ++i) {
+      if (a.method_counts[i] != 0) a.leg.requests_by_method[std::string(kMethods[i])] += a.method_counts[i];
+    }
+    a.status_counts.forEach([&](const auto& e) { a.leg.responses_by_status[e.first] += e.second; });
     for (const auto& k : a.keys) {
       auto kit = key_index_.find(k);
       if (kit != key_index_.end() && kit->second == slot) key_index_.erase(kit);
@@ -656,6 +670,8 @@ void CallTracker::emit(std::uint32_t gslot) {
     a.from_digits.clear();
     a.to_digits.clear();
     a.invite_targets.clear();
+    a.method_counts = {};
+    a.status_counts.clear();
     free_legs_.push_back(slot);
     --live_legs_;
   }

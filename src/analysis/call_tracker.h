@@ -18,6 +18,7 @@
 
 #include "analysis/capture_analyzer.h"
 #include "analysis/flat_index.h"
+#include "analysis/inline_list.h"
 #include "analysis/model.h"
 #include "analysis/sip_finder.h"
 
@@ -29,16 +30,26 @@ bool isKnownMethod(std::string_view method);
 inline constexpr std::size_t kKnownMethods = 14;
 // Index of a known method (0 INVITE, 1 ACK, 2 BYE, 3 CANCEL, ...), -1 for others.
 int methodIndex(std::string_view method);
+// Whether the body is SDP (Content-Type application/sdp, or no Content-Type and a body starting "v=0").
+bool hasSdpBody(const proto::sip::Message& m);
 // "sip:alice@example.com;x" / "<tel:+123>" -> "alice" / "+123"; empty when there is no user part.
 std::string_view uriUser(std::string_view name_addr);
 
-// Message fingerprints of one leg, for retransmission detection. Most legs have a handful of messages, for
-// which a short vector is a fraction of a hash set's memory (nodes and buckets); a long-lived Call-ID
-// (REGISTER refreshes, a day-long call with re-INVITEs) moves to the set past kSmall.
+// Message fingerprints of one leg, for retransmission detection. Most legs have a handful of messages,
+// kept inline (no heap block to miss in the cache), then in a short vector, a fraction of a hash set's
+// memory; a long-lived Call-ID (REGISTER refreshes, a day-long call with re-INVITEs) moves to the set
+// past kSmall.
 class FingerprintSet {
  public:
   // True when `fp` was not there before.
   bool insert(std::uint64_t fp) {
+    for (std::size_t i = 0; i < inline_n_; ++i) {
+      if (inline_[i] == fp) return false;
+    }
+    if (inline_n_ < inline_.size() && small_.empty() && big_.empty()) {
+      inline_[inline_n_++] = fp;
+      return true;
+    }
     if (big_.empty()) {
       if (std::find(small_.begin(), small_.end(), fp) != small_.end()) return false;
       if (small_.size() < kSmall) {
@@ -54,12 +65,15 @@ class FingerprintSet {
 
   // Empty again, keeping the short vector's capacity for the next leg.
   void clear() {
+    inline_n_ = 0;
     small_.clear();
     if (!big_.empty()) std::unordered_set<std::uint64_t>().swap(big_);
   }
 
  private:
   static constexpr std::size_t kSmall = 64;
+  std::array<std::uint64_t, 12> inline_{};
+  std::size_t inline_n_ = 0;
   std::vector<std::uint64_t> small_;
   std::unordered_set<std::uint64_t> big_;
 };
@@ -100,12 +114,15 @@ class CallTracker {
     // Sweep bookkeeping (see sweep()): the due time of this leg's entry in due_, INT64_MAX when it has none
     // (it was found done and waits for the other legs of its call).
     std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();
-    std::vector<Endpoint> endpoints;      // distinct, in order of appearance
-    std::vector<std::string> to_tags;     // distinct, in order of appearance
+    InlineList<Endpoint, 4> endpoints;      // distinct, in order of appearance
+    InlineList<std::string, 2> to_tags;     // distinct, in order of appearance
+    // Requests of a known method and responses by status, moved into the Leg's maps at emit.
+    std::array<std::uint32_t, kKnownMethods> method_counts{};
+    InlineList<std::pair<int, std::uint64_t>, 4> status_counts;
     FingerprintSet seen;
     std::vector<std::string> keys;        // index entries to remove when the leg is emitted
     std::string from_digits, to_digits;
-    std::vector<proto::pkt::IpAddr> invite_targets;  // every address an INVITE of this leg was sent to
+    InlineList<proto::pkt::IpAddr, 2> invite_targets;  // every address an INVITE of this leg was sent to
   };
   struct Group {
     std::uint64_t id = 0;  // call number, from 1; 0: the slot is free

@@ -5,6 +5,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,8 +20,13 @@ namespace vs::analysis {
 
 namespace {
 
+constexpr std::size_t kBatchItems = 256;
+constexpr std::size_t kBatchBytes = 256U << 10;
+constexpr std::size_t kBatches = 8;  // the bound on work in flight: a few MB
+
 // Work handed from the decoding thread to the tracking thread, in capture order. A SIP message travels
-// parsed, with its bytes copied into the batch (the parsed views are moved onto the copy on arrival);
+// parsed, with its bytes copied into the batch and its views (and its SDP body's, parsed here too) moved
+// onto the copy;
 // an RTP/RTCP-looking UDP datagram travels as its addresses and payload.
 struct Batch {
   enum class Kind : std::uint8_t { kSip, kRtp, kSweep };
@@ -31,13 +37,13 @@ struct Batch {
     std::int64_t ts_ns = 0;
     Endpoint src, dst;
     std::size_t offset = 0, size = 0;       // bytes[offset, offset + size)
-    std::size_t message = 0;                // kSip: index into messages
-    const char* parsed_at = nullptr;        // kSip: where the bytes were when parsed (never dereferenced)
+    std::size_t message = 0;                // kSip: index into messages and sdps
     std::size_t seg_offset = 0, seg_count = 0;  // kSip over TCP: segment_frames in seg_frames
   };
   std::vector<Item> items;
   std::vector<char> bytes;
   std::vector<proto::sip::Message> messages;  // reused: each keeps its header storage
+  std::vector<std::optional<Result<proto::sdp::Session>>> sdps;  // messages[i]'s SDP body, parsed
   std::size_t used_messages = 0;
   std::vector<std::uint64_t> seg_frames;
   bool last = false;  // finish() after this batch
@@ -49,6 +55,11 @@ struct Batch {
     seg_frames.clear();
     last = false;
   }
+  // Bytes never move once copied (the messages' views point at them): the buffer is allocated once with
+  // room for a full batch plus the largest item, and a batch is handed over before it would overflow.
+  static constexpr std::size_t kCapacity = kBatchBytes + proto::sip::kMaxMessageBytes + 65536;
+  Batch() { bytes.reserve(kCapacity); }
+  bool fits(std::size_t n) const { return bytes.size() + n <= bytes.capacity(); }
   std::size_t copy(std::span<const std::byte> b) {
     auto at = bytes.size();
     bytes.insert(bytes.end(), reinterpret_cast<const char*>(b.data()), reinterpret_cast<const char*>(b.data()) + b.size());
@@ -56,9 +67,6 @@ struct Batch {
   }
 };
 
-constexpr std::size_t kBatchItems = 2048;
-constexpr std::size_t kBatchBytes = 1U << 20;
-constexpr std::size_t kBatches = 4;  // the bound on work in flight: a few MB
 
 }  // namespace
 
@@ -145,6 +153,7 @@ struct CaptureAnalyzer::Impl {
   void foundSip(const FoundSip& s) {
     if (!options.pipeline) return tracker.message(s);
     auto raw = s.message->raw();
+    if (!current->fits(raw.size())) submit();
     Batch::Item it;
     it.kind = Batch::Kind::kSip;
     it.transport = s.transport;
@@ -154,12 +163,19 @@ struct CaptureAnalyzer::Impl {
     it.dst = s.dst;
     it.offset = current->copy(std::as_bytes(std::span(raw.data(), raw.size())));
     it.size = raw.size();
-    it.parsed_at = raw.data();
-    if (current->used_messages == current->messages.size()) current->messages.emplace_back();
+    if (current->used_messages == current->messages.size()) {
+      current->messages.emplace_back();
+      current->sdps.emplace_back();
+    }
     it.message = current->used_messages++;
     auto& m = current->messages[it.message];
     m = *s.message;
-    m.prepare();  // the header parameters the tracker reads are found here, on this thread
+    m.rebase(raw.data(), raw.size(), current->bytes.data() + it.offset);
+    // The work that depends on the message alone is done on this thread.
+    m.prepare();
+    auto& sdp = current->sdps[it.message];
+    if (hasSdpBody(m)) sdp = proto::sdp::parse(m.body());
+    else sdp.reset();
     it.seg_offset = current->seg_frames.size();
     it.seg_count = s.segment_frames.size();
     current->seg_frames.insert(current->seg_frames.end(), s.segment_frames.begin(), s.segment_frames.end());
@@ -178,6 +194,7 @@ struct CaptureAnalyzer::Impl {
     it.ts_ns = ts_ns;
     it.src = Endpoint{p.src, p.sport};
     it.dst = Endpoint{p.dst, p.dport};
+    if (!current->fits(p.payload.size())) submit();
     it.offset = current->copy(p.payload);
     it.size = p.payload.size();
     current->items.push_back(it);
@@ -253,10 +270,9 @@ struct CaptureAnalyzer::Impl {
     for (const auto& it : b.items) {
       switch (it.kind) {
         case Batch::Kind::kSip: {
-          auto& m = b.messages[it.message];
-          m.rebase(it.parsed_at, it.size, b.bytes.data() + it.offset);
           FoundSip f;
-          f.message = &m;
+          f.message = &b.messages[it.message];
+          if (b.sdps[it.message]) f.sdp = &*b.sdps[it.message];
           f.frame = it.frame;
           f.ts_ns = it.ts_ns;
           f.src = it.src;

@@ -1,5 +1,7 @@
 #include "analysis/model.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 namespace vs::analysis {
@@ -16,7 +18,16 @@ std::string_view sipTransportName(SipTransport t) {
 }
 
 std::string Endpoint::toString() const {
-  return ip.v6 ? fmt::format("[{}]:{}", ip.toString(), port) : fmt::format("{}:{}", ip.toString(), port);
+  if (ip.v6) return fmt::format("[{}]:{}", ip.toString(), port);
+  // IPv4 without a format string: every leg's endpoints are written out when its call is emitted.
+  char buf[24];
+  char* p = buf;
+  for (std::size_t i = 0; i < 4; ++i) {
+    p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(ip.bytes[i])).ptr;
+    *p++ = i < 3 ? '.' : ':';
+  }
+  p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(port)).ptr;
+  return std::string(buf, p);
 }
 
 std::string_view callStateName(CallState s) {

@@ -14,6 +14,7 @@
 #include "analysis/model.h"
 #include "proto/pkt/packet.h"
 #include "proto/pkt/tcp_stream.h"
+#include "proto/sdp/sdp.h"
 #include "proto/sip/message.h"
 
 namespace vs::analysis {
@@ -31,6 +32,8 @@ struct FoundSip {
   std::int64_t ts_ns = 0;
   Endpoint src, dst;
   SipTransport transport = SipTransport::kUdp;
+  // The message's SDP body already parsed (by the decoding stage of a pipeline); null: not done yet.
+  const Result<proto::sdp::Session>* sdp = nullptr;
 };
 
 class SipFinder {
