@@ -79,7 +79,7 @@ describe() {
 }
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "voipscope: $bin; tshark $(tshark -v | head -1 | awk '{print $3}'); sngrep $(sngrep -V | head -1 | awk '{print $2}'); $(tcpdump --version 2>&1 | head -1)"
+echo "voipscope: $bin; tshark $(tshark -v | head -1 | awk '{print $3}'); sngrep $(sngrep -V | head -1 | awk '{print $NF}'); $(tcpdump --version 2>&1 | head -1)"
 for f in "$sig" "$media"; do
   [[ -s "$f" ]] || continue
   describe "$f"
