@@ -20,14 +20,15 @@ std::string_view sipTransportName(SipTransport t) {
 std::string Endpoint::toString() const {
   if (ip.v6) return fmt::format("[{}]:{}", ip.toString(), port);
   // IPv4 without a format string: every leg's endpoints are written out when its call is emitted.
-  char buf[24];
-  char* p = buf;
+  std::string out;
+  out.reserve(21);  // "255.255.255.255:65535"
+  char num[8];
   for (std::size_t i = 0; i < 4; ++i) {
-    p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(ip.bytes[i])).ptr;
-    *p++ = i < 3 ? '.' : ':';
+    out.append(num, std::to_chars(num, num + sizeof num, static_cast<unsigned>(ip.bytes[i])).ptr);
+    out.push_back(i < 3 ? '.' : ':');
   }
-  p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(port)).ptr;
-  return std::string(buf, p);
+  out.append(num, std::to_chars(num, num + sizeof num, static_cast<unsigned>(port)).ptr);
+  return out;
 }
 
 std::string_view callStateName(CallState s) {
