@@ -196,9 +196,10 @@ std::string_view canonicalName(std::string_view name) {
 }
 
 namespace {
-// The first element of a comma-separated list (as splitList's first), without building the list.
-std::string_view firstListItem(std::string_view value) {
-  if (value.find(',') == std::string_view::npos) return trim(value);  // one item: nothing to split
+// Calls on_item(part) for each non-empty, trimmed element of a comma-separated list (commas inside quotes
+// and <...> do not split), until on_item returns false.
+template <class F>
+void forEachListItem(std::string_view value, F&& on_item) {
   int angle = 0;
   std::size_t start = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
@@ -210,33 +211,32 @@ std::string_view firstListItem(std::string_view value) {
     else if (c == '>' && angle > 0) --angle;
     else if (c == ',' && angle == 0) {
       auto part = trim(value.substr(start, i - start));
-      if (!part.empty()) return part;
+      if (!part.empty() && !on_item(part)) return;
       start = i + 1;
     }
   }
-  return trim(value.substr(std::min(start, value.size())));
+  auto part = trim(value.substr(std::min(start, value.size())));
+  if (!part.empty()) on_item(part);
+}
+
+// The first element of a comma-separated list (as splitList's first), without building the list.
+std::string_view firstListItem(std::string_view value) {
+  if (value.find(',') == std::string_view::npos) return trim(value);  // one item: nothing to split
+  std::string_view first;
+  forEachListItem(value, [&](std::string_view part) {
+    first = part;
+    return false;
+  });
+  return first;
 }
 }  // namespace
 
 std::vector<std::string_view> splitList(std::string_view value) {
   std::vector<std::string_view> out;
-  int angle = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
-    if (c == '"') {
-      auto close = closingQuote(value, i);
-      if (close != std::string_view::npos) i = close;
-    } else if (c == '<') ++angle;
-    else if (c == '>' && angle > 0) --angle;
-    else if (c == ',' && angle == 0) {
-      auto part = trim(value.substr(start, i - start));
-      if (!part.empty()) out.push_back(part);
-      start = i + 1;
-    }
-  }
-  auto part = trim(value.substr(std::min(start, value.size())));
-  if (!part.empty()) out.push_back(part);
+  forEachListItem(value, [&](std::string_view part) {
+    out.push_back(part);
+    return true;
+  });
   return out;
 }
 
