@@ -99,7 +99,7 @@ std::string_view uriUser(std::string_view v) {
 CallTracker::CallTracker(const AnalyzerOptions& options, CaptureAnalyzer::OnCall on_call, OnMalformed on_malformed)
     : options_(options), on_call_(std::move(on_call)), on_malformed_(std::move(on_malformed)) {}
 
-std::uint64_t CallTracker::callId(std::string_view call_id) const {
+std::uint64_t CallTracker::hashCallId(std::string_view call_id) {
   return std::hash<std::string_view>{}(call_id);
 }
 
@@ -108,18 +108,25 @@ std::optional<std::uint32_t> CallTracker::findLeg(std::string_view call_id, std:
 }
 
 std::optional<std::uint32_t> CallTracker::findLeg(std::string_view call_id) const {
-  return findLeg(call_id, callId(call_id));
+  return findLeg(call_id, hashCallId(call_id));
 }
 
-std::uint32_t CallTracker::newLeg(std::string_view call_id, std::uint64_t h) {
-  std::uint32_t slot = 0;
-  if (!free_legs_.empty()) {
-    slot = free_legs_.back();
-    free_legs_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(legs_.size());
-    legs_.emplace_back();
+namespace {
+// A free slot of `table` (one emitted earlier) or a new one at its end.
+template <class T>
+std::uint32_t takeSlot(std::deque<T>& table, std::vector<std::uint32_t>& free) {
+  if (!free.empty()) {
+    auto slot = free.back();
+    free.pop_back();
+    return slot;
   }
+  table.emplace_back();
+  return static_cast<std::uint32_t>(table.size() - 1);
+}
+}  // namespace
+
+std::uint32_t CallTracker::newLeg(std::string_view call_id, std::uint64_t h) {
+  const std::uint32_t slot = takeSlot(legs_, free_legs_);
   auto& a = legs_[slot];
   a.used = true;
   a.id_hash = h;
@@ -127,14 +134,7 @@ std::uint32_t CallTracker::newLeg(std::string_view call_id, std::uint64_t h) {
   leg_index_.insert(h, slot);
   ++live_legs_;
 
-  std::uint32_t g = 0;
-  if (!free_groups_.empty()) {
-    g = free_groups_.back();
-    free_groups_.pop_back();
-  } else {
-    g = static_cast<std::uint32_t>(groups_.size());
-    groups_.emplace_back();
-  }
+  const std::uint32_t g = takeSlot(groups_, free_groups_);
   auto& grp = groups_[g];
   grp.id = next_group_++;
   grp.legs.push_back(slot);
@@ -335,7 +335,7 @@ void CallTracker::message(const FoundSip& f) {
     last_sip_frame_ = f.frame;
   }
   const std::string_view call_id = m.callId();
-  const std::uint64_t id_hash = callId(call_id);
+  const std::uint64_t id_hash = hashCallId(call_id);
 
   auto found = findLeg(call_id, id_hash);
   const bool fresh = !found;

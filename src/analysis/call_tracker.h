@@ -148,7 +148,7 @@ class CallTracker {
   std::int64_t dueOf(const Active& a) const;
   void queue(Active& a, std::uint32_t slot);
   void emit(std::uint32_t group_slot);
-  std::uint64_t callId(std::string_view call_id) const;
+  static std::uint64_t hashCallId(std::string_view call_id);
 
   const AnalyzerOptions& options_;
   CaptureAnalyzer::OnCall on_call_;

@@ -12,8 +12,6 @@
 
 #include "analysis/call_tracker.h"
 #include "analysis/rtp_tracker.h"
-#include "proto/rtp/rtcp.h"
-#include "proto/rtp/rtp.h"
 #include "proto/sip/message.h"
 
 namespace vs::analysis {
@@ -75,7 +73,6 @@ struct CaptureAnalyzer::Impl {
   proto::pkt::Decoder decoder;
   CaptureStats stats;
   OnCall on_call;
-  OnStream on_stream;
   RtpTracker rtp;
   CallTracker tracker;
   SipFinder finder;
@@ -93,11 +90,10 @@ struct CaptureAnalyzer::Impl {
   std::exception_ptr failure;  // thrown on the tracking thread (by a callback, say); rethrown to the caller
   std::thread worker;
 
-  Impl(AnalyzerOptions o, OnCall call_cb, OnStream stream_cb)
+  Impl(AnalyzerOptions o, OnCall call_cb, OnStream on_stream)
       : options(std::move(o)),
         on_call(std::move(call_cb)),
-        on_stream(std::move(stream_cb)),
-        rtp(options, [this](RtpStream&& s) { emitStream(std::move(s)); }),
+        rtp(options, std::move(on_stream)),
         tracker(options, [this](Call&& c) { emitCall(std::move(c)); },
                 [this](std::uint64_t f, std::string r) { trackerMalformed(f, std::move(r)); }),
         finder([this](const FoundSip& s) { foundSip(s); },
@@ -132,22 +128,19 @@ struct CaptureAnalyzer::Impl {
     for (auto& leg : c.legs) leg.streams = rtp.takeLeg(leg.call_id, leg.media);
     on_call(std::move(c));
   }
-  void emitStream(RtpStream&& s) {
-    if (on_stream) on_stream(std::move(s));
-  }
 
-  void malformed(std::uint64_t frame, std::string reason) {
-    ++stats.malformed;
-    if (stats.malformed_list.size() < options.max_malformed_kept) {
-      stats.malformed_list.push_back(Malformed{frame, std::move(reason)});
-    }
+  // Counts a report and keeps the first max_malformed_kept of them.
+  void keepMalformed(std::uint64_t& count, std::vector<Malformed>& list, std::uint64_t frame, std::string reason) {
+    ++count;
+    if (list.size() < options.max_malformed_kept) list.push_back(Malformed{frame, std::move(reason)});
   }
+  void malformed(std::uint64_t frame, std::string reason) {
+    keepMalformed(stats.malformed, stats.malformed_list, frame, std::move(reason));
+  }
+  // Reports of the call tracker: in pipeline mode on the tracking thread, kept apart until finish().
   void trackerMalformed(std::uint64_t frame, std::string reason) {
     if (!options.pipeline) return malformed(frame, std::move(reason));
-    ++tracker_malformed;
-    if (tracker_malformed_list.size() < options.max_malformed_kept) {
-      tracker_malformed_list.push_back(Malformed{frame, std::move(reason)});
-    }
+    keepMalformed(tracker_malformed, tracker_malformed_list, frame, std::move(reason));
   }
 
   void foundSip(const FoundSip& s) {
@@ -185,9 +178,7 @@ struct CaptureAnalyzer::Impl {
 
   void rtpPacket(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns) {
     if (!options.pipeline) return rtp.packet(p, frame, ts_ns);
-    // Exactly what RtpTracker::packet() would look at; everything else it ignores.
-    if (p.transport != proto::pkt::Transport::kUdp) return;
-    if (!proto::rtp::looksLikeRtcp(p.payload) && !proto::rtp::looksLikeRtp(p.payload)) return;
+    if (!RtpTracker::wants(p)) return;  // the tracker would ignore it: not worth a copy
     Batch::Item it;
     it.kind = Batch::Kind::kRtp;
     it.frame = frame;
@@ -264,7 +255,6 @@ struct CaptureAnalyzer::Impl {
       if (last) return;
     }
   }
-
 
   void run(Batch& b) {
     for (const auto& it : b.items) {

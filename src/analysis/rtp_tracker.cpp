@@ -124,14 +124,17 @@ RtpTracker::Active* RtpTracker::create(const Key& k, const Tie* tie, bool heuris
   return &a;
 }
 
+bool RtpTracker::wants(const proto::pkt::Packet& p) {
+  return p.transport == proto::pkt::Transport::kUdp && (rtp::looksLikeRtcp(p.payload) || rtp::looksLikeRtp(p.payload));
+}
+
 void RtpTracker::packet(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns) {
-  if (p.transport != proto::pkt::Transport::kUdp) return;
+  if (!wants(p)) return;
   const auto bytes = p.payload;
   if (rtp::looksLikeRtcp(bytes)) {
     rtcp(p, bytes, frame);
     return;
   }
-  if (!rtp::looksLikeRtp(bytes)) return;
   auto parsed = rtp::parseRtp(bytes);
   if (!parsed) return;
   const auto& h = parsed->header;

@@ -49,7 +49,10 @@ class RtpTracker {
 
   // An SDP m= line of leg `call_id` (address and port the sender of that SDP receives on).
   void media(const std::string& call_id, const MediaDescription& d);
-  // Every UDP datagram (SIP ones are rejected at the version check: ASCII has the top bits 01).
+  // Whether packet() would look at `p` at all: UDP with an RTP or RTCP-looking header (SIP is rejected at
+  // the version check: ASCII has the top bits 01).
+  static bool wants(const proto::pkt::Packet& p);
+  // Every UDP datagram (anything wants() refuses is ignored).
   void packet(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns);
   // The streams tied to a leg that is being emitted, finished; the leg's SDP endpoints (`media`: every
   // description media() was given for it) are forgotten.
