@@ -22,17 +22,13 @@
 
 #include "analysis/capture_analyzer.h"
 #include "proto/pkt/capture_file.h"
+#include "support/corpus.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace vs::analysis;
-
-fs::path corpusDir() {
-  if (const char* e = std::getenv("VOIPSCOPE_SHARED_DIR")) return fs::path(e) / "corpus";
-  return fs::path(VOIPSCOPE_SHARED_DIR) / "corpus";
-}
 
 // (capture, SSRC or "*", field) -> why voipscope differs and is right.
 const std::map<std::tuple<std::string, std::string, std::string>, std::string> kExceptions = {
@@ -88,7 +84,7 @@ std::string readFile(const fs::path& p) {
 
 std::vector<std::string> corpusFiles() {
   std::vector<std::string> out;
-  auto ref = corpusDir() / "reference";
+  auto ref = vs::test::corpusDir() / "reference";
   if (!fs::exists(ref)) return out;
   for (const auto& e : fs::recursive_directory_iterator(ref)) {
     if (e.path().extension() != ".json") continue;
@@ -219,8 +215,8 @@ class RtpCorpus : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RtpCorpus, StreamsMatchTshark) {
   const std::string name = GetParam();
-  auto ref = json::parse(readFile(corpusDir() / "reference" / (name + ".json")));
-  auto run = analyse(corpusDir() / name);
+  auto ref = json::parse(readFile(vs::test::corpusDir() / "reference" / (name + ".json")));
+  auto run = analyse(vs::test::corpusDir() / name);
   SCOPED_TRACE(name);
 
   std::map<std::string, const RtpStream*> ours;  // "src:sport>dst:dport/SSRC"

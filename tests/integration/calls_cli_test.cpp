@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/harness.h"
+#include "support/corpus.h"
 
 namespace {
 
@@ -19,13 +20,8 @@ namespace fs = std::filesystem;
 using vs::itest::run;
 using vs::itest::TempDir;
 
-fs::path corpus() {
-  if (const char* e = std::getenv("VOIPSCOPE_SHARED_DIR")) return fs::path(e) / "corpus";
-  return fs::path(VOIPSCOPE_SHARED_DIR) / "corpus";
-}
-
 nlohmann::json reference(const std::string& rel) {
-  std::ifstream in(corpus() / "reference" / (rel + ".json"));
+  std::ifstream in(vs::test::corpusDir() / "reference" / (rel + ".json"));
   return nlohmann::json::parse(in);
 }
 
@@ -51,7 +47,7 @@ std::map<std::string, std::string> referenceStates(const std::string& rel) {
 
 TEST(CallsCli, JsonStatesEqualTsharkAndLegsAreLinked) {
   const std::string rel = "sipcapture_heplify/sip_tcp_websocket.pcap";
-  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", "--all", (corpus() / rel).string()});
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", "--all", (vs::test::corpusDir() / rel).string()});
   ASSERT_EQ(r.exit_code, 0) << r.all;
   EXPECT_EQ(states(r.out), referenceStates(rel));
   auto j = nlohmann::json::parse(r.out);
@@ -69,7 +65,7 @@ TEST(CallsCli, JsonStatesEqualTsharkAndLegsAreLinked) {
 }
 
 TEST(CallsCli, GzipAndStdinGiveTheSameCsv) {
-  const auto file = (corpus() / "irontec_sngrep/aaa.pcap").string();
+  const auto file = (vs::test::corpusDir() / "irontec_sngrep/aaa.pcap").string();
   TempDir dir;
   auto gz = dir.file("aaa.pcap.gz");
   ASSERT_EQ(std::system(("gzip -c " + file + " > " + gz).c_str()), 0);
@@ -100,7 +96,7 @@ TEST(CallsCli, BadInputIsOneLineAndExitCode) {
   EXPECT_EQ(run({vs::itest::voipscopeBinary(), "calls", empty}).exit_code, 3);
   EXPECT_EQ(run({vs::itest::voipscopeBinary(), "calls", dir.file("missing.pcap")}).exit_code, 3);
   // Truncated: every complete record is analysed, the cut is named with its frame, exit 1 (warnings).
-  std::ifstream in(corpus() / "irontec_sngrep/aaa.pcap", std::ios::binary);
+  std::ifstream in(vs::test::corpusDir() / "irontec_sngrep/aaa.pcap", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   auto cut = dir.file("cut.pcap");
   vs::itest::writeFile(cut, bytes.substr(0, bytes.size() - 10));

@@ -20,17 +20,13 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/harness.h"
+#include "support/corpus.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace vs::itest;
 using namespace std::chrono_literals;
-
-fs::path corpus() {
-  if (const char* e = std::getenv("VOIPSCOPE_SHARED_DIR")) return fs::path(e) / "corpus";
-  return fs::path(VOIPSCOPE_SHARED_DIR) / "corpus";
-}
 
 struct TsharkSip {
   std::set<std::uint64_t> resent;
@@ -76,7 +72,7 @@ TsharkSip tsharkSip(const fs::path& file) {
 TEST(CallsRetransmissions, SameFramesAsTsharkOnEveryCorpusCapture) {
   if (!haveProgram("tshark")) GTEST_SKIP() << "tshark is not installed (scripts/install-deps.sh installs it)";
   std::size_t files = 0, compared = 0, extra_checked = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(corpus())) {
+  for (const auto& entry : fs::recursive_directory_iterator(vs::test::corpusDir())) {
     const auto& p = entry.path();
     auto name = p.filename().string();
     if (!entry.is_regular_file() || p.string().find("/reference/") != std::string::npos) continue;

@@ -13,17 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/harness.h"
+#include "support/corpus.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace vs::itest;
 using namespace std::chrono_literals;
-
-fs::path corpus() {
-  if (const char* e = std::getenv("VOIPSCOPE_SHARED_DIR")) return fs::path(e) / "corpus";
-  return fs::path(VOIPSCOPE_SHARED_DIR) / "corpus";
-}
 
 // SIP messages tshark decodes in `file` with this Call-ID (reassembling TCP itself).
 std::size_t tsharkMessages(const std::string& file, const std::string& call_id) {
@@ -45,7 +41,7 @@ std::size_t tsharkMessages(const std::string& file, const std::string& call_id) 
 TEST(CallsSaveTcp, SavedCallKeepsEverySegmentOfItsMessages) {
   if (!haveProgram("tshark")) GTEST_SKIP() << "tshark is not installed (scripts/install-deps.sh installs it)";
   TempDir dir;
-  const auto capture = (corpus() / "sipcapture_heplify" / "sip_ipv4_tcp_fragmented.pcap").string();
+  const auto capture = (vs::test::corpusDir() / "sipcapture_heplify" / "sip_ipv4_tcp_fragmented.pcap").string();
   auto listing = run({voipscopeBinary(), "calls", "--json", capture}, 60s);
   ASSERT_TRUE(listing.exit_code == 0 || listing.exit_code == 1) << listing.all;
   auto doc = nlohmann::json::parse(listing.out);

@@ -19,6 +19,7 @@
 #include "render/calls_render.h"
 #include "render/rtp_render.h"
 #include "support/raw_frames.h"
+#include "support/corpus.h"
 
 namespace {
 
@@ -98,19 +99,14 @@ std::vector<Frame> readCapture(const fs::path& p) {
   return frames;
 }
 
-fs::path corpusDir() {
-  if (const char* e = std::getenv("VOIPSCOPE_SHARED_DIR")) return fs::path(e) / "corpus";
-  return fs::path(VOIPSCOPE_SHARED_DIR) / "corpus";
-}
-
 TEST(Pipeline, EveryCorpusCaptureGivesTheSameCallsStreamsAndStats) {
-  auto ref = corpusDir() / "reference";
-  if (!fs::exists(ref)) GTEST_SKIP() << "no corpus at " << corpusDir();
+  auto ref = vs::test::corpusDir() / "reference";
+  if (!fs::exists(ref)) GTEST_SKIP() << "no corpus at " << vs::test::corpusDir();
   int compared = 0;
   for (const auto& e : fs::recursive_directory_iterator(ref)) {
     if (e.path().extension() != ".json") continue;
     auto rel = fs::relative(e.path(), ref).string();
-    auto capture = corpusDir() / rel.substr(0, rel.size() - 5);
+    auto capture = vs::test::corpusDir() / rel.substr(0, rel.size() - 5);
     SCOPED_TRACE(capture.string());
     auto frames = readCapture(capture);
     ASSERT_FALSE(frames.empty());
