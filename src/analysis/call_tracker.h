@@ -89,6 +89,7 @@ class CallTracker {
   void onMedia(OnMedia fn) { on_media_ = std::move(fn); }
   // Emits the calls whose legs are all over, as of capture time `now_ns`.
   void sweep(std::int64_t now_ns);
+  // End of input: every call is emitted. Messages after it are ignored.
   void finish();
 
   const SipStats& sipStats();
@@ -148,6 +149,7 @@ class CallTracker {
   std::int64_t dueOf(const Active& a) const;
   void queue(Active& a, std::uint32_t slot);
   void emit(std::uint32_t group_slot);
+  void releaseLeg(std::uint32_t slot);
   static std::uint64_t hashCallId(std::string_view call_id);
 
   const AnalyzerOptions& options_;
@@ -181,6 +183,7 @@ class CallTracker {
   std::uint64_t next_group_ = 1;
   std::uint64_t last_sip_frame_ = 0;
   std::uint64_t calls_emitted_ = 0, legs_emitted_ = 0;
+  bool closing_ = false;  // finish() was called: emits skip the per-leg index and slot upkeep
 };
 
 inline constexpr std::size_t kMaxExactCallIds = std::size_t{1} << 20;

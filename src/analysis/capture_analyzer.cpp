@@ -87,6 +87,7 @@ struct CaptureAnalyzer::Impl {
   std::condition_variable cv;
   std::deque<Batch*> full, empty;
   bool stopping = false, finished = false;
+  bool ended = false;  // finish() was called: later frames are ignored
   std::exception_ptr failure;  // thrown on the tracking thread (by a callback, say); rethrown to the caller
   std::thread worker;
 
@@ -324,6 +325,7 @@ CaptureAnalyzer::~CaptureAnalyzer() = default;
 
 void CaptureAnalyzer::addFrame(std::uint32_t link_type, std::span<const std::byte> data, std::int64_t ts_ns,
                                std::uint64_t frame) {
+  if (impl_->ended) return;
   auto& s = impl_->stats;
   if (s.frames == 0) s.first_ns = ts_ns;
   ++s.frames;
@@ -343,6 +345,7 @@ void CaptureAnalyzer::addFrame(std::uint32_t link_type, std::span<const std::byt
 }
 
 void CaptureAnalyzer::finish() {
+  impl_->ended = true;
   if (impl_->options.pipeline) {
     impl_->finishPipeline();
     return;

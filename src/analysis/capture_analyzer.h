@@ -72,7 +72,7 @@ class CaptureAnalyzer {
 
   // One captured frame; frame numbers count from 1 in capture order.
   void addFrame(std::uint32_t link_type, std::span<const std::byte> data, std::int64_t ts_ns, std::uint64_t frame);
-  // End of input: every remaining call is emitted.
+  // End of input: every remaining call is emitted. Frames after it are ignored.
   void finish();
   // Statistics so far (finish() first for final figures).
   const CaptureStats& stats();

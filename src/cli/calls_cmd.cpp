@@ -309,7 +309,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     else if (opts.json) unattached.push_back(std::move(s));
   };
   if (endless) std::fflush(stdout);  // a reader of a pipe sees the capture has started
-  analysis::CaptureAnalyzer an(ao, [&](analysis::Call&& c) {
+  auto analyzer = std::make_unique<analysis::CaptureAnalyzer>(ao, [&](analysis::Call&& c) {
     if (stream_rows) {  // every stream, whether the call is listed or not
       for (const auto& l : c.legs) {
         for (const auto& s : l.streams) {
@@ -329,6 +329,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     if (endless) std::fflush(stdout);
     first_call = false;
   }, on_stream);
+  auto& an = *analyzer;
   proto::pkt::Record rec;
   std::string warning;
   std::uint64_t unsupported = 0;
@@ -361,6 +362,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     an.addFrame(rec.link_type, rec.data, rec.ts_ns, frame);
   }
   an.finish();
+  leaveToExit(analyzer);
   if (writer) {
     if (auto w = writer->close(); !w) {
       fmt::print(stderr, "calls: {}\n", w.error().message);

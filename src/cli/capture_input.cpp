@@ -48,4 +48,12 @@ void tuneAllocatorForAnalysis() {
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
+void leaveToExit(std::unique_ptr<analysis::CaptureAnalyzer>& analyzer) {
+#if defined(__SANITIZE_ADDRESS__)
+  static_cast<void>(analyzer);
+#else
+  static_cast<void>(analyzer.release());
+#endif
+}
+
 }  // namespace vs::cli

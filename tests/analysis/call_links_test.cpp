@@ -271,6 +271,36 @@ TEST(CallStreaming, FinishedCallsLeaveAfterTheLingerInCallOrderExactlyOnce) {
   EXPECT_EQ(r.callWith("c1")->legs[0].hangup, HangupBy::kCaller);
 }
 
+// finish() emits the calls still held without the per-leg index upkeep of a normal emit: the linked
+// legs still come out whole and once, and a frame given after finish() (a misuse) changes nothing.
+TEST(CallStreaming, FinishEmitsEveryHeldCallWholeAndIgnoresLaterFrames) {
+  for (bool pipeline : {false, true}) {
+    SCOPED_TRACE(pipeline ? "two threads" : "one thread");
+    AnalyzerOptions o;
+    o.pipeline = pipeline;
+    Capture r(o);
+    r.call(1, 2, 0, invite("in-1"));
+    r.call(2, 3, 100, invite("out-1", {"X-CID: in-1"}));
+    r.call(5, 6, 200, invite("solo"), 3000);
+    r.finish();
+    ASSERT_EQ(r.calls.size(), 2U);
+    EXPECT_EQ(onlyLink(r.calls[0]), "X-CID header names Call-ID in-1|high");
+    EXPECT_EQ(r.calls[0].legs[0].call_id, "in-1");
+    EXPECT_EQ(r.calls[0].legs[1].call_id, "out-1");
+    EXPECT_EQ(r.calls[1].legs.at(0).call_id, "solo");
+    EXPECT_EQ(r.calls[1].state(), CallState::kCompleted);
+    EXPECT_EQ(r.an->activeLegs(), 0U);
+    const auto frames = r.an->stats().frames;
+    // The same Call-IDs again and a new one, after the end.
+    r.call(1, 2, 4000, invite("in-1"), 5000);
+    r.call(7, 8, 4100, invite("late"), 5000);
+    r.an->finish();
+    EXPECT_EQ(r.calls.size(), 2U);
+    EXPECT_EQ(r.an->activeLegs(), 0U);
+    EXPECT_EQ(r.an->stats().frames, frames);
+  }
+}
+
 TEST(CallStreaming, AMessageAfterTheByeKeepsTheLegUntilItsOwnLingerIsOver) {
   Capture r;
   r.call(1, 2, 0, invite("late"), 2000);
