@@ -331,7 +331,7 @@ void CaptureAnalyzer::addFrame(std::uint32_t link_type, std::span<const std::byt
   ++s.frames;
   s.bytes += data.size();
   s.last_ns = ts_ns;
-  auto out = impl_->decoder.decode(link_type, data, ts_ns);
+  auto out = impl_->decoder.decode(link_type, data, ts_ns, frame);
   if (out.status == proto::pkt::Decoder::Status::kError) {
     impl_->malformed(frame, out.error);
   } else if (out.status == proto::pkt::Decoder::Status::kPacket) {

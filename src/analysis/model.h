@@ -64,7 +64,7 @@ struct EndpointEq {
 
 struct SipMessageInfo {
   std::uint64_t frame = 0;                    // the frame that completed the message
-  std::vector<std::uint64_t> segment_frames;  // SIP over TCP: earlier frames carrying its bytes
+  std::vector<std::uint64_t> segment_frames;  // earlier frames carrying its bytes (TCP segments, IP fragments)
   std::int64_t ts_ns = 0;
   Endpoint src, dst;
   SipTransport transport = SipTransport::kUdp;

@@ -90,13 +90,18 @@ TEST(Decoder, Ipv4FragmentsOutOfOrderAreReassembled) {
   Bytes f1(whole.begin(), whole.begin() + 1000), f2(whole.begin() + 1000, whole.begin() + 2000),
       f3(whole.begin() + 2000, whole.end());
   Decoder d;
-  EXPECT_EQ(d.decode(link::kRaw, ipv4(17, f3, 7, 2000, false), 0).status, Decoder::Status::kHeld);
-  EXPECT_EQ(d.decode(link::kRaw, ipv4(17, f1, 7, 0, true), 1).status, Decoder::Status::kHeld);
-  auto out = d.decode(link::kRaw, ipv4(17, f2, 7, 1000, true), 2);
+  // Frame numbers 11, 12, 13: the completing frame names the other two (for --save-call).
+  EXPECT_EQ(d.decode(link::kRaw, ipv4(17, f3, 7, 2000, false), 0, 11).status, Decoder::Status::kHeld);
+  EXPECT_EQ(d.decode(link::kRaw, ipv4(17, f1, 7, 0, true), 1, 12).status, Decoder::Status::kHeld);
+  auto out = d.decode(link::kRaw, ipv4(17, f2, 7, 1000, true), 2, 13);
   ASSERT_EQ(out.status, Decoder::Status::kPacket) << out.error;
   EXPECT_TRUE(d.packet().reassembled);
+  EXPECT_EQ(d.packet().fragment_frames, (std::vector<std::uint64_t>{11, 12}));
   EXPECT_EQ(str(d.packet().payload), text);
   EXPECT_EQ(d.defragStats().completed, 1U);
+  // The next frame, not a fragment, names none.
+  ASSERT_EQ(d.decode(link::kRaw, ipv4(17, udp("x")), 3, 14).status, Decoder::Status::kPacket);
+  EXPECT_TRUE(d.packet().fragment_frames.empty());
 }
 
 TEST(Decoder, FragmentsThatNeverCompleteTimeOutByCaptureTime) {

@@ -43,6 +43,26 @@ inline Bytes udp(unsigned src, unsigned sport, unsigned dst, unsigned dport, con
   return b;
 }
 
+// A raw IPv4 packet (from udp()) cut into IPv4 fragments with IP ID `id`, each carrying at most
+// `max_payload` bytes (rounded down to a multiple of 8) after the 20-byte header, in order.
+inline std::vector<Bytes> fragments(const Bytes& packet, std::size_t max_payload, unsigned id) {
+  constexpr std::size_t kHeader = 20;
+  const std::size_t step = max_payload / 8 * 8;
+  std::vector<Bytes> out;
+  for (std::size_t off = 0; off + kHeader < packet.size(); off += step) {
+    const std::size_t n = std::min(step, packet.size() - kHeader - off);
+    Bytes f(packet.begin(), packet.begin() + kHeader);
+    f.insert(f.end(), packet.begin() + static_cast<std::ptrdiff_t>(kHeader + off),
+             packet.begin() + static_cast<std::ptrdiff_t>(kHeader + off + n));
+    put16(f, 2, static_cast<unsigned>(f.size()));
+    put16(f, 4, id);
+    const bool more = kHeader + off + n < packet.size();
+    put16(f, 6, static_cast<unsigned>((more ? 0x2000U : 0U) | (off / 8)));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 inline Bytes text(std::string_view s) {
   Bytes b;
   b.reserve(s.size());

@@ -102,15 +102,18 @@ Decoder::Outcome Decoder::fail(std::string why) {
   return Outcome{Status::kError, std::move(why)};
 }
 
-Decoder::Outcome Decoder::decode(std::uint32_t lt, std::span<const std::byte> b, std::int64_t ts_ns) {
+Decoder::Outcome Decoder::decode(std::uint32_t lt, std::span<const std::byte> b, std::int64_t ts_ns,
+                                 std::uint64_t frame_number) {
   ++stats_.frames;
   ts_ns_ = ts_ns;
+  frame_number_ = frame_number;
   pkt_.transport = Transport::kNone;
   pkt_.ip_proto = 0;
   pkt_.sport = pkt_.dport = 0;
   pkt_.tcp_flags = 0;
   pkt_.tcp_seq = 0;
   pkt_.reassembled = false;
+  pkt_.fragment_frames.clear();
   pkt_.tunnels = 0;
   pkt_.vlans = 0;
   pkt_.payload = {};
@@ -212,10 +215,11 @@ Decoder::Outcome Decoder::ipv4(std::span<const std::byte> b, int depth) {
     ++stats_.ipv4_fragments;
     if (avail < total) return fail("IPv4 fragment cut by the snaplen");
     FragmentKey key{pkt_.src, pkt_.dst, be16(b.data() + 4), proto};
-    auto added = defrag_.add(key, offset, more, payload, ts_ns_);
+    auto added = defrag_.add(key, offset, more, payload, ts_ns_, frame_number_);
     if (added.outcome == IpDefragmenter::Outcome::kDropped) return fail(fmt::format("IPv4 fragment: {}", added.reason));
     if (added.outcome == IpDefragmenter::Outcome::kHeld) return Outcome{Status::kHeld, {}};
     pkt_.reassembled = true;
+    pkt_.fragment_frames.insert(pkt_.fragment_frames.end(), added.earlier.begin(), added.earlier.end());
     payload = added.payload;
   }
   return transport(proto, payload, depth);
@@ -262,10 +266,11 @@ Decoder::Outcome Decoder::ipv6(std::span<const std::byte> b, int depth) {
           rest = rest.subspan(8);
           continue;
         }
-        auto added = defrag_.add(key, offset, more, rest.subspan(8), ts_ns_);
+        auto added = defrag_.add(key, offset, more, rest.subspan(8), ts_ns_, frame_number_);
         if (added.outcome == IpDefragmenter::Outcome::kDropped) return fail(fmt::format("IPv6 fragment: {}", added.reason));
         if (added.outcome == IpDefragmenter::Outcome::kHeld) return Outcome{Status::kHeld, {}};
         pkt_.reassembled = true;
+        pkt_.fragment_frames.insert(pkt_.fragment_frames.end(), added.earlier.begin(), added.earlier.end());
         next = proto;
         rest = added.payload;
         continue;

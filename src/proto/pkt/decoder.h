@@ -42,8 +42,10 @@ class Decoder {
     std::string error;  // kError: "IPv4: total length 1500 exceeds the 60 bytes captured"
   };
 
-  // On kPacket, packet() describes the frame until the next call.
-  Outcome decode(std::uint32_t link_type, std::span<const std::byte> frame, std::int64_t ts_ns);
+  // On kPacket, packet() describes the frame until the next call. `frame_number` only comes back in
+  // Packet::fragment_frames of a datagram this frame's fragment helped reassemble.
+  Outcome decode(std::uint32_t link_type, std::span<const std::byte> frame, std::int64_t ts_ns,
+                 std::uint64_t frame_number = 0);
   const Packet& packet() const { return pkt_; }
   const DecodeStats& stats() const { return stats_; }
   const DefragStats& defragStats() const { return defrag_.stats(); }
@@ -65,6 +67,7 @@ class Decoder {
   IpDefragmenter defrag_;
   DecodeStats stats_;
   std::int64_t ts_ns_ = 0;
+  std::uint64_t frame_number_ = 0;
   // SCTP fragmented user messages: (src, dst, sport, dport, stream) -> bytes so far.
   std::map<std::tuple<IpAddr, IpAddr, std::uint16_t, std::uint16_t, std::uint16_t>, std::vector<std::byte>> sctp_partial_;
   std::vector<std::vector<std::byte>> sctp_done_;  // completed messages of the current frame

@@ -30,7 +30,8 @@ void IpDefragmenter::expire(std::int64_t now_ns) {
 }
 
 IpDefragmenter::Added IpDefragmenter::add(const FragmentKey& key, std::size_t offset, bool more,
-                                          std::span<const std::byte> data, std::int64_t ts_ns) {
+                                          std::span<const std::byte> data, std::int64_t ts_ns,
+                                          std::uint64_t tag) {
   ++stats_.fragments;
   expire(ts_ns);
   Added r;
@@ -76,8 +77,16 @@ IpDefragmenter::Added IpDefragmenter::add(const FragmentKey& key, std::size_t of
   if (p.buf.size() < end) p.buf.resize(end);
   if (!data.empty()) std::memcpy(p.buf.data() + offset, data.data(), data.size());
   p.ranges.emplace_back(offset, end);
-  if (!covered(p)) return r;
+  if (!covered(p)) {
+    if (std::find(p.tags.begin(), p.tags.end(), tag) == p.tags.end()) p.tags.push_back(tag);
+    return r;
+  }
   out_.assign(p.buf.begin(), p.buf.begin() + static_cast<std::ptrdiff_t>(p.total));
+  out_tags_.clear();
+  for (auto t : p.tags) {
+    if (t != tag) out_tags_.push_back(t);
+  }
+  r.earlier = out_tags_;
   pending_.erase(it);
   ++stats_.completed;
   r.outcome = Outcome::kComplete;

@@ -39,12 +39,16 @@ class IpDefragmenter {
   struct Added {
     Outcome outcome = Outcome::kHeld;
     std::span<const std::byte> payload;  // kComplete: the whole transport payload, valid until the next add
+    // kComplete: the tags of the other fragments, in arrival order (frame numbers, for saving a message
+    // with every frame that carried it), valid until the next add.
+    std::span<const std::uint64_t> earlier;
     std::string_view reason;             // kDropped
   };
 
-  // `offset` is in bytes; `data` is the fragment's payload after the IP (and extension) headers.
+  // `offset` is in bytes; `data` is the fragment's payload after the IP (and extension) headers; `tag`
+  // names the fragment's frame (Added::earlier gives them back).
   Added add(const FragmentKey& key, std::size_t offset, bool more, std::span<const std::byte> data,
-            std::int64_t ts_ns);
+            std::int64_t ts_ns, std::uint64_t tag = 0);
   const DefragStats& stats() const { return stats_; }
   std::size_t pending() const { return pending_.size(); }
 
@@ -52,6 +56,7 @@ class IpDefragmenter {
   struct Pending {
     std::vector<std::byte> buf;
     std::vector<std::pair<std::size_t, std::size_t>> ranges;  // [begin, end)
+    std::vector<std::uint64_t> tags;                          // of the fragments so far
     std::size_t total = 0;  // known once the last fragment (MF=0) arrived
     bool have_last = false;
     std::int64_t first_ts = 0;
@@ -61,6 +66,7 @@ class IpDefragmenter {
 
   std::map<FragmentKey, Pending> pending_;
   std::vector<std::byte> out_;
+  std::vector<std::uint64_t> out_tags_;
   std::int64_t last_sweep_ns_ = 0;
   DefragStats stats_;
 };

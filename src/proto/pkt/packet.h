@@ -39,6 +39,8 @@ struct Packet {
   std::uint32_t tcp_seq = 0;
   std::uint8_t tcp_flags = 0;
   bool reassembled = false;      // the transport payload came from IP fragments
+  // Reassembled: the frames of the other fragments (numbers as given to Decoder::decode), arrival order.
+  std::vector<std::uint64_t> fragment_frames;
   int tunnels = 0;               // GRE / IP-in-IP layers crossed
   int vlans = 0;                 // 802.1Q / QinQ tags
   std::span<const std::byte> payload;  // UDP / TCP payload
