@@ -4,10 +4,9 @@
 // an SDP body of those legs announced (RTP on the port, RTCP on port+1), between the call's first and
 // last SIP message. The second pass over the file feeds every frame through select().
 //
-// Every frame that carried bytes of the call's messages is selected: all segments of SIP over TCP, all
-// fragments of an IP-fragmented datagram. Known limits: a TCP segment held back for a gap counts for the
-// frame that filled it (the held one is missed), and so does a TCP segment that came in IP fragments;
-// messages beyond AnalyzerOptions::max_messages_per_leg were not recorded and are missed (the caller
+// Every frame that carried bytes of the call's messages is selected: all segments of SIP over TCP (also
+// one held back until a gap filled), all fragments of an IP-fragmented datagram. Known limits: a TCP
+// segment that came in IP fragments counts only for its last fragment; messages beyond AnalyzerOptions::max_messages_per_leg were not recorded and are missed (the caller
 // raises the cap); an IP-fragmented RTP packet (not seen in practice) keeps only its last fragment.
 #include <cstdint>
 #include <set>

@@ -158,8 +158,14 @@ void SipFinder::tcp(const proto::pkt::Packet& p, FoundSip& meta) {
     if (p.tcp_flags & (proto::pkt::tcpflag::kFin | proto::pkt::tcpflag::kRst)) flows_.erase(it);
     return;
   }
-  if (f.stream.add(p.tcp_seq, p.tcp_flags, p.payload) > 0) {
-    f.segments.emplace_back(f.consumed + f.stream.data().size(), meta.frame);
+  if (auto n = f.stream.add(p.tcp_seq, p.tcp_flags, p.payload, meta.frame); n > 0) {
+    // Each piece under the frame that carried it: a segment held for a gap keeps its own frame.
+    const auto end = f.consumed + f.stream.data().size();
+    if (f.stream.data().size() >= n) {
+      for (const auto& [piece_end, frame] : f.stream.pieces()) f.segments.emplace_back(end - n + piece_end, frame);
+    } else {  // the buffer overflowed during this add: only its tail is there
+      f.segments.emplace_back(end, meta.frame);
+    }
   }
   const auto& st = f.stream.stats();
   tcp_retrans_ += st.retransmitted_bytes - f.retrans_seen;

@@ -26,8 +26,8 @@ inline constexpr int kMaxProbeSegments = 32;  // non-SIP TCP flows are ignored a
 struct FoundSip {
   const proto::sip::Message* message = nullptr;
   std::uint64_t frame = 0;  // the frame that completed the message
-  // SIP over TCP: every earlier frame that carried bytes of the message (segments delivered in order; a
-  // segment held back for a gap counts for the frame that filled it). A datagram (UDP, SCTP) rebuilt from
+  // SIP over TCP: every other frame that carried bytes of the message, in stream order (a segment held
+  // back for a gap keeps its own frame). A datagram (UDP, SCTP) rebuilt from
   // IP fragments: the frames of its other fragments. Otherwise empty.
   std::vector<std::uint64_t> segment_frames;
   std::int64_t ts_ns = 0;

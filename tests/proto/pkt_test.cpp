@@ -159,10 +159,14 @@ TEST(TcpStream, SplitsRetransmissionsAndReordering) {
   s.add(999, 0x02, {});  // SYN: data starts at 1000
   s.add(1000, 0x18, b("INVITE "));
   s.add(1000, 0x18, b("INVITE "));      // retransmission: not delivered twice
-  s.add(1012, 0x18, b("SIP/2.0"));      // ahead of a gap: held
+  s.add(1012, 0x18, b("SIP/2.0"), 3);   // ahead of a gap: held
   EXPECT_EQ(s.data(), "INVITE ");
-  s.add(1007, 0x18, b("sip:x"));        // fills the gap; held segment drains
+  EXPECT_TRUE(s.pieces().empty());
+  s.add(1007, 0x18, b("sip:x"), 4);     // fills the gap; held segment drains
   EXPECT_EQ(s.data(), "INVITE sip:xSIP/2.0");
+  // The 12 new bytes: 5 of this segment (tag 4), then the 7 held ones under their own tag.
+  using Pieces = std::vector<std::pair<std::size_t, std::uint64_t>>;
+  EXPECT_EQ(s.pieces(), (Pieces{{5, 4}, {12, 3}}));
   s.add(1005, 0x18, b("E sip:"));       // partial overlap: only new bytes (none here) delivered
   EXPECT_EQ(s.data(), "INVITE sip:xSIP/2.0");
   EXPECT_EQ(s.stats().retransmitted_bytes, 7U + 6U);

@@ -1,5 +1,5 @@
 #pragma once
-// Hand-made raw IPv4/UDP frames (link type proto::pkt::link::kRaw) for feeding the capture analyzer
+// Hand-made raw IPv4/UDP/TCP frames (link type proto::pkt::link::kRaw) for feeding the capture analyzer
 // without a capture file.
 #include <algorithm>
 #include <cstddef>
@@ -40,6 +40,21 @@ inline Bytes udp(unsigned src, unsigned sport, unsigned dst, unsigned dport, con
   put16(b, 22, dport);
   put16(b, 24, static_cast<unsigned>(8 + payload.size()));
   std::copy(payload.begin(), payload.end(), b.begin() + 28);
+  return b;
+}
+
+// Raw IPv4 + TCP (PSH+ACK unless told, window and checksums 0) from 192.0.2.<src> to 192.0.2.<dst>.
+inline Bytes tcp(unsigned src, unsigned sport, unsigned dst, unsigned dport, std::uint32_t seq, const Bytes& payload,
+                 unsigned flags = 0x18) {
+  Bytes b = udp(src, sport, dst, dport, {});
+  b.resize(40);
+  b[9] = std::byte{6};
+  put16(b, 2, static_cast<unsigned>(40 + payload.size()));
+  put32(b, 24, seq);
+  put32(b, 28, 0);
+  b[32] = std::byte{0x50};
+  b[33] = std::byte(static_cast<unsigned char>(flags));
+  b.insert(b.end(), payload.begin(), payload.end());
   return b;
 }
 

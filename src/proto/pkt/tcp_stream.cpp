@@ -12,7 +12,7 @@ std::int32_t seqDiff(std::uint32_t a, std::uint32_t b) { return static_cast<std:
 
 }  // namespace
 
-void TcpStream::append(std::string_view bytes) {
+void TcpStream::append(std::string_view bytes, std::uint64_t tag) {
   if (data().size() + bytes.size() > kMaxTcpBufferBytes) {
     // The consumer could not frame a message within the limit: drop what is buffered, keep the new bytes.
     stats_.overflow_bytes += data().size();
@@ -26,6 +26,7 @@ void TcpStream::append(std::string_view bytes) {
   }
   buf_.append(bytes);
   stats_.bytes += bytes.size();
+  pieces_.emplace_back(static_cast<std::size_t>(stats_.bytes - add_start_), tag);
 }
 
 void TcpStream::consume(std::size_t n) {
@@ -54,11 +55,12 @@ void TcpStream::drainHeld() {
       auto d = seqDiff(it->first, next_);
       if (d > 0) continue;
       auto skip = static_cast<std::size_t>(-static_cast<std::int64_t>(d));
-      std::string seg = std::move(it->second);
+      std::string seg = std::move(it->second.bytes);
+      const auto tag = it->second.tag;
       held_bytes_ -= seg.size();
       held_.erase(it);
       if (skip < seg.size()) {
-        append(std::string_view(seg).substr(skip));
+        append(std::string_view(seg).substr(skip), tag);
         next_ += static_cast<std::uint32_t>(seg.size() - skip);
       } else {
         stats_.retransmitted_bytes += seg.size();
@@ -70,10 +72,13 @@ void TcpStream::drainHeld() {
   }
 }
 
-std::size_t TcpStream::add(std::uint32_t seq, std::uint8_t flags, std::span<const std::byte> payload) {
+std::size_t TcpStream::add(std::uint32_t seq, std::uint8_t flags, std::span<const std::byte> payload,
+                           std::uint64_t tag) {
   ++stats_.segments;
   std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
   auto before = stats_.bytes;
+  add_start_ = before;
+  pieces_.clear();
   if (flags & tcpflag::kSyn) {
     init_ = true;
     next_ = seq + 1;
@@ -95,15 +100,16 @@ std::size_t TcpStream::add(std::uint32_t seq, std::uint8_t flags, std::span<cons
       return 0;
     }
     stats_.retransmitted_bytes += skip;
-    append(bytes.substr(skip));
+    append(bytes.substr(skip), tag);
     next_ += static_cast<std::uint32_t>(bytes.size() - skip);
     drainHeld();
   } else {
     ++stats_.out_of_order;
     auto& slot = held_[seq];
-    if (slot.size() < bytes.size()) {
-      held_bytes_ += bytes.size() - slot.size();
-      slot.assign(bytes);
+    if (slot.bytes.size() < bytes.size()) {
+      held_bytes_ += bytes.size() - slot.bytes.size();
+      slot.bytes.assign(bytes);
+      slot.tag = tag;
     }
     if (held_.size() > kMaxTcpHeldSegments || held_bytes_ > kMaxTcpHeldBytes) {
       // The missing bytes are not coming (lost before the capture point): skip to the earliest held one.

@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vs::proto::pkt {
 
@@ -28,8 +30,12 @@ struct TcpStreamStats {
 
 class TcpStream {
  public:
-  // Feeds one segment. Returns the number of new in-order bytes appended to data().
-  std::size_t add(std::uint32_t seq, std::uint8_t flags, std::span<const std::byte> payload);
+  // Feeds one segment; `tag` names it (its frame number). Returns the number of new in-order bytes
+  // appended to data().
+  std::size_t add(std::uint32_t seq, std::uint8_t flags, std::span<const std::byte> payload, std::uint64_t tag = 0);
+  // Where the bytes the last add() appended came from, in order: (end within those bytes, tag of the
+  // segment). More than one when the segment filled a gap and held segments followed it.
+  const std::vector<std::pair<std::size_t, std::uint64_t>>& pieces() const { return pieces_; }
   // Bytes delivered in order and not yet consumed.
   std::string_view data() const { return std::string_view(buf_).substr(start_); }
   void consume(std::size_t n);
@@ -39,8 +45,12 @@ class TcpStream {
   bool finished() const { return fin_; }
 
  private:
-  void append(std::string_view bytes);
+  void append(std::string_view bytes, std::uint64_t tag);
   void drainHeld();
+  struct Held {
+    std::string bytes;
+    std::uint64_t tag = 0;
+  };
 
   bool init_ = false;
   bool fin_ = false;
@@ -48,8 +58,10 @@ class TcpStream {
   std::uint32_t next_ = 0;  // next expected sequence number
   std::string buf_;
   std::size_t start_ = 0;
-  std::map<std::uint32_t, std::string> held_;  // keyed by (seq - next_) at insertion time is unsafe; by seq
+  std::map<std::uint32_t, Held> held_;  // keyed by absolute seq (by seq - next_ would break as next_ moves)
   std::size_t held_bytes_ = 0;
+  std::uint64_t add_start_ = 0;  // stats_.bytes when the current add() began
+  std::vector<std::pair<std::size_t, std::uint64_t>> pieces_;
   TcpStreamStats stats_;
 };
 
