@@ -1,5 +1,7 @@
 #include "analysis/sip_finder.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace vs::analysis {
@@ -211,22 +213,25 @@ void SipFinder::frameSip(Flow& f, FoundSip& meta) {
     if (m) {
       FoundSip found = meta;
       found.message = &msg_;
-      // Frames whose bytes fall in [begin, end) of the stream, other than the completing one.
-      const std::uint64_t begin = f.consumed + fr.skip, end = begin + fr.length;
-      std::uint64_t seg_start = f.consumed;
-      for (const auto& [seg_end, frame] : f.segments) {
-        if (seg_start >= end) break;
-        if (seg_end > begin && frame != meta.frame &&
-            (found.segment_frames.empty() || found.segment_frames.back() != frame)) {
-          found.segment_frames.push_back(frame);
-        }
-        seg_start = seg_end;
-      }
+      const std::uint64_t begin = f.consumed + fr.skip;
+      framesIn(f, begin, begin + fr.length, meta.frame, found.segment_frames);
       on_message_(found);
     } else {
       on_malformed_(meta.frame, fmt::format("SIP over TCP: {}", m.error().message));
     }
     consume(f, fr.skip + fr.length);
+  }
+}
+
+void SipFinder::framesIn(const Flow& f, std::uint64_t begin, std::uint64_t end, std::uint64_t except,
+                         std::vector<std::uint64_t>& out) {
+  std::uint64_t seg_start = f.consumed;
+  for (const auto& [seg_end, frame] : f.segments) {
+    if (seg_start >= end) break;
+    if (seg_end > begin && frame != except && std::find(out.begin(), out.end(), frame) == out.end()) {
+      out.push_back(frame);
+    }
+    seg_start = seg_end;
   }
 }
 
@@ -264,16 +269,54 @@ void SipFinder::frameWebSocket(Flow& f, FoundSip& meta) {
     }
     std::size_t need = pos + (masked ? 4 : 0) + static_cast<std::size_t>(len);
     if (d.size() < need) return;
+    ++ws_frames_;
+    const unsigned opcode = b0 & 0x0FU;
+    const bool fin = (b0 & 0x80U) != 0;
+    // Control frames (close, ping, pong; allowed between the fragments of a message) and reserved
+    // opcodes carry no SIP.
+    if (opcode != 0 && opcode != 1 && opcode != 2) {
+      consume(f, need);
+      continue;
+    }
+    // A message may come in fragments (RFC 6455 5.4): a text or binary frame without FIN, then
+    // continuation frames (opcode 0), the last with FIN.
+    if (opcode != 0) {
+      if (f.ws_open) {
+        on_malformed_(meta.frame, fmt::format("WebSocket: a new message began before the {} bytes of the previous "
+                                              "one were finished; those are dropped", f.ws_message.size()));
+      }
+      f.ws_open = true;
+      f.ws_message.clear();
+      f.ws_frames.clear();
+    } else if (!f.ws_open) {
+      on_malformed_(meta.frame, "WebSocket: continuation frame without a message to continue, skipped");
+      consume(f, need);
+      continue;
+    }
+    if (f.ws_message.size() + len > sip::kMaxMessageBytes) {
+      on_malformed_(meta.frame, fmt::format("WebSocket: message in fragments exceeds the {}-byte limit",
+                                            sip::kMaxMessageBytes));
+      f.mode = Mode::kIgnored;
+      return;
+    }
     const char* mask = masked ? d.data() + pos : nullptr;
     if (masked) pos += 4;
-    scratch_.assign(d.substr(pos, static_cast<std::size_t>(len)));
+    const std::size_t at = f.ws_message.size();
+    f.ws_message.append(d.substr(pos, static_cast<std::size_t>(len)));
     if (mask != nullptr) {
-      for (std::size_t i = 0; i < scratch_.size(); ++i) scratch_[i] = static_cast<char>(scratch_[i] ^ mask[i % 4]);
+      for (std::size_t i = 0; i < len; ++i) f.ws_message[at + i] = static_cast<char>(f.ws_message[at + i] ^ mask[i % 4]);
     }
-    ++ws_frames_;
-    unsigned opcode = b0 & 0x0FU;
-    if (opcode == 1 || opcode == 2) datagram(scratch_, meta);
+    // Frames of every fragment, the current one too: it may not be the one that completes the message.
+    framesIn(f, f.consumed, f.consumed + need, 0, f.ws_frames);
     consume(f, need);
+    if (!fin) continue;
+    FoundSip found = meta;
+    found.segment_frames = std::move(f.ws_frames);
+    std::erase(found.segment_frames, meta.frame);
+    f.ws_open = false;
+    f.ws_frames.clear();
+    datagram(f.ws_message, found);
+    f.ws_message.clear();
   }
 }
 

@@ -69,9 +69,17 @@ class SipFinder {
     int probes = 0;
     std::int64_t last_ns = 0;
     std::uint64_t retrans_seen = 0, gaps_seen = 0;
+    // WebSocket: the message being rebuilt from fragments (unmasked payload so far) and its frames.
+    bool ws_open = false;
+    std::string ws_message;
+    std::vector<std::uint64_t> ws_frames;
   };
 
   void consume(Flow& f, std::size_t n);
+  // Adds to `out`, once each, the frames other than `except` whose in-order bytes fall in [begin, end)
+  // of the flow's stream.
+  static void framesIn(const Flow& f, std::uint64_t begin, std::uint64_t end, std::uint64_t except,
+                       std::vector<std::uint64_t>& out);
   void datagram(std::string_view bytes, const FoundSip& meta);
   void tcp(const proto::pkt::Packet& p, FoundSip& meta);
   void frameSip(Flow& f, FoundSip& meta);
@@ -83,7 +91,6 @@ class SipFinder {
   OnMalformed on_malformed_;
   std::map<FlowKey, Flow> flows_;
   proto::sip::Message msg_;  // the message being handed out (its header storage reused)
-  std::string scratch_;  // unmasked WebSocket payload
   std::int64_t last_sweep_ns_ = 0;
   std::uint64_t tls_streams_ = 0, tls_bytes_ = 0, ws_frames_ = 0, tcp_retrans_ = 0, tcp_gaps_ = 0;
 };
