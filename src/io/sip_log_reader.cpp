@@ -3,6 +3,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 
@@ -41,6 +44,13 @@ Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path
     return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines)", kLogSniffLines));
   }
   std::rewind(static_cast<std::FILE*>(r->file_));
+  // Year-less dates (Asterisk's default "Nov 22 20:05:17") take their year from when the file was last
+  // written: a log is read after it was written, so no line is later than that.
+  struct stat st{};
+  timespec ref{};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ref = st.st_mtim;
+  else clock_gettime(CLOCK_REALTIME, &ref);
+  r->parser_ = proto::siplog::SipLogParser(std::int64_t{ref.tv_sec} * 1'000'000'000 + ref.tv_nsec);
   return r;
 }
 

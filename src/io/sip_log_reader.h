@@ -22,7 +22,8 @@ class SipLogReader {
   SipLogReader& operator=(const SipLogReader&) = delete;
 
   // Errors: "cannot open: ...", "not a pcap, pcapng or SIP text log (no message header line in the
-  // first 2000 lines)".
+  // first 2000 lines)". Year-less log dates get their year from the file's modification time (the
+  // current time for a pipe).
   static Result<std::unique_ptr<SipLogReader>> open(const std::string& path);
   Result<bool> next(proto::pkt::Record& out);
   std::uint64_t frames() const { return frames_; }

@@ -279,6 +279,43 @@ TEST(CallsLog, AsteriskPjsipChanSipAndSngrepTextGiveTheCallsWritten) {
   EXPECT_NE(r.out.find("1900"), std::string::npos) << r.out;
 }
 
+// Asterisk's default logger.conf writes dates without a year ("[Jan 31 10:00:00]"). The year comes from
+// the file's modification time, so a log written over New Year keeps its order and its timings.
+TEST(CallsLog, YearlessAsteriskDatesTakeTheYearOfTheFile) {
+  TempDir dir;
+  auto log = dir.file("full");
+  auto msg = [](const std::string& first, const std::string& cseq, bool to_tag) {
+    return first + "\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKny" + cseq.substr(0, 1) +
+           "\nFrom: <sip:100@x>;tag=fny\nTo: <sip:200@y>" + (to_tag ? ";tag=tny" : "") +
+           "\nCall-ID: new-year-1\nCSeq: " + cseq + "\nContent-Length: 0\n\n";
+  };
+  auto in = [](const std::string& date) {
+    return "[" + date + "] VERBOSE[1234] res_pjsip_logger.c: <--- Received SIP request (300 bytes) from UDP:192.0.2.10:5060 --->\n";
+  };
+  auto out = [](const std::string& date) {
+    return "[" + date + "] VERBOSE[1234] res_pjsip_logger.c: <--- Transmitting SIP response (300 bytes) to UDP:192.0.2.10:5060 --->\n";
+  };
+  std::string text;
+  text += in("Dec 31 23:59:59.500") + msg("INVITE sip:200@192.0.2.20 SIP/2.0", "1 INVITE", false);
+  text += out("Dec 31 23:59:59.600") + msg("SIP/2.0 180 Ringing", "1 INVITE", true);
+  text += out("Jan  1 00:00:01.000") + msg("SIP/2.0 200 OK", "1 INVITE", true);
+  text += in("Jan  1 00:00:01.050") + msg("ACK sip:200@192.0.2.20 SIP/2.0", "1 ACK", true);
+  text += in("Jan  1 00:01:01.000") + msg("BYE sip:200@192.0.2.20 SIP/2.0", "2 BYE", true);
+  text += out("Jan  1 00:01:01.010") + msg("SIP/2.0 200 OK", "2 BYE", true);
+  vs::itest::writeFile(log, text);
+  // Last written on 1 January 2027, a few minutes after the call.
+  ASSERT_EQ(run({"touch", "-d", "2027-01-01 00:05:00 UTC", log}).exit_code, 0);
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--json", log});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = jsonOf(r.out);
+  ASSERT_EQ(j["calls"].size(), 1U) << r.out;
+  const auto& leg = j["calls"][0]["legs"][0];
+  EXPECT_EQ(leg["state"], "COMPLETED");
+  EXPECT_EQ(leg["start"].get<std::string>().substr(0, 23), "2026-12-31T23:59:59.500") << leg.dump();
+  EXPECT_DOUBLE_EQ(leg["setup_answer_ms"].get<double>(), 1500.0);
+  EXPECT_DOUBLE_EQ(leg["duration_s"].get<double>(), 60.0);
+}
+
 TEST(CallsLog, TextThatIsNoLogIsRefusedInOneLine) {
   TempDir dir;
   vs::itest::writeFile(dir.path() / "notes.txt", "just some notes\nnothing SIP here\n");

@@ -2,6 +2,8 @@
 // (its output re-read by the pcapng parser), with hand-made bytes.
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <string>
 #include <vector>
 
@@ -231,6 +233,55 @@ TEST(SipLog, MessagesEndAtContentLengthSeparatorsAndNewLogLines) {
   EXPECT_EQ(got[2].ts_ns, 1706695202'000'000'000LL + 1000);  // no time on the line: the last one + 1 µs
   EXPECT_EQ(got[3].text, "SIP/2.0 200 OK\r\n\r\n");
   EXPECT_EQ(p.headers(), 4U);
+}
+
+// UTC ns of a civil time by the C library (the reference, not our date arithmetic).
+std::int64_t utcNs(int year, int month, int day, int h, int mi, int se, std::int64_t frac_ns = 0) {
+  std::tm t{};
+  t.tm_year = year - 1900;
+  t.tm_mon = month - 1;
+  t.tm_mday = day;
+  t.tm_hour = h;
+  t.tm_min = mi;
+  t.tm_sec = se;
+  return std::int64_t{timegm(&t)} * 1'000'000'000 + frac_ns;
+}
+
+// Asterisk's default log date has no year ("[Nov 22 20:05:17]", dateformat %b %e %T): the year comes
+// from a reference time, the year before when the date would be more than a day after it.
+TEST(SipLog, YearlessAsteriskDatesTakeTheYearOfTheReference) {
+  const auto ref = utcNs(2026, 11, 22, 21, 0, 0);
+  EXPECT_EQ(siplog::findTimestamp("[Nov 22 20:05:17] VERBOSE[1234]", ref), utcNs(2026, 11, 22, 20, 5, 17));
+  EXPECT_EQ(siplog::findTimestamp("[Nov  2 08:00:01.250] NOTICE", ref), utcNs(2026, 11, 2, 8, 0, 1, 250'000'000));
+  EXPECT_EQ(siplog::findTimestamp("Nov 23 10:00:00", ref), utcNs(2026, 11, 23, 10, 0, 0));  // within a day
+  EXPECT_EQ(siplog::findTimestamp("Dec 31 23:59:59", ref), utcNs(2025, 12, 31, 23, 59, 59));
+  // A log that crossed New Year, read on 1 January.
+  const auto new_year = utcNs(2027, 1, 1, 0, 10, 0);
+  EXPECT_EQ(siplog::findTimestamp("[Dec 31 23:59:58]", new_year), utcNs(2026, 12, 31, 23, 59, 58));
+  EXPECT_EQ(siplog::findTimestamp("[Jan  1 00:00:02]", new_year), utcNs(2027, 1, 1, 0, 0, 2));
+  // A full date wins; without a reference a year-less date is not read; look-alikes are not dates.
+  EXPECT_EQ(siplog::findTimestamp("Nov 22 2024-01-31 10:00:00", ref), utcNs(2024, 1, 31, 10, 0, 0));
+  EXPECT_FALSE(siplog::findTimestamp("[Nov 22 20:05:17]"));
+  EXPECT_FALSE(siplog::findTimestamp("XNov 22 20:05:17", ref));
+  EXPECT_FALSE(siplog::findTimestamp("Nov 32 20:05:17", ref));
+  EXPECT_FALSE(siplog::findTimestamp("Nov 22 25:05:17", ref));
+  EXPECT_FALSE(siplog::findTimestamp("Now 22 20:05:17", ref));
+
+  // Through the parser: the INVITE and its 200 OK two seconds apart, as the log says.
+  siplog::SipLogParser p(ref);
+  std::vector<siplog::LogMessage> got;
+  for (std::string_view l :
+       {"[Nov 22 20:05:17] VERBOSE[1234] res_pjsip_logger.c: <--- Received SIP request (40 bytes) from "
+        "UDP:192.0.2.1:5060 --->",
+        "INVITE sip:b SIP/2.0", "Content-Length: 0", "",
+        "[Nov 22 20:05:19] VERBOSE[1234] res_pjsip_logger.c: <--- Transmitting SIP response (30 bytes) to "
+        "UDP:192.0.2.1:5060 --->",
+        "SIP/2.0 200 OK", "Content-Length: 0", ""}) {
+    if (auto m = p.line(l)) got.push_back(*m);
+  }
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_EQ(got[0].ts_ns, utcNs(2026, 11, 22, 20, 5, 17));
+  EXPECT_EQ(got[1].ts_ns - got[0].ts_ns, 2'000'000'000);
 }
 
 TEST(SipLog, OversizedMessageIsCutAndFlagged) {

@@ -77,7 +77,74 @@ bool peerAddress(std::string_view tok, pkt::IpAddr& a, std::uint16_t& p) {
 
 }  // namespace
 
-std::optional<std::int64_t> findTimestamp(std::string_view s) {
+namespace {
+
+constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
+
+// Digits after a seconds field (".123" or ",123456") as nanoseconds; `k` moves past them.
+std::int64_t fraction(std::string_view s, std::size_t& k) {
+  std::int64_t ns = 0;
+  if (k < s.size() && (s[k] == '.' || s[k] == ',')) {
+    std::int64_t scale = 100'000'000;
+    for (++k; k < s.size() && isDigit(s[k]); ++k) {
+      ns += (s[k] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  return ns;
+}
+
+std::int64_t civilNs(std::int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned se, std::int64_t ns) {
+  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60'000'000'000LL + std::int64_t{se} * 1'000'000'000 + ns;
+}
+
+// The year of a UTC time in ns (Hinnant's civil_from_days, year only).
+std::int64_t yearOf(std::int64_t ns) {
+  std::int64_t z = (ns >= 0 ? ns / kNsPerDay : (ns - kNsPerDay + 1) / kNsPerDay) + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+}
+
+// "Jan 31 10:00:00" / "Jan  1 10:00:00" (syslog and Asterisk's default), year from the reference.
+std::optional<std::int64_t> monthDayTime(std::string_view s, std::int64_t year_ref_ns) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto alpha = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+  for (std::size_t i = 0; i + 15 <= s.size(); ++i) {
+    if (i > 0 && alpha(s[i - 1])) continue;
+    unsigned mo = 0;
+    for (unsigned m = 0; m < 12; ++m) {
+      if (s.substr(i, 3) == kMonths[m]) mo = m + 1;
+    }
+    if (mo == 0 || s[i + 3] != ' ') continue;
+    std::size_t k = i + 4;
+    if (s[k] == ' ') ++k;  // "Jan  1"
+    unsigned da = 0;
+    std::size_t digits = 0;
+    for (; k < s.size() && isDigit(s[k]) && digits < 2; ++k, ++digits) da = da * 10 + static_cast<unsigned>(s[k] - '0');
+    if (digits == 0 || k + 9 > s.size() || s[k] != ' ') continue;
+    ++k;
+    auto d = [&](std::size_t x) { return isDigit(s[k + x]); };
+    if (!(d(0) && d(1) && s[k + 2] == ':' && d(3) && d(4) && s[k + 5] == ':' && d(6) && d(7))) continue;
+    unsigned h = num(s, k, 2), mi = num(s, k + 3, 2), se = num(s, k + 6, 2);
+    if (da < 1 || da > 31 || h > 23 || mi > 59 || se > 60) continue;
+    k += 8;
+    const std::int64_t ns = fraction(s, k);
+    const std::int64_t year = yearOf(year_ref_ns);
+    const std::int64_t t = civilNs(year, mo, da, h, mi, se, ns);
+    return t > year_ref_ns + kNsPerDay ? civilNs(year - 1, mo, da, h, mi, se, ns) : t;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> findTimestamp(std::string_view s, std::int64_t year_ref_ns) {
   for (std::size_t i = 0; i + 19 <= s.size(); ++i) {
     if (!isDigit(s[i]) || (i > 0 && isDigit(s[i - 1]))) continue;
     // YYYY-MM-DD HH:MM:SS  (or / for -, T for the space)
@@ -90,22 +157,15 @@ std::optional<std::int64_t> findTimestamp(std::string_view s) {
     unsigned y = num(s, i, 4), mo = num(s, i + 5, 2), da = num(s, i + 8, 2);
     unsigned h = num(s, i + 11, 2), mi = num(s, i + 14, 2), se = num(s, i + 17, 2);
     if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || se > 60) continue;
-    std::int64_t ns = 0;
     std::size_t k = i + 19;
-    if (k < s.size() && (s[k] == '.' || s[k] == ',')) {
-      std::int64_t scale = 100'000'000;
-      for (++k; k < s.size() && isDigit(s[k]); ++k) {
-        ns += (s[k] - '0') * scale;
-        scale /= 10;
-      }
-    }
-    auto days = daysFromCivil(y, mo, da);
-    return ((days * 24 + h) * 60 + mi) * 60'000'000'000LL + std::int64_t{se} * 1'000'000'000 + ns;
+    const std::int64_t ns = fraction(s, k);
+    return civilNs(y, mo, da, h, mi, se, ns);
   }
+  if (year_ref_ns != 0) return monthDayTime(s, year_ref_ns);
   return std::nullopt;
 }
 
-std::optional<Header> parseHeaderLine(std::string_view line) {
+std::optional<Header> parseHeaderLine(std::string_view line, std::int64_t year_ref_ns) {
   Header h;
   auto arrow = line.find("<--- ");
   if (arrow != std::string_view::npos && line.find("--->", arrow + 5) != std::string_view::npos) {
@@ -126,13 +186,13 @@ std::optional<Header> parseHeaderLine(std::string_view line) {
       h.dport = port;
       h.src.v6 = peer.v6;
     }
-    h.ts_ns = findTimestamp(line.substr(0, arrow));
+    h.ts_ns = findTimestamp(line.substr(0, arrow), year_ref_ns);
     return h;
   }
   // "[U ]DATE TIME SRC -> DST"
   auto mid = line.find(" -> ");
   if (mid == std::string_view::npos) return std::nullopt;
-  auto ts = findTimestamp(line.substr(0, mid));
+  auto ts = findTimestamp(line.substr(0, mid), year_ref_ns);
   if (!ts) return std::nullopt;
   auto left = trim(line.substr(0, mid));
   auto sp = left.rfind(' ');
@@ -176,7 +236,7 @@ std::optional<LogMessage> SipLogParser::close() {
 std::optional<LogMessage> SipLogParser::line(std::string_view l) {
   ++lines_;
   if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-  auto h = parseHeaderLine(l);
+  auto h = parseHeaderLine(l, year_ref_ns_);
   if (h) {
     auto done = in_msg_ ? close() : std::nullopt;
     if (!h->ts_ns && last_ts_ != 0) h->ts_ns = last_ts_ + 1000;
@@ -188,10 +248,10 @@ std::optional<LogMessage> SipLogParser::line(std::string_view l) {
   std::optional<std::int64_t> log_ts;
   if (!in_msg_ || !in_body_ || content_length_.value_or(1) > body_bytes_) {
     // A new log line ("[2024-01-31 10:00:00] VERBOSE[12] ...") ends the message in progress.
-    if (!l.empty() && l.front() == '[') log_ts = findTimestamp(l.substr(0, 40));
+    if (!l.empty() && l.front() == '[') log_ts = findTimestamp(l.substr(0, 40), year_ref_ns_);
   }
   if (!in_msg_) {
-    if (auto ts = log_ts ? log_ts : findTimestamp(l.substr(0, 40)); ts) last_ts_ = *ts;
+    if (auto ts = log_ts ? log_ts : findTimestamp(l.substr(0, 40), year_ref_ns_); ts) last_ts_ = *ts;
     return std::nullopt;
   }
   if (separator || log_ts) {

@@ -9,6 +9,9 @@
 //                              (dashes in the date and "[...]"-bracketed addresses accepted too).
 // A timestamp "YYYY-MM-DD HH:MM:SS[.frac]" (or with slashes, assumed UTC) on the header line, or on the
 // latest log line before it, dates the message; otherwise it gets the previous message's time + 1 µs.
+// Asterisk's default log date "Nov 22 20:05:17" has no year: with a reference time (the reader gives the
+// file's modification time) it gets the reference's year, or the year before when that would put it
+// more than a day after the reference (a log that crossed New Year). Without a reference it is not read.
 // The Asterisk formats name only the peer: the local side is written as 0.0.0.0:0. Every message is
 // treated as one datagram (the transport name is not kept). A message ends at the next header, at a
 // "<---" separator, at a new "[timestamp]" log line, or once its Content-Length body is complete.
@@ -31,10 +34,12 @@ struct Header {
   bool chan_sip = false;  // message ends at a "<------------>" line
 };
 
-// Recognises a header line (any of the formats above); nullopt for anything else.
-std::optional<Header> parseHeaderLine(std::string_view line);
-// "2024-01-31 10:00:00.123" / "2024/01/31 10:00:00.123456" anywhere in the line, as UTC ns.
-std::optional<std::int64_t> findTimestamp(std::string_view line);
+// Recognises a header line (any of the formats above); nullopt for anything else. `year_ref_ns`: the
+// reference time for year-less dates (0: none).
+std::optional<Header> parseHeaderLine(std::string_view line, std::int64_t year_ref_ns = 0);
+// "2024-01-31 10:00:00.123" / "2024/01/31 10:00:00.123456" anywhere in the line, as UTC ns; failing
+// that, with a reference time, "Jan 31 10:00:00[.123]" (day space-padded or not).
+std::optional<std::int64_t> findTimestamp(std::string_view line, std::int64_t year_ref_ns = 0);
 
 struct LogMessage {
   std::int64_t ts_ns = 0;
@@ -47,6 +52,8 @@ struct LogMessage {
 
 class SipLogParser {
  public:
+  // `year_ref_ns`: the reference time for year-less dates (see above); 0: such dates are not read.
+  explicit SipLogParser(std::int64_t year_ref_ns = 0) : year_ref_ns_(year_ref_ns) {}
   // One line without its line end ("\r" tolerated). Returns the message this line completed, if any.
   std::optional<LogMessage> line(std::string_view l);
   std::optional<LogMessage> finish();  // end of input: the message in progress, if it has a start line
@@ -62,6 +69,7 @@ class SipLogParser {
   std::size_t body_bytes_ = 0;
   LogMessage cur_;
   std::int64_t last_ts_ = 0;
+  std::int64_t year_ref_ns_ = 0;
   std::uint64_t lines_ = 0, headers_ = 0;
 };
 
