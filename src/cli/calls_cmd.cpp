@@ -269,8 +269,8 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
       src.single_interface = [](std::uint32_t) { return true; };
       src.close_stats = [&] {
         const auto& s = hep->stats();
-        fmt::print(stderr, "{}: {} HEP datagrams, {} SIP, {} other protocols, {} compressed (skipped), {} malformed{}{}\n",
-                   opts.hep_listen, s.datagrams, s.sip, s.not_sip, s.compressed, s.malformed,
+        fmt::print(stderr, "{}: {} HEP datagrams, {} SIP ({} compressed), {} other protocols, {} malformed{}{}\n",
+                   opts.hep_listen, s.datagrams, s.sip, s.compressed, s.not_sip, s.malformed,
                    s.last_error.empty() ? "" : "; last: ", s.last_error);
       };
     }

@@ -11,11 +11,37 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "proto/hep/hep.h"
 #include "proto/pkt/pcapng_writer.h"
 
 namespace vs::io {
+namespace {
+
+// A HEP payload sent compressed (chunk 16, captagent's and heplify's option): zlib or gzip framing, told
+// apart by zlib itself. Inflating past 65535 bytes (no SIP message is that large over HEP's UDP) is an
+// error rather than an unbounded allocation.
+Result<bool> inflatePayload(std::span<const std::byte> in, std::string& out) {
+  constexpr std::size_t kMaxPayload = 65535;
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 32) != Z_OK) return makeError("compressed payload: zlib could not start");
+  out.resize(kMaxPayload + 1);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = inflate(&z, Z_FINISH);
+  const std::string why = z.msg != nullptr ? z.msg : "truncated stream";
+  const auto n = static_cast<std::size_t>(z.total_out);
+  inflateEnd(&z);
+  if (n > kMaxPayload) return makeError(fmt::format("compressed payload inflates past {} bytes", kMaxPayload));
+  if (rc != Z_STREAM_END) return makeError(fmt::format("compressed payload: {}", why));
+  out.resize(n);
+  return true;
+}
+
+}  // namespace
 
 HepListener::~HepListener() {
   if (fd_ >= 0) ::close(fd_);
@@ -90,12 +116,18 @@ Result<bool> HepListener::next(proto::pkt::Record& out, int timeout_ms) {
     ++stats_.not_sip;
     return false;
   }
-  if (m->compressed) {  // gzip payloads (heplify -compress) are not decoded yet
+  auto payload = m->payload;
+  if (m->compressed) {
+    if (auto z = inflatePayload(payload, inflated_); !z) {
+      ++stats_.malformed;
+      stats_.last_error = fmt::format("datagram {}: {}", stats_.datagrams, z.error().message);
+      return false;
+    }
     ++stats_.compressed;
-    return false;
+    payload = std::span<const std::byte>(reinterpret_cast<const std::byte*>(inflated_.data()), inflated_.size());
   }
   ++stats_.sip;
-  frame_ = proto::pkt::buildUdpFrame(m->src, m->sport, m->dst, m->dport, m->payload);
+  frame_ = proto::pkt::buildUdpFrame(m->src, m->sport, m->dst, m->dport, payload);
   out.link_type = proto::pkt::link::kRaw;
   out.interface_id = 0;
   out.ts_ns = m->tsNs();

@@ -14,7 +14,8 @@
 namespace vs::io {
 
 struct HepStats {
-  std::uint64_t datagrams = 0, sip = 0, not_sip = 0, compressed = 0, malformed = 0;
+  std::uint64_t datagrams = 0, sip = 0, not_sip = 0, malformed = 0;
+  std::uint64_t compressed = 0;  // of the SIP ones: sent compressed (chunk 16) and inflated
   std::string last_error;  // e.g. "from 127.0.0.1:40000: HEP chunk 15 at offset 62: length ..."
 };
 
@@ -35,7 +36,7 @@ class HepListener {
   HepListener() = default;
   int fd_ = -1;
   std::uint16_t port_ = 0;
-  std::string buf_, frame_;
+  std::string buf_, frame_, inflated_;
   HepStats stats_;
 };
 

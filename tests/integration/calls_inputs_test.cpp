@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include "integration/harness.h"
 
@@ -119,7 +120,9 @@ std::string be(std::uint32_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
   return s;
 }
-std::string hepPacket(const std::string& payload, std::uint32_t sec, std::uint32_t usec, std::uint8_t proto_type = 1) {
+// `payload_chunk`: 15 (plain payload) or 16 (compressed payload).
+std::string hepPacket(const std::string& payload, std::uint32_t sec, std::uint32_t usec, std::uint8_t proto_type = 1,
+                      std::uint16_t payload_chunk = 15) {
   std::string c;
   chunk(c, 1, "\x02");
   chunk(c, 2, "\x11");
@@ -131,13 +134,28 @@ std::string hepPacket(const std::string& payload, std::uint32_t sec, std::uint32
   chunk(c, 10, be(usec, 4));
   chunk(c, 11, std::string(1, static_cast<char>(proto_type)));
   chunk(c, 12, be(2001, 4));
-  chunk(c, 15, payload);
+  chunk(c, payload_chunk, payload);
   return "HEP3" + be(static_cast<std::uint32_t>(6 + c.size()), 2) + c;
 }
 std::string sipMsg(const std::string& first, const std::string& cid, const std::string& cseq, bool to_tag) {
   return first + "\r\nVia: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK" + cid + cseq +
          "\r\nFrom: <sip:100@198.18.0.1>;tag=f" + cid + "\r\nTo: <sip:200@198.18.0.2>" + (to_tag ? ";tag=t1" : "") +
          "\r\nCall-ID: " + cid + "\r\nCSeq: " + cseq + "\r\nContent-Length: 0\r\n\r\n";
+}
+
+// `text` deflated with zlib framing (windowBits 15) or gzip framing (31), as HEP senders compress.
+std::string deflated(const std::string& text, int window_bits) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(text.size())) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
 }
 
 TEST(CallsHep, HandBuiltDatagramsGiveExactCountsTimesAndAddresses) {
@@ -147,9 +165,13 @@ TEST(CallsHep, HandBuiltDatagramsGiveExactCountsTimesAndAddresses) {
   ASSERT_TRUE(cap.waitForLine(std::regex("listening for HEPv3"), 20s).has_value()) << cap.output();
   const std::uint32_t t0 = 1'700'000'000;
   sendUdp(port, hepPacket(sipMsg("INVITE sip:200@198.18.0.2 SIP/2.0", "hep-1", "1 INVITE", false), t0, 0));
-  sendUdp(port, hepPacket(sipMsg("SIP/2.0 180 Ringing", "hep-1", "1 INVITE", true), t0, 250'000));
+  // The 180 compressed with zlib framing, the ACK with gzip framing (chunk 16); a compressed payload
+  // that is not a deflate stream is malformed.
+  sendUdp(port, hepPacket(deflated(sipMsg("SIP/2.0 180 Ringing", "hep-1", "1 INVITE", true), 15), t0, 250'000, 1, 16));
   sendUdp(port, hepPacket(sipMsg("SIP/2.0 200 OK", "hep-1", "1 INVITE", true), t0 + 2, 0));
-  sendUdp(port, hepPacket(sipMsg("ACK sip:200@198.18.0.2 SIP/2.0", "hep-1", "1 ACK", true), t0 + 2, 1000));
+  sendUdp(port, hepPacket(deflated(sipMsg("ACK sip:200@198.18.0.2 SIP/2.0", "hep-1", "1 ACK", true), 31), t0 + 2, 1000, 1,
+                          16));
+  sendUdp(port, hepPacket("INVITE but not deflated", t0 + 3, 0, 1, 16));
   sendUdp(port, hepPacket(sipMsg("BYE sip:200@198.18.0.2 SIP/2.0", "hep-1", "2 BYE", true), t0 + 32, 0));
   sendUdp(port, hepPacket(sipMsg("SIP/2.0 200 OK", "hep-1", "2 BYE", true), t0 + 32, 5000));
   sendUdp(port, hepPacket("log line", t0 + 33, 0, 100));       // HEP type 100 (log): not SIP
@@ -168,7 +190,9 @@ TEST(CallsHep, HandBuiltDatagramsGiveExactCountsTimesAndAddresses) {
   // HEP times: INVITE at t0, 200 at t0+2 s, BYE at t0+32 s.
   auto dump = leg.dump();
   EXPECT_NE(dump.find("198.18.0.1"), std::string::npos) << dump;
-  EXPECT_NE(cap.output().find("9 HEP datagrams, 6 SIP, 1 other protocols, 0 compressed (skipped), 2 malformed"),
+  EXPECT_NE(leg.dump().find("\"setup_ringing_ms\":250"), std::string::npos) << leg.dump();  // the inflated 180
+  EXPECT_EQ(count(j["stats"]["sip"]["requests_by_method"], "ACK"), 1U);                        // the inflated ACK
+  EXPECT_NE(cap.output().find("10 HEP datagrams, 6 SIP (2 compressed), 1 other protocols, 3 malformed"),
             std::string::npos)
       << cap.output();
 }

@@ -34,7 +34,7 @@ struct Message {
   std::uint32_t ts_sec = 0, ts_usec = 0;
   std::uint8_t proto_type = 0;  // 1 SIP, 5 RTCP, 100 log, ...
   std::uint32_t capture_id = 0;
-  bool compressed = false;      // payload came in chunk 16 (gzip), not decoded here
+  bool compressed = false;      // payload came in chunk 16 (zlib or gzip), still compressed here
   std::span<const std::byte> payload;
   std::span<const std::byte> correlation_id;
   std::size_t chunks = 0;
