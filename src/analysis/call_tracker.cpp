@@ -251,6 +251,7 @@ void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, co
       a.keys.push_back(std::move(key));
     }
   }
+  if (a.leg.media.empty()) a.leg.media.reserve(std::min(s->media.size() * 2, kMaxMediaPerLeg));  // offer and answer
   for (std::size_t i = 0; i < s->media.size() && a.leg.media.size() < kMaxMediaPerLeg; ++i) {
     const auto& md = s->media[i];
     MediaDescription d;
@@ -439,7 +440,8 @@ void CallTracker::message(const FoundSip& f) {
         }
         // A leg named by an earlier leg's X-CID-style header.
         if (!key_index_.empty()) {
-          if (auto r = key_index_.find(fmt::format("ref:{}", call_id)); r != key_index_.end() && r->second != slot) {
+          ref_key_.assign("ref:").append(call_id);  // a member: no string built per INVITE
+          if (auto r = key_index_.find(ref_key_); r != key_index_.end() && r->second != slot) {
             link(slot, r->second, fmt::format("Call-ID named by a header of leg {}", legs_[r->second].leg.call_id),
                  LinkConfidence::kHigh);
           }

@@ -183,6 +183,7 @@ class CallTracker {
   std::uint64_t next_group_ = 1;
   std::uint64_t last_sip_frame_ = 0;
   std::uint64_t calls_emitted_ = 0, legs_emitted_ = 0;
+  std::string ref_key_;  // scratch for the "ref:<Call-ID>" lookup of each new leg's INVITE
   bool closing_ = false;  // finish() was called: emits skip the per-leg index and slot upkeep
 };
 

@@ -19,16 +19,17 @@ std::string_view sipTransportName(SipTransport t) {
 
 std::string Endpoint::toString() const {
   if (ip.v6) return fmt::format("[{}]:{}", ip.toString(), port);
-  // IPv4 without a format string: every leg's endpoints are written out when its call is emitted.
-  std::string out;
-  out.reserve(21);  // "255.255.255.255:65535"
-  char num[8];
+  // IPv4 without a format string: every leg's endpoints are written out when its call is emitted. Built
+  // on the stack, so that the string is made at its final length: up to 15 characters it needs no heap
+  // block ("127.0.0.1:5060"), where reserving the longest case always took one.
+  char buf[24];  // "255.255.255.255:65535"
+  char* p = buf;
   for (std::size_t i = 0; i < 4; ++i) {
-    out.append(num, std::to_chars(num, num + sizeof num, static_cast<unsigned>(ip.bytes[i])).ptr);
-    out.push_back(i < 3 ? '.' : ':');
+    p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(ip.bytes[i])).ptr;
+    *p++ = i < 3 ? '.' : ':';
   }
-  out.append(num, std::to_chars(num, num + sizeof num, static_cast<unsigned>(port)).ptr);
-  return out;
+  p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(port)).ptr;
+  return std::string(buf, static_cast<std::size_t>(p - buf));
 }
 
 std::string_view callStateName(CallState s) {
