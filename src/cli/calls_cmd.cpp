@@ -231,7 +231,8 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
         writer = std::move(*w);
       }
       src.name = opts.iface;
-      fmt::print(stderr, "calls: capturing on {}{}{}\n", opts.iface, opts.filter.empty() ? "" : " with filter ", opts.filter);
+      fmt::print(stderr, "calls: capturing on {}{}{} ({})\n", opts.iface, opts.filter.empty() ? "" : " with filter ",
+                 opts.filter, live->usesRing() ? "TPACKET_V3 ring" : "one recvmsg per packet");
       src.next = [&, stop](proto::pkt::Record& rec) -> Result<bool> {
         while (!stop()) {
           auto got = live->next(rec, 100);
