@@ -30,10 +30,9 @@ struct Segment {
   std::size_t from, to;  // byte range of the stream
 };
 
-// Feeds the stream (kInvite then kCancel) from 192.0.2.1:40000 to 192.0.2.2:5060 as the given segments,
-// frame 1 first; returns the leg's messages.
-std::vector<SipMessageInfo> messages(const std::vector<Segment>& segments) {
-  const std::string stream = kInvite + kCancel;
+// The stream as TCP segments (byte ranges) from 192.0.2.1:40000 to 192.0.2.2:5060, frame 1 first.
+std::vector<SipMessageInfo> messagesOf(const std::string& stream, const std::vector<Segment>& segments,
+                                       std::uint64_t* malformed = nullptr) {
   AnalyzerOptions o;
   o.keep_message_list = true;
   std::vector<SipMessageInfo> out;
@@ -42,14 +41,20 @@ std::vector<SipMessageInfo> messages(const std::vector<Segment>& segments) {
   });
   std::uint64_t frame = 0;
   for (const auto& s : segments) {
-    auto bytes = text(std::string_view(stream).substr(s.from, s.to - s.from));
     ++frame;
     an.addFrame(vs::proto::pkt::link::kRaw,
-                vs::test::tcp(1, 40000, 2, 5060, 1000 + static_cast<std::uint32_t>(s.from), bytes),
+                vs::test::tcp(1, 40000, 2, 5060, 1000 + static_cast<std::uint32_t>(s.from),
+                              text(std::string_view(stream).substr(s.from, s.to - s.from))),
                 static_cast<std::int64_t>(frame) * 1'000'000, frame);
   }
   an.finish();
+  if (malformed != nullptr) *malformed = an.stats().malformed;
   return out;
+}
+
+// kInvite then kCancel as the given segments.
+std::vector<SipMessageInfo> messages(const std::vector<Segment>& segments) {
+  return messagesOf(kInvite + kCancel, segments);
 }
 
 TEST(SipTcpFrames, EverySegmentOfAMessageIsNamedAlsoWhenHeldForAGap) {
@@ -97,28 +102,6 @@ std::string wsFrame(unsigned opcode, bool fin, std::string_view payload) {
   for (auto m : mask) f.push_back(static_cast<char>(m));
   for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(static_cast<char>(payload[i] ^ static_cast<char>(mask[i % 4])));
   return f;
-}
-
-// The stream as TCP segments (byte ranges) from 192.0.2.1:40000 to 192.0.2.2:5060, frame 1 first.
-std::vector<SipMessageInfo> messagesOf(const std::string& stream, const std::vector<Segment>& segments,
-                                       std::uint64_t* malformed = nullptr) {
-  AnalyzerOptions o;
-  o.keep_message_list = true;
-  std::vector<SipMessageInfo> out;
-  CaptureAnalyzer an(o, [&](Call&& c) {
-    for (auto& l : c.legs) out.insert(out.end(), l.message_list.begin(), l.message_list.end());
-  });
-  std::uint64_t frame = 0;
-  for (const auto& s : segments) {
-    ++frame;
-    an.addFrame(vs::proto::pkt::link::kRaw,
-                vs::test::tcp(1, 40000, 2, 5060, 1000 + static_cast<std::uint32_t>(s.from),
-                              text(std::string_view(stream).substr(s.from, s.to - s.from))),
-                static_cast<std::int64_t>(frame) * 1'000'000, frame);
-  }
-  an.finish();
-  if (malformed != nullptr) *malformed = an.stats().malformed;
-  return out;
 }
 
 TEST(SipTcpFrames, AWebSocketMessageInFragmentsIsRebuiltWithAllItsFrames) {
