@@ -1,6 +1,5 @@
 #include "analysis/model.h"
 
-#include <charconv>
 
 #include <fmt/format.h>
 
@@ -22,13 +21,24 @@ std::string Endpoint::toString() const {
   // IPv4 without a format string: every leg's endpoints are written out when its call is emitted. Built
   // on the stack, so that the string is made at its final length: up to 15 characters it needs no heap
   // block ("127.0.0.1:5060"), where reserving the longest case always took one.
-  char buf[24];  // "255.255.255.255:65535"
+  // Digits written by hand: after std::to_chars (which may return the end on error) g++ -O3 could not
+  // prove the separators stay inside the buffer (-Wstringop-overflow).
+  char buf[32];  // "255.255.255.255:65535" is 21; 32 covers any five-digit fields the compiler assumes
   char* p = buf;
+  auto put = [&p](unsigned v) {
+    char digits[5];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0 && n < 5);
+    while (n > 0) *p++ = digits[--n];
+  };
   for (std::size_t i = 0; i < 4; ++i) {
-    p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(ip.bytes[i])).ptr;
+    put(static_cast<unsigned>(ip.bytes[i]));
     *p++ = i < 3 ? '.' : ':';
   }
-  p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(port)).ptr;
+  put(port);
   return std::string(buf, static_cast<std::size_t>(p - buf));
 }
 
