@@ -55,7 +55,6 @@ std::string digitsOf(std::string_view user) {
 
 std::string suffix(const std::string& d) { return d.size() > kNumberSuffix ? d.substr(d.size() - kNumberSuffix) : d; }
 
-
 }  // namespace
 
 bool hasSdpBody(const sip::Message& m) {

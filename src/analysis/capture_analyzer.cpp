@@ -36,7 +36,7 @@ struct Batch {
     Endpoint src, dst;
     std::size_t offset = 0, size = 0;       // bytes[offset, offset + size)
     std::size_t message = 0;                // kSip: index into messages and sdps
-    std::size_t seg_offset = 0, seg_count = 0;  // kSip over TCP: segment_frames in seg_frames
+    std::size_t seg_offset = 0, seg_count = 0;  // kSip: segment_frames (TCP segments, IP fragments) in seg_frames
   };
   std::vector<Item> items;
   std::vector<char> bytes;
@@ -64,7 +64,6 @@ struct Batch {
     return at;
   }
 };
-
 
 }  // namespace
 

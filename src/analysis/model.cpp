@@ -1,6 +1,5 @@
 #include "analysis/model.h"
 
-
 #include <fmt/format.h>
 
 namespace vs::analysis {

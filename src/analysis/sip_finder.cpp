@@ -45,7 +45,7 @@ void SipFinder::add(const proto::pkt::Packet& p, std::uint64_t frame, std::int64
   meta.ts_ns = ts_ns;
   meta.src = Endpoint{p.src, p.sport};
   meta.dst = Endpoint{p.dst, p.dport};
-  if (p.transport != Transport::kTcp) meta.segment_frames = p.fragment_frames;
+  if (p.reassembled && p.transport != Transport::kTcp) meta.segment_frames = p.fragment_frames;
   switch (p.transport) {
     case Transport::kUdp:
       meta.transport = SipTransport::kUdp;

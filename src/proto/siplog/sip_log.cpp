@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <ctime>
 
 namespace vs::proto::siplog {
 namespace {
@@ -98,16 +99,12 @@ std::int64_t civilNs(std::int64_t y, unsigned mo, unsigned d, unsigned h, unsign
   return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60'000'000'000LL + std::int64_t{se} * 1'000'000'000 + ns;
 }
 
-// The year of a UTC time in ns (Hinnant's civil_from_days, year only).
+// The year of a UTC time in ns (the C library's calendar; no I/O).
 std::int64_t yearOf(std::int64_t ns) {
-  std::int64_t z = (ns >= 0 ? ns / kNsPerDay : (ns - kNsPerDay + 1) / kNsPerDay) + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+  const std::time_t sec = static_cast<std::time_t>(ns / 1'000'000'000);
+  std::tm t{};
+  gmtime_r(&sec, &t);
+  return std::int64_t{t.tm_year} + 1900;
 }
 
 // "Jan 31 10:00:00" / "Jan  1 10:00:00" (syslog and Asterisk's default), year from the reference.
