@@ -69,3 +69,25 @@ target_link_libraries(vs_fmt INTERFACE fmt::fmt-header-only)
 add_library(vs_zlib INTERFACE)
 target_include_directories(vs_zlib SYSTEM INTERFACE ${VOIPSCOPE_ZLIB_INCLUDE})
 target_link_libraries(vs_zlib INTERFACE ${VOIPSCOPE_ZLIB_LIB})
+
+# The memory allocator of the voipscope binary. The capture analysis allocates and frees small blocks on
+# two threads, and at the end of a file one thread frees what the other allocated: with glibc's malloc
+# that went through the other thread's arena under its lock and `calls` on 50 000 calls took 0.53 s;
+# with jemalloc (libjemalloc-dev) 0.38 s. Not with sanitizers, which bring their own allocator.
+if(VOIPSCOPE_SANITIZE OR VOIPSCOPE_FUZZ)
+  set(VOIPSCOPE_JEMALLOC_DEFAULT OFF)
+else()
+  set(VOIPSCOPE_JEMALLOC_DEFAULT ON)
+endif()
+option(VOIPSCOPE_JEMALLOC "Link jemalloc into the voipscope binary" ${VOIPSCOPE_JEMALLOC_DEFAULT})
+add_library(vs_allocator INTERFACE)
+if(VOIPSCOPE_JEMALLOC)
+  if(VOIPSCOPE_STATIC)
+    # The PIC archive: the executable is position-independent.
+    find_library(VOIPSCOPE_JEMALLOC_LIB NAMES libjemalloc_pic.a REQUIRED)
+  else()
+    find_library(VOIPSCOPE_JEMALLOC_LIB NAMES jemalloc REQUIRED)
+  endif()
+  message(STATUS "voipscope: VOIPSCOPE_JEMALLOC_LIB = ${VOIPSCOPE_JEMALLOC_LIB}")
+  target_link_libraries(vs_allocator INTERFACE ${VOIPSCOPE_JEMALLOC_LIB} ${CMAKE_DL_LIBS} Threads::Threads)
+endif()

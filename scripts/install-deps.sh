@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential g++ cmake ninja-build pkg-config git
   libasio-dev libc-ares-dev libssl-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev
-  libcli11-dev libfmt-dev libsqlite3-dev libpq-dev libcpp-httplib-dev zlib1g-dev
+  libcli11-dev libfmt-dev libsqlite3-dev libpq-dev libcpp-httplib-dev zlib1g-dev libjemalloc-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev

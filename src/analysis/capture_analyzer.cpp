@@ -21,6 +21,10 @@ namespace {
 constexpr std::size_t kBatchItems = 256;
 constexpr std::size_t kBatchBytes = 256U << 10;
 constexpr std::size_t kBatches = 8;  // the bound on work in flight: a few MB
+// finish() with the pipeline: calls handed from the tracking thread to the caller's, in chunks of this
+// many, with at most kHandoffChunks chunks waiting.
+constexpr std::size_t kHandoffCalls = 64;
+constexpr std::size_t kHandoffChunks = 8;
 
 // Work handed from the decoding thread to the tracking thread, in capture order. A SIP message travels
 // parsed, with its bytes copied into the batch and its views (and its SDP body's, parsed here too) moved
@@ -89,6 +93,15 @@ struct CaptureAnalyzer::Impl {
   bool ended = false;  // finish() was called: later frames are ignored
   std::exception_ptr failure;  // thrown on the tracking thread (by a callback, say); rethrown to the caller
   std::thread worker;
+  // End of input with the pipeline. The calls still held (all the calls of the last linger time, 40 000 at
+  // the end of a file of short calls) are built on the tracking thread and handed over in chunks; the
+  // caller's thread, idle by then, ties their streams and runs the callback (rendering and freeing them)
+  // at the same time. Before, the tracking thread did both while the caller's thread waited.
+  bool handoff = false;                   // tracking thread: emitCall() queues instead of calling back
+  std::vector<Call> handoff_chunk;        // tracking thread: the chunk being filled
+  std::deque<std::vector<Call>> handed;   // guarded by mu
+  bool handoff_done = false;              // guarded by mu: every held call has been handed over
+  bool handoff_abort = false;             // guarded by mu: a callback threw; drop the rest
 
   Impl(AnalyzerOptions o, OnCall call_cb, OnStream on_stream)
       : options(std::move(o)),
@@ -125,8 +138,28 @@ struct CaptureAnalyzer::Impl {
 
   // A finished call takes its legs' RTP streams with it.
   void emitCall(Call&& c) {
+    if (handoff) return handOver(std::move(c));
+    deliver(std::move(c));
+  }
+  void deliver(Call&& c) {
     for (auto& leg : c.legs) leg.streams = rtp.takeLeg(leg.call_id, leg.media);
     on_call(std::move(c));
+  }
+
+  // Tracking thread, during finish(): queue a call for the caller's thread.
+  void handOver(Call&& c) {
+    if (handoff_chunk.capacity() == 0) handoff_chunk.reserve(kHandoffCalls);
+    handoff_chunk.push_back(std::move(c));
+    if (handoff_chunk.size() >= kHandoffCalls) flushHandoff();
+  }
+  void flushHandoff() {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return handed.size() < kHandoffChunks || handoff_abort; });
+      if (!handoff_abort && !handoff_chunk.empty()) handed.push_back(std::move(handoff_chunk));
+    }
+    cv.notify_all();
+    handoff_chunk = {};
   }
 
   // Counts a report and keeps the first max_malformed_kept of them.
@@ -235,8 +268,15 @@ struct CaptureAnalyzer::Impl {
       try {
         run(*b);
         if (last) {
+          // The caller's thread runs the callbacks from here on, and ends with rtp.finish().
+          handoff = true;
           tracker.finish();
-          rtp.finish();
+          flushHandoff();
+          {
+            std::lock_guard lock(mu);
+            handoff_done = true;
+          }
+          cv.notify_all();
         }
       } catch (...) {
         {
@@ -303,9 +343,33 @@ struct CaptureAnalyzer::Impl {
       current = nullptr;
     }
     cv.notify_all();
+    while (true) {
+      std::vector<Call> chunk;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !handed.empty() || handoff_done || failure; });
+        if (handed.empty()) break;
+        chunk = std::move(handed.front());
+        handed.pop_front();
+      }
+      cv.notify_all();
+      try {
+        for (auto& c : chunk) deliver(std::move(c));
+      } catch (...) {
+        {
+          std::lock_guard lock(mu);
+          handoff_abort = true;
+        }
+        cv.notify_all();
+        worker.join();
+        finished = true;
+        throw;
+      }
+    }
     worker.join();
     finished = true;
     if (failure) std::rethrow_exception(failure);
+    rtp.finish();  // the streams tied to no call, after every call as without the pipeline
     // The tracking thread's malformed reports join the decoding thread's, in frame order.
     stats.malformed += tracker_malformed;
     tracker_malformed = 0;

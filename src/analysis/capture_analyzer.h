@@ -54,9 +54,11 @@ struct AnalyzerOptions {
   // Two-stage pipeline for reading files on two cores: the caller's thread decodes frames, reassembles
   // TCP and parses SIP; a second thread tracks calls and RTP streams and runs the callbacks, one at a
   // time, with the same calls and streams in the same order as without it (an exception a callback
-  // throws comes out of the next addFrame() or finish()). stats() and activeLegs() are final only after
-  // finish(). Running the callbacks on the caller's thread instead was tried: handing every Call across
-  // and freeing it there made the whole run 50 % slower than this.
+  // throws comes out of the next addFrame() or finish()). Inside finish() the roles turn: the second
+  // thread builds the calls still held and the caller's thread, idle by then, runs their callbacks, so
+  // callbacks come from both threads, never two at once. stats() and activeLegs() are final only after
+  // finish(). Running every callback on the caller's thread was tried: while it is still decoding,
+  // handing every Call across and freeing it there made the whole run 50 % slower.
   bool pipeline = false;
 };
 

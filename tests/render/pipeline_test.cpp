@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -42,11 +45,20 @@ Output analyse(const std::vector<Frame>& frames, AnalyzerOptions o, bool pipelin
   o.keep_message_list = true;
   o.keep_message_text = true;
   Output out;
-  // Callbacks run one at a time: on this thread, or all on the tracking thread.
-  std::thread::id callback_thread;
+  // Callbacks run one at a time: all on this thread without the pipeline; with it, on the tracking thread
+  // and, for the calls finish() emits, on this one, never two at once.
+  std::atomic<int> inside{0};
+  std::mutex threads_mu;
+  std::set<std::thread::id> threads;
   auto same_thread = [&] {
-    if (callback_thread == std::thread::id{}) callback_thread = std::this_thread::get_id();
-    EXPECT_EQ(std::this_thread::get_id(), callback_thread);
+    EXPECT_EQ(inside.fetch_add(1), 0) << "two callbacks at once";
+    {
+      std::lock_guard lock(threads_mu);
+      threads.insert(std::this_thread::get_id());
+      EXPECT_LE(threads.size(), pipeline ? 2U : 1U);
+    }
+    std::this_thread::yield();  // widen the window an overlap would show in
+    inside.fetch_sub(1);
   };
   CaptureAnalyzer an(
       o,
@@ -186,6 +198,26 @@ TEST(Pipeline, AnExceptionFromACallbackReachesTheCaller) {
     an.finish();
   };
   EXPECT_THROW(feed(), std::runtime_error);
+}
+
+// The calls held at the end are handed to the caller's thread in finish(): a callback throwing there,
+// with the tracking thread still building calls and waiting for room, stops both and nothing more is
+// called back.
+TEST(Pipeline, AnExceptionFromACallbackInFinishStopsTheHandOver) {
+  auto frames = syntheticCalls(1000);
+  AnalyzerOptions o;
+  o.pipeline = true;
+  o.linger_ns = 1000LL * 1'000'000'000;  // nothing leaves before the end: finish() emits all 1000
+  int called = 0;
+  CaptureAnalyzer an(o, [&](Call&&) {
+    if (++called == 100) throw std::runtime_error("output closed");
+  });
+  std::uint64_t n = 0;
+  for (const auto& f : frames) an.addFrame(f.link_type, f.data, f.ts_ns, ++n);
+  EXPECT_THROW(an.finish(), std::runtime_error);
+  EXPECT_EQ(called, 100);
+  an.finish();  // again: nothing more, no hang
+  EXPECT_EQ(called, 100);
 }
 
 TEST(Pipeline, DestroyedWithoutFinishStopsTheTrackingThread) {
