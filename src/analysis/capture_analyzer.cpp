@@ -49,6 +49,9 @@ struct Batch {
   std::size_t used_messages = 0;
   std::vector<std::uint64_t> seg_frames;
   bool last = false;  // finish() after this batch
+  // The tracking thread was keeping up when this batch was started: the per-message work that the
+  // decoding thread may do or leave (Message::prepare(), the SDP parse) is left to the tracking thread.
+  bool lazy = false;
 
   void clear() {
     items.clear();
@@ -56,6 +59,7 @@ struct Batch {
     used_messages = 0;
     seg_frames.clear();
     last = false;
+    lazy = false;
   }
   // Bytes never move once copied (the messages' views point at them): the buffer is allocated once with
   // room for a full batch plus the largest item, and a batch is handed over before it would overflow.
@@ -197,11 +201,17 @@ struct CaptureAnalyzer::Impl {
     auto& m = current->messages[it.message];
     m = *s.message;
     m.rebase(raw.data(), raw.size(), current->bytes.data() + it.offset);
-    // The work that depends on the message alone is done on this thread.
-    m.prepare();
+    // The work that depends on the message alone is done on this thread, unless the tracking thread has
+    // time for it (a file's first calls: it then waits for batches, while later, with tens of thousands
+    // of calls held, it is the slower of the two).
     auto& sdp = current->sdps[it.message];
-    if (hasSdpBody(m)) sdp = proto::sdp::parse(m.body());
-    else sdp.reset();
+    if (!current->lazy) {
+      m.prepare();
+      if (hasSdpBody(m)) sdp = proto::sdp::parse(m.body());
+      else sdp.reset();
+    } else {
+      sdp.reset();  // CallTracker parses it
+    }
     it.seg_offset = current->seg_frames.size();
     it.seg_count = s.segment_frames.size();
     current->seg_frames.insert(current->seg_frames.end(), s.segment_frames.begin(), s.segment_frames.end());
@@ -251,6 +261,7 @@ struct CaptureAnalyzer::Impl {
     if (failure) std::rethrow_exception(failure);
     current = empty.front();
     empty.pop_front();
+    current->lazy = full.size() <= 1;  // only the batch just handed over is waiting
   }
 
   // The tracking thread.
