@@ -112,8 +112,8 @@ std::optional<std::uint32_t> CallTracker::findLeg(std::string_view call_id) cons
 
 namespace {
 // A free slot of `table` (one emitted earlier) or a new one at its end.
-template <class T>
-std::uint32_t takeSlot(std::deque<T>& table, std::vector<std::uint32_t>& free) {
+template <class Table>
+std::uint32_t takeSlot(Table& table, std::vector<std::uint32_t>& free) {
   if (!free.empty()) {
     auto slot = free.back();
     free.pop_back();

@@ -21,6 +21,7 @@
 #include "analysis/inline_list.h"
 #include "analysis/model.h"
 #include "analysis/sip_finder.h"
+#include "analysis/slot_table.h"
 
 namespace vs::analysis {
 
@@ -136,6 +137,16 @@ class CallTracker {
     std::vector<Link> links;
   };
 
+ public:
+  // Blocks of empty leg slots made ahead of time, on any thread, and handed in: the table of legs then
+  // grows into memory that thread has already faulted in (see SlotTable).
+  static constexpr std::size_t kLegBlock = 256;  // slots per block: about 360 kB
+  using LegBlock = SlotTable<Active, kLegBlock>::Block;
+  static LegBlock makeLegBlock() { return SlotTable<Active, kLegBlock>::makeBlock(); }
+  void addLegBlock(LegBlock b) { legs_.addBlock(std::move(b)); }
+  std::size_t spareLegBlocks() const { return legs_.spareBlocks(); }
+
+ private:
   std::optional<std::uint32_t> findLeg(std::string_view call_id, std::uint64_t h) const;
   std::optional<std::uint32_t> findLeg(std::string_view call_id) const;
   std::uint32_t newLeg(std::string_view call_id, std::uint64_t h);
@@ -156,7 +167,7 @@ class CallTracker {
   CaptureAnalyzer::OnCall on_call_;
   OnMalformed on_malformed_;
   OnMedia on_media_;
-  std::deque<Active> legs_;  // slots (stable addresses)
+  SlotTable<Active, kLegBlock> legs_;  // slots (stable addresses)
   std::vector<std::uint32_t> free_legs_;
   std::size_t live_legs_ = 0;
   FlatIndex leg_index_;  // Call-ID hash -> leg slot
