@@ -70,20 +70,30 @@ std::string_view confidenceName(LinkConfidence c) {
   return "low";
 }
 
-std::optional<double> Leg::setupRingingMs() const {
+std::optional<std::int64_t> Leg::setupRingingNs() const {
   if (!invite_ns || !ringing_ns) return std::nullopt;
-  return static_cast<double>(*ringing_ns - *invite_ns) / 1e6;
+  return *ringing_ns - *invite_ns;
 }
 
-std::optional<double> Leg::setupAnswerMs() const {
+std::optional<std::int64_t> Leg::setupAnswerNs() const {
   if (!invite_ns || !answer_ns) return std::nullopt;
-  return static_cast<double>(*answer_ns - *invite_ns) / 1e6;
+  return *answer_ns - *invite_ns;
 }
 
-std::optional<double> Leg::durationS() const {
+std::optional<std::int64_t> Leg::durationNs() const {
   if (!answer_ns) return std::nullopt;
-  auto end = bye_ns ? *bye_ns : end_ns;
-  return static_cast<double>(end - *answer_ns) / 1e9;
+  return (bye_ns ? *bye_ns : end_ns) - *answer_ns;
 }
+
+namespace {
+std::optional<double> scaled(std::optional<std::int64_t> ns, double per_unit) {
+  if (!ns) return std::nullopt;
+  return static_cast<double>(*ns) / per_unit;
+}
+}  // namespace
+
+std::optional<double> Leg::setupRingingMs() const { return scaled(setupRingingNs(), 1e6); }
+std::optional<double> Leg::setupAnswerMs() const { return scaled(setupAnswerNs(), 1e6); }
+std::optional<double> Leg::durationS() const { return scaled(durationNs(), 1e9); }
 
 }  // namespace vs::analysis

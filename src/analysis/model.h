@@ -175,6 +175,10 @@ struct Leg {
   std::optional<double> setupRingingMs() const;
   std::optional<double> setupAnswerMs() const;
   std::optional<double> durationS() const;
+  // The same in whole nanoseconds.
+  std::optional<std::int64_t> setupRingingNs() const;
+  std::optional<std::int64_t> setupAnswerNs() const;
+  std::optional<std::int64_t> durationNs() const;
   HangupBy hangup = HangupBy::kNone;
 
   std::uint64_t messages = 0;

@@ -48,7 +48,6 @@ std::string isoTime(std::int64_t ns) {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, (ns % 1'000'000'000) / 1000);
 }
 
-std::string optMs(const std::optional<double>& v) { return v ? fmt::format(FMT_COMPILE("{:.0f}"), *v) : "-"; }
 std::string optJson(const std::optional<double>& v, int prec) {
   return v ? fmt::format("{:.{}f}", *v, prec) : "null";
 }
@@ -79,7 +78,31 @@ std::string clip(std::string_view s, std::size_t n) {
   return std::string(s.substr(0, n - 1)) + "~";
 }
 
+constexpr std::int64_t kPow10[] = {1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000,
+                                   1'000'000'000};
+
 }  // namespace
+
+void appendFixedNs(std::string& out, std::int64_t ns, int scale_digits, int decimals) {
+  const std::int64_t unit = kPow10[scale_digits - decimals];  // nanoseconds per last printed digit
+  const std::int64_t half = unit / 2;
+  const std::int64_t r = ns % unit;
+  // The double ns / 10^scale is within ns * 2^-53 (in nanoseconds) of the exact quotient, so only a value
+  // that close to a rounding tie could round the other way; `slack` bounds that error 8 times over.
+  const std::int64_t slack = 1 + (ns >> 50);
+  const bool near_tie = r >= half - slack && r <= half + slack;
+  if (ns < 0 || ns >= (std::int64_t{1} << 53) || near_tie) {
+    fmt::format_to(std::back_inserter(out), "{:.{}f}", static_cast<double>(ns) / static_cast<double>(kPow10[scale_digits]),
+                   decimals);
+    return;
+  }
+  const std::int64_t q = ns / unit + (r > half ? 1 : 0);  // in units of the last digit
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), q / kPow10[decimals]);
+  if (decimals > 0) {
+    out += '.';
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{:0{}}"), q % kPow10[decimals], decimals);
+  }
+}
 
 std::string callsTableHeader() {
   return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n",
@@ -92,22 +115,37 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
   const auto& l = c.legs.front();
   std::uint64_t msgs = 0;
   for (const auto& x : c.legs) msgs += x.messages;
-  auto rel = static_cast<double>(l.start_ns - start_ns) / 1e9;
-  auto dur = l.durationS();
+  auto fixed = [](std::string& cell, std::int64_t ns, int scale_digits, int decimals) {
+    cell.clear();
+    appendFixedNs(cell, ns, scale_digits, decimals);
+    return std::string_view(cell);
+  };
+  std::string cell;
+  cell.reserve(24);
   // Appended column by column: a capture of 50 000 calls prints 50 000 rows, and one fmt::format with
   // thirteen padded fields cost more than the analysis of the call's messages.
   std::string out;
   out.reserve(160);
   auto num = [](std::uint64_t v) { return std::to_string(v); };
   padLeft(out, num(c.id), 5);
-  padRight(out, fmt::format(FMT_COMPILE("+{:.3f}s"), rel), 15);
+  cell = "+";
+  appendFixedNs(cell, l.start_ns - start_ns, 9, 3);
+  cell += 's';
+  padRight(out, cell, 15);
   padLeft(out, num(c.legs.size()), 4);
   padRight(out, clip(l.from_user, 20), 20);
   padRight(out, clip(l.to_user, 20), 20);
   padRight(out, clip(stateOf(l), 10), 10);
-  padLeft(out, optMs(l.setupRingingMs()), 7);
-  padLeft(out, optMs(l.setupAnswerMs()), 8);
-  padLeft(out, dur ? fmt::format(FMT_COMPILE("{:.1f}s"), *dur) : "-", 9);
+  auto ringing = l.setupRingingNs(), answer = l.setupAnswerNs(), dur = l.durationNs();
+  padLeft(out, ringing ? fixed(cell, *ringing, 6, 0) : "-", 7);
+  padLeft(out, answer ? fixed(cell, *answer, 6, 0) : "-", 8);
+  if (dur) {
+    fixed(cell, *dur, 9, 1);
+    cell += 's';
+    padLeft(out, cell, 9);
+  } else {
+    padLeft(out, "-", 9);
+  }
   padRight(out, hangupName(l.hangup).empty() ? "-" : hangupName(l.hangup), 6);
   padLeft(out, num(msgs), 5);
   padLeft(out, callStreamsCell(c), 7);

@@ -15,4 +15,11 @@ std::string callJson(const analysis::Call& call);
 std::string captureStatsJson(const analysis::CaptureStats& stats);
 std::string captureStatsText(const analysis::CaptureStats& stats);
 
+// Appends fmt's "{:.<decimals>f}" of static_cast<double>(ns) / 10^scale_digits (a duration in
+// nanoseconds shown in seconds or milliseconds), with the digits taken from the integer: fmt's float
+// formatting was the larger part of a table row. Where the two could differ (a value within the double's
+// rounding error of a rounding tie, which fmt breaks on the double's exact value; negative or past
+// 2^53) fmt formats it. decimals <= scale_digits <= 9.
+void appendFixedNs(std::string& out, std::int64_t ns, int scale_digits, int decimals);
+
 }  // namespace vs::render
