@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -17,25 +18,49 @@ namespace sip = proto::sip;
 constexpr std::array<std::string_view, kKnownMethods> kMethods{"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER",
                                                     "PRACK", "UPDATE", "INFO", "SUBSCRIBE", "NOTIFY", "REFER",
                                                     "MESSAGE", "PUBLISH"};
+// kMethods' indices in the order of std::map<std::string, ...>: a leg's counts go into its map at the end,
+// each at the end of the map (an insertion without a search).
+constexpr std::array<std::uint8_t, kKnownMethods> kMethodsByName = [] {
+  std::array<std::uint8_t, kKnownMethods> order{};
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint8_t>(i);
+  std::sort(order.begin(), order.end(), [](std::uint8_t a, std::uint8_t b) { return kMethods[a] < kMethods[b]; });
+  return order;
+}();
 constexpr std::array<std::string_view, 4> kCallIdHeaders{"X-CID", "X-Call-ID", "X-Orig-Call-ID", "X-Leg-ID"};
 constexpr std::size_t kMaxMediaPerLeg = 32;
 constexpr std::size_t kMinNumberDigits = 6;
 constexpr std::size_t kNumberSuffix = 8;
 constexpr std::size_t kDueSlack = 1024;
 
-std::uint64_t fnv(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
+// Message fingerprints (retransmission detection inside one leg): the fields folded into a 64-bit hash
+// eight bytes at a time. Byte-at-a-time FNV-1a was a third of the tracking thread's own work per message.
+std::uint64_t foldWord(std::uint64_t h, std::uint64_t v) {
+  h = (h ^ v) * 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 31);
+}
+
+std::uint64_t fold(std::string_view s, std::uint64_t h = 0x9e3779b97f4a7c15ULL) {
+  h = foldWord(h, s.size());  // so that ("ab", "c") and ("a", "bc") differ
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, s.data() + i, 8);
+    h = foldWord(h, v);
+  }
+  if (i < s.size()) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, s.data() + i, s.size() - i);
+    h = foldWord(h, v);
   }
   return h;
 }
 
-// An address and port folded into the hash field by field (the struct has padding).
-std::uint64_t fnv(const Endpoint& e, std::uint64_t h) {
-  h = fnv(std::string_view(reinterpret_cast<const char*>(e.ip.bytes.data()), e.ip.bytes.size()), h);
-  const char rest[3] = {static_cast<char>(e.ip.v6), static_cast<char>(e.port >> 8), static_cast<char>(e.port & 0xff)};
-  return fnv(std::string_view(rest, sizeof rest), h);
+// An address and port folded field by field (the struct has padding).
+std::uint64_t fold(const Endpoint& e, std::uint64_t h) {
+  std::uint64_t lo = 0, hi = 0;
+  std::memcpy(&lo, e.ip.bytes.data(), 8);
+  std::memcpy(&hi, e.ip.bytes.data() + 8, 8);
+  return foldWord(foldWord(foldWord(h, lo), hi), static_cast<std::uint64_t>(e.port) << 1 | (e.ip.v6 ? 1U : 0U));
 }
 
 std::string lowerCopy(std::string_view s) {
@@ -368,11 +393,11 @@ void CallTracker::message(const FoundSip& f) {
   const std::string_view from_tag = m.fromTag(), to_tag = m.toTag();
   const bool has_sdp = hasSdpBody(m);
   auto via = m.topVia();
-  auto fp = fnv(f.src, fnv(f.dst, fnv(method, fnv(cseq_method))));
-  fp = fnv(via ? via->branch : std::string_view{},
-           fnv(to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
+  auto fp = fold(f.src, fold(f.dst, fold(method, fold(cseq_method))));
+  fp = fold(via ? via->branch : std::string_view{},
+            fold(to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
   // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
-  fp = fnv(m.header(sip::HeaderId::kRSeq).value_or(""), fnv(m.header(sip::HeaderId::kRAck).value_or(""), fp));
+  fp = fold(m.header(sip::HeaderId::kRSeq).value_or(""), fold(m.header(sip::HeaderId::kRAck).value_or(""), fp));
   const bool retransmission = !a.seen.insert(fp);
   if (retransmission) {
     ++leg.retransmissions;
@@ -649,10 +674,12 @@ void CallTracker::emit(std::uint32_t gslot) {
     a.to_tags.forEach([&](const std::string& t) { tags.push_back(t); });
     std::sort(tags.begin(), tags.end());
     if (a.leg.kind.empty()) a.leg.kind = "non-call:?";
-    for (std::size_t i = 0; i < kMethods.size(); ++i) {
-      if (a.method_counts[i] != 0) a.leg.requests_by_method[std::string(kMethods[i])] += a.method_counts[i];
+    auto& by_method = a.leg.requests_by_method;  // holds only methods outside kMethods so far
+    for (auto i : kMethodsByName) {
+      if (a.method_counts[i] != 0) by_method.try_emplace(by_method.end(), std::string(kMethods[i]), 0)->second += a.method_counts[i];
     }
-    a.status_counts.forEach([&](const auto& e) { a.leg.responses_by_status[e.first] += e.second; });
+    auto& by_status = a.leg.responses_by_status;  // in order of appearance, usually ascending: 100, 180, 200
+    a.status_counts.forEach([&](const auto& e) { by_status.try_emplace(by_status.end(), e.first, 0)->second += e.second; });
     call.legs.push_back(std::move(a.leg));
   }
   // Link ends are leg slots; they become indices into call.legs once the legs are in order.
@@ -721,7 +748,22 @@ void CallTracker::finish() {
     if (groups_[gs].id != 0) all.emplace_back(groups_[gs].id, gs);
   }
   std::sort(all.begin(), all.end());
-  for (const auto& [id, gs] : all) emit(gs);
+  // Tens of thousands of held legs, cold in memory, read once each in a known order: ask for the next
+  // ones' memory ahead (their group's leg list, then the legs themselves) so the loads overlap.
+  constexpr std::size_t kGroupAhead = 8, kLegAhead = 4;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i + kGroupAhead < all.size()) {
+      const auto& g = groups_[all[i + kGroupAhead].second];
+      __builtin_prefetch(g.legs.data());
+    }
+    if (i + kLegAhead < all.size()) {
+      for (auto slot : groups_[all[i + kLegAhead].second].legs) {
+        const auto* p = reinterpret_cast<const char*>(&legs_[slot]);
+        for (std::size_t off = 0; off < sizeof(Active); off += 64) __builtin_prefetch(p + off);
+      }
+    }
+    emit(all[i].second);
+  }
 }
 
 }  // namespace vs::analysis
