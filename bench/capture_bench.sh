@@ -56,19 +56,28 @@ if [[ -z "${SKIP_MEDIA:-}" && ! -s "$media" ]]; then
 fi
 
 # ---- measuring ----------------------------------------------------------------------------------
-# run NAME FILE CMD...: one line with wall s, packets/s, MB/s, peak RSS MB.
+# measure NAME FILE CMD...: one line with wall s, packets/s, MB/s, peak RSS MB. With RUNS=n in the
+# environment the command runs n times and the line shows the run of median wall time (and the largest
+# RSS): on a shared 2-core machine one run of a sub-second tool can be 50 % off.
 declare -A wall
 measure() {
   local name=$1 file=$2; shift 2
-  /usr/bin/time -v -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || true
-  local w rss
-  w=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time.txt")
-  rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$work/time.txt")
-  # CPU seconds (user + system): on a shared machine wall time carries other jobs' load, CPU time less so.
-  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$work/time.txt")
+  local runs=${RUNS:-1} i w rss=0 cpu r c
+  local -a results=()
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -v -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || true
+    w=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time.txt")
+    r=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$work/time.txt")
+    # CPU seconds (user + system): on a shared machine wall time carries other jobs' load, CPU time less so.
+    c=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$work/time.txt")
+    results+=("$w $c")
+    rss=$(awk -v a="$rss" -v b="$r" 'BEGIN{print (b > a ? b : a)}')
+  done
+  read -r w cpu < <(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  [[ $runs -gt 1 ]] && name_runs=" (median of $runs)" || name_runs=""
   wall[$name]=$w
   local pk=${packets[$file]} mb=${megabytes[$file]}
-  printf '%-34s %9.2f %8s %12.0f %9.1f %9s %9.2f\n' "$name" "$w" "$cpu" "$(awk -v p="$pk" -v w="$w" 'BEGIN{print p / (w > 0 ? w : 0.001)}')" \
+  printf '%-40s %9.2f %8s %12.0f %9.1f %9s %9.2f\n' "$name$name_runs" "$w" "$cpu" "$(awk -v p="$pk" -v w="$w" 'BEGIN{print p / (w > 0 ? w : 0.001)}')" \
     "$(awk -v m="$mb" -v w="$w" 'BEGIN{print m / (w > 0 ? w : 0.001)}')" "$rss" \
     "$(awk -v a="$w" -v b="${wall[tcpdump]:-$w}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
 }
@@ -85,10 +94,10 @@ for f in "$sig" "$media"; do
   describe "$f"
   echo
   echo "== $(basename "$f"): ${packets[$f]} packets, ${megabytes[$f]} MB"
-  printf '%-34s %9s %8s %12s %9s %9s %9s\n' tool wall_s cpu_s packets/s MB/s rss_MB x_tcpdump
+  printf '%-40s %9s %8s %12s %9s %9s %9s\n' tool wall_s cpu_s packets/s MB/s rss_MB x_tcpdump
   wall=()
-  measure tcpdump "$f" tcpdump -r "$f" -w /dev/null
-  measure "voipscope calls" "$f" "$bin" calls "$f"
+  RUNS=3 measure tcpdump "$f" tcpdump -r "$f" -w /dev/null
+  RUNS=5 measure "voipscope calls" "$f" "$bin" calls "$f"
   vs_out=$(tail -n 12 "$work/out.txt" | tr '\n' ' ' | cut -c1-200)
   measure "tshark -z sip,stat" "$f" tshark -q -r "$f" -z sip,stat
   sip_msgs=$(awk -F': ' '/Number of SIP messages/ {print $2}' "$work/out.txt")
@@ -97,7 +106,7 @@ for f in "$sig" "$media"; do
     rtp_streams=$(grep -c 'g711U' "$work/out.txt" || true)
     echo "   (tshark rtp,streams: $rtp_streams streams)"
   fi
-  measure "sngrep -N" "$f" sngrep -N -l 200000 -I "$f"
+  RUNS=3 measure "sngrep -N" "$f" sngrep -N -l 200000 -I "$f"
   echo "   (sngrep: $(tr '\r' '\n' < "$work/out.txt" | grep 'Dialog count' | tail -1); tshark SIP messages: $sip_msgs)"
   echo "   (voipscope summary: $vs_out)"
   printf '   speed-up of voipscope: x%.1f vs tshark sip,stat' "$(awk -v a="${wall[tshark -z sip,stat]}" -v b="${wall[voipscope calls]}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
@@ -112,7 +121,8 @@ for f in "$sig" "$media"; do
   rm -f "$work/shifted.pcap"
   describe "$double"
   one=${wall[voipscope calls]}
-  measure "voipscope calls (file x2)" "$double" "$bin" calls "$double"
+  sync  # timed right after writing the copy, the kernel's writeback of it competed with the run
+  RUNS=5 measure "voipscope calls (file x2)" "$double" "$bin" calls "$double"
   printf '   linearity: x2 file takes x%.2f the time\n' "$(awk -v a="${wall[voipscope calls (file x2)]}" -v b="$one" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
   rm -f "$double"
 done
