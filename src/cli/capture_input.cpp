@@ -40,6 +40,8 @@ ExitCode forEachCaptureRecord(const std::string& path,
 }
 
 void tuneAllocatorForAnalysis() {
+  // glibc's malloc only: the release binary links jemalloc (cmake/Deps.cmake), and there this tunes an
+  // allocator nothing uses; builds without it (VOIPSCOPE_JEMALLOC=OFF) still get it.
   mallopt(M_MXFAST, 0);
   // Grow a heap 64 MB past what is asked and give back only past 128 MB free at its top. With glibc's
   // defaults the analysis thread's arena grew and trimmed its heap a few pages at a time: 27 000 mprotect
