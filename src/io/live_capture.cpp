@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <linux/filter.h>
 #include <net/if_arp.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -17,6 +18,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -104,6 +107,24 @@ bool LiveCapture::setupRing() {
   return true;
 }
 
+std::span<const std::byte> LiveCapture::withVlanTag(std::span<const std::byte> frame, std::uint16_t tpid,
+                                                    std::uint16_t tci) {
+  constexpr std::size_t kMacs = 12;  // destination and source address; the tag goes between them and the type
+  if (link_type_ != proto::pkt::link::kEthernet || frame.size() < kMacs) return frame;
+  const bool in_place = frame.data() == reinterpret_cast<const std::byte*>(buf_.data()) + 4;  // recvmsg path
+  if (!in_place) {
+    buf_.resize(frame.size() + 4);
+    std::memcpy(buf_.data(), frame.data(), kMacs);
+    std::memcpy(buf_.data() + kMacs + 4, frame.data() + kMacs, frame.size() - kMacs);
+  } else {
+    std::memmove(buf_.data(), buf_.data() + 4, kMacs);  // received 4 bytes in: the tag's room is in front
+  }
+  const unsigned char tag[4] = {static_cast<unsigned char>(tpid >> 8), static_cast<unsigned char>(tpid & 0xFF),
+                                static_cast<unsigned char>(tci >> 8), static_cast<unsigned char>(tci & 0xFF)};
+  std::memcpy(buf_.data() + kMacs, tag, sizeof tag);
+  return std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), frame.size() + 4);
+}
+
 bool LiveCapture::nextFromRing(proto::pkt::Record& out) {
   while (true) {
     auto* block = reinterpret_cast<tpacket_block_desc*>(ring_ + block_ * kRingBlockBytes);
@@ -135,12 +156,18 @@ bool LiveCapture::nextFromRing(proto::pkt::Record& out) {
     out.ts_ns = std::int64_t{h->tp_sec} * 1'000'000'000 + h->tp_nsec;
     out.orig_len = h->tp_len;
     out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(h) + h->tp_mac, h->tp_snaplen);
+    if ((h->tp_status & TP_STATUS_VLAN_VALID) != 0 || h->hv1.tp_vlan_tci != 0) {
+      auto tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? h->hv1.tp_vlan_tpid : std::uint16_t{ETH_P_8021Q};
+      out.data = withVlanTag(out.data, tpid, static_cast<std::uint16_t>(h->hv1.tp_vlan_tci));
+      out.orig_len += 4;
+    }
     ++frames_;
     return true;
   }
 }
 
-Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface, const std::string& bpf_filter) {
+Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface, const std::string& bpf_filter,
+                                                       bool ring) {
   std::unique_ptr<LiveCapture> c(new LiveCapture);
   if (iface.empty() || iface.size() >= IFNAMSIZ) return makeError(fmt::format("interface '{}': bad name", iface));
   unsigned idx = if_nametoindex(iface.c_str());
@@ -173,9 +200,10 @@ Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface,
   }
   // A TPACKET_V3 ring (blocks of packets shared with the kernel, one poll per block instead of one
   // recvmsg per packet); where the kernel refuses it, a plain socket with an 8 MiB buffer.
-  if (!c->setupRing()) {
+  if (!ring || !c->setupRing()) {
     int on = 1;
     setsockopt(c->fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+    setsockopt(c->fd_, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on));  // the VLAN tag the kernel took off
     int rcvbuf = 8 * 1024 * 1024;
     setsockopt(c->fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
   }
@@ -189,7 +217,7 @@ Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface,
   tpacket_stats st{};
   socklen_t sl = sizeof(st);
   getsockopt(c->fd_, SOL_PACKET, PACKET_STATISTICS, &st, &sl);  // resets the counters
-  if (c->ring_ == nullptr) c->buf_.resize(kLiveSnaplen);
+  if (c->ring_ == nullptr) c->buf_.resize(kLiveSnaplen + 4);  // received 4 bytes in: room for a VLAN tag
   return c;
 }
 
@@ -209,7 +237,7 @@ Result<bool> LiveCapture::next(proto::pkt::Record& out, int timeout_ms) {
     if (r < 0) return makeError(fmt::format("poll: {}", errnoText(errno)));
     if (r == 0) return false;
     sockaddr_ll from{};
-    iovec iov{buf_.data(), buf_.size()};
+    iovec iov{buf_.data() + 4, buf_.size() - 4};
     alignas(cmsghdr) char control[256];
     msghdr msg{};
     msg.msg_name = &from;
@@ -226,11 +254,16 @@ Result<bool> LiveCapture::next(proto::pkt::Record& out, int timeout_ms) {
     // On loopback every packet is seen leaving and arriving: keep one copy (as libpcap does).
     if (loopback_ && from.sll_pkttype == PACKET_OUTGOING) continue;
     std::int64_t ts = 0;
+    std::optional<tpacket_auxdata> aux;
     for (auto* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
       if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
         timespec t{};
         std::memcpy(&t, CMSG_DATA(cm), sizeof(t));
         ts = std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+      } else if (cm->cmsg_level == SOL_PACKET && cm->cmsg_type == PACKET_AUXDATA &&
+                 cm->cmsg_len >= CMSG_LEN(sizeof(tpacket_auxdata))) {
+        aux.emplace();
+        std::memcpy(&*aux, CMSG_DATA(cm), sizeof(tpacket_auxdata));
       }
     }
     if (ts == 0) {
@@ -243,7 +276,12 @@ Result<bool> LiveCapture::next(proto::pkt::Record& out, int timeout_ms) {
     out.interface_id = 0;
     out.ts_ns = ts;
     out.orig_len = static_cast<std::uint32_t>(len);
-    out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), std::min(len, buf_.size()));
+    out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()) + 4, std::min(len, buf_.size() - 4));
+    if (aux && ((aux->tp_status & TP_STATUS_VLAN_VALID) != 0 || aux->tp_vlan_tci != 0)) {
+      auto tpid = (aux->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? aux->tp_vlan_tpid : std::uint16_t{ETH_P_8021Q};
+      out.data = withVlanTag(out.data, tpid, aux->tp_vlan_tci);
+      out.orig_len += 4;
+    }
     ++frames_;
     return true;
   }

@@ -4,7 +4,9 @@
 // (16 blocks of 1 MiB shared with the kernel, kernel timestamps; a plain socket with SO_TIMESTAMPNS and
 // one recvmsg per packet where the kernel refuses the ring), and an optional BPF filter compiled by libpcap.so.0.8 loaded with dlopen() only for
 // pcap_compile() and attached with SO_ATTACH_FILTER before the socket is bound (no unfiltered packet
-// slips in). Frames come out as proto::pkt::Record, the same as from a file.
+// slips in). Frames come out as proto::pkt::Record, the same as from a file. An 802.1Q tag the kernel took
+// off a received frame (VLAN offload, and always on its way into a packet socket) is put back, as
+// libpcap does: the analysis and a `-w` file see the frame as it was on the wire.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -27,7 +29,9 @@ class LiveCapture {
 
   // Errors: "no such interface", "needs CAP_NET_RAW (run as root)", "filter: syntax error ...",
   // "filter needs libpcap.so.0.8 (apt-get install libpcap0.8)".
-  static Result<std::unique_ptr<LiveCapture>> open(const std::string& iface, const std::string& bpf_filter);
+  // ring=false: the plain socket even where the kernel offers the ring (tests of that path).
+  static Result<std::unique_ptr<LiveCapture>> open(const std::string& iface, const std::string& bpf_filter,
+                                                   bool ring = true);
 
   // Waits up to timeout_ms for one frame: true with `out` filled (valid until the next call), false on
   // timeout or EINTR (the caller checks its stop conditions and calls again).
@@ -42,6 +46,8 @@ class LiveCapture {
   bool setupRing();
   // The next packet from the ring, false when the kernel has handed over no block yet.
   bool nextFromRing(proto::pkt::Record& out);
+  // `frame` with a VLAN tag inserted after its MAC addresses, in buf_ (the ring's frames stay untouched).
+  std::span<const std::byte> withVlanTag(std::span<const std::byte> frame, std::uint16_t tpid, std::uint16_t tci);
   int fd_ = -1;
   std::byte* ring_ = nullptr;       // kRingBlocks blocks of kRingBlockBytes, mapped
   std::size_t block_ = 0;           // the block being read
