@@ -13,7 +13,6 @@ template <class T, std::size_t kBlock>
 class SlotTable {
  public:
   using Block = std::unique_ptr<T[]>;
-  static constexpr std::size_t kBlockSize = kBlock;
 
   // A block of kBlock default-constructed elements: every page of it is written here, by the caller.
   static Block makeBlock() { return std::make_unique<T[]>(kBlock); }

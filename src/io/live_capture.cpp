@@ -107,22 +107,26 @@ bool LiveCapture::setupRing() {
   return true;
 }
 
-std::span<const std::byte> LiveCapture::withVlanTag(std::span<const std::byte> frame, std::uint16_t tpid,
-                                                    std::uint16_t tci) {
+void LiveCapture::restoreVlanTag(proto::pkt::Record& out, std::uint32_t status, std::uint16_t tci,
+                                 std::uint16_t tpid, bool in_buffer) {
   constexpr std::size_t kMacs = 12;  // destination and source address; the tag goes between them and the type
-  if (link_type_ != proto::pkt::link::kEthernet || frame.size() < kMacs) return frame;
-  const bool in_place = frame.data() == reinterpret_cast<const std::byte*>(buf_.data()) + 4;  // recvmsg path
-  if (!in_place) {
+  // A TCI of 0 with the flag unset is no tag; kernels before the flag existed set only the TCI.
+  if ((status & TP_STATUS_VLAN_VALID) == 0 && tci == 0) return;
+  const auto frame = out.data;
+  if (link_type_ != proto::pkt::link::kEthernet || frame.size() < kMacs) return;
+  if ((status & TP_STATUS_VLAN_TPID_VALID) == 0) tpid = ETH_P_8021Q;
+  if (in_buffer) {
+    std::memmove(buf_.data(), buf_.data() + 4, kMacs);  // received 4 bytes in: the tag's room is in front
+  } else {
     buf_.resize(frame.size() + 4);
     std::memcpy(buf_.data(), frame.data(), kMacs);
     std::memcpy(buf_.data() + kMacs + 4, frame.data() + kMacs, frame.size() - kMacs);
-  } else {
-    std::memmove(buf_.data(), buf_.data() + 4, kMacs);  // received 4 bytes in: the tag's room is in front
   }
   const unsigned char tag[4] = {static_cast<unsigned char>(tpid >> 8), static_cast<unsigned char>(tpid & 0xFF),
                                 static_cast<unsigned char>(tci >> 8), static_cast<unsigned char>(tci & 0xFF)};
   std::memcpy(buf_.data() + kMacs, tag, sizeof tag);
-  return std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), frame.size() + 4);
+  out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), frame.size() + 4);
+  out.orig_len += 4;
 }
 
 bool LiveCapture::nextFromRing(proto::pkt::Record& out) {
@@ -156,11 +160,7 @@ bool LiveCapture::nextFromRing(proto::pkt::Record& out) {
     out.ts_ns = std::int64_t{h->tp_sec} * 1'000'000'000 + h->tp_nsec;
     out.orig_len = h->tp_len;
     out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(h) + h->tp_mac, h->tp_snaplen);
-    if ((h->tp_status & TP_STATUS_VLAN_VALID) != 0 || h->hv1.tp_vlan_tci != 0) {
-      auto tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? h->hv1.tp_vlan_tpid : std::uint16_t{ETH_P_8021Q};
-      out.data = withVlanTag(out.data, tpid, static_cast<std::uint16_t>(h->hv1.tp_vlan_tci));
-      out.orig_len += 4;
-    }
+    restoreVlanTag(out, h->tp_status, static_cast<std::uint16_t>(h->hv1.tp_vlan_tci), h->hv1.tp_vlan_tpid, false);
     ++frames_;
     return true;
   }
@@ -277,11 +277,7 @@ Result<bool> LiveCapture::next(proto::pkt::Record& out, int timeout_ms) {
     out.ts_ns = ts;
     out.orig_len = static_cast<std::uint32_t>(len);
     out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()) + 4, std::min(len, buf_.size() - 4));
-    if (aux && ((aux->tp_status & TP_STATUS_VLAN_VALID) != 0 || aux->tp_vlan_tci != 0)) {
-      auto tpid = (aux->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? aux->tp_vlan_tpid : std::uint16_t{ETH_P_8021Q};
-      out.data = withVlanTag(out.data, tpid, aux->tp_vlan_tci);
-      out.orig_len += 4;
-    }
+    if (aux) restoreVlanTag(out, aux->tp_status, aux->tp_vlan_tci, aux->tp_vlan_tpid, true);
     ++frames_;
     return true;
   }

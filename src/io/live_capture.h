@@ -46,8 +46,11 @@ class LiveCapture {
   bool setupRing();
   // The next packet from the ring, false when the kernel has handed over no block yet.
   bool nextFromRing(proto::pkt::Record& out);
-  // `frame` with a VLAN tag inserted after its MAC addresses, in buf_ (the ring's frames stay untouched).
-  std::span<const std::byte> withVlanTag(std::span<const std::byte> frame, std::uint16_t tpid, std::uint16_t tci);
+  // When the kernel reports a VLAN tag taken off `out`'s frame (`status` of the ring's frame header or of
+  // PACKET_AUXDATA), puts it back after the MAC addresses: into buf_, copying a ring frame (the ring
+  // stays untouched), or in place when the frame was received at buf_ + 4 (`in_buffer`).
+  void restoreVlanTag(proto::pkt::Record& out, std::uint32_t status, std::uint16_t tci, std::uint16_t tpid,
+                      bool in_buffer);
   int fd_ = -1;
   std::byte* ring_ = nullptr;       // kRingBlocks blocks of kRingBlockBytes, mapped
   std::size_t block_ = 0;           // the block being read
