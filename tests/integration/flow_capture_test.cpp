@@ -86,7 +86,9 @@ std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& 
                              " or portrange " + s(p.uas_media) + "-" + s(static_cast<std::uint16_t>(p.uas_media + 3)) +
                              " or portrange " + s(p.uac_media) + "-" + s(static_cast<std::uint16_t>(p.uac_media + 3)) +
                              ")";
-  Process tcpdump({"timeout", "90", "tcpdump", "-i", "lo", "-n", "-U", "-c", "5000", "-w", pcap, filter});
+  // --immediate-mode: without it the kernel hands packets over once a second, and SIGTERM drops the rest.
+  Process tcpdump(
+      {"timeout", "90", "tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-c", "5000", "-w", pcap, filter});
   if (!tcpdump.waitForLine(std::regex("listening on"), 15s)) {
     why = "tcpdump did not start (needs CAP_NET_RAW): " + tcpdump.output();
     return {};

@@ -2,11 +2,16 @@
 // exit codes for an absent reflector and for bad input.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <span>
 #include <sstream>
+#include <thread>
 
 #include "harness.h"
+#include "proto/pkt/capture_file.h"
 
 namespace vs::itest {
 namespace {
@@ -41,6 +46,24 @@ std::vector<TsharkStream> parseRtpStreams(const std::string& text) {
   return out;
 }
 
+// Packet records tcpdump has written to `file` so far (a record still being written is not counted).
+std::size_t recordsIn(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::span<const std::byte> rest(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
+  vs::proto::pkt::CaptureParser parser;
+  std::size_t n = 0;
+  for (;;) {
+    auto step = parser.next(rest);
+    if (step.status == vs::proto::pkt::CaptureParser::Status::kNeedMore ||
+        step.status == vs::proto::pkt::CaptureParser::Status::kError) {
+      return n;
+    }
+    n += step.status == vs::proto::pkt::CaptureParser::Status::kRecord ? 1U : 0U;
+    rest = rest.subspan(step.consumed);
+  }
+}
+
 std::uint16_t startReflector(Process& p) {
   auto m = p.waitForLine(std::regex(R"re("port":(\d+))re"), 10s);
   return m ? static_cast<std::uint16_t>(std::stoi((*m)[1])) : 0;
@@ -53,16 +76,24 @@ TEST(RtpProbeCli, ReturnJitterEqualsTsharksOnACaptureOfTheSameStream) {
   ASSERT_NE(port, 0) << reflect.output();
   TempDir dir;
   const auto pcap = dir.file("probe.pcap");
-  // Bounded capture: only this reflector's port, at most 2000 packets, nanosecond timestamps.
-  Process dump({"tcpdump", "-i", "lo", "-U", "-c", "2000", "--time-stamp-precision=nano", "-w", pcap, "udp port " +
-                std::to_string(port)});
+  // Bounded capture: only this reflector's port, at most 2000 packets, nanosecond timestamps, each packet
+  // handed to tcpdump as it comes (no 1 s buffering in the kernel) and written at once.
+  Process dump({"tcpdump", "-i", "lo", "-U", "--immediate-mode", "-c", "2000", "--time-stamp-precision=nano", "-w",
+                pcap, "udp port " + std::to_string(port)});
   if (!dump.waitForLine(std::regex("listening on"), 10s)) GTEST_SKIP() << "tcpdump cannot capture: " << dump.output();
   auto probe = run({voipscopeBinary(), "rtp", "probe", "127.0.0.1:" + std::to_string(port), "--duration", "4",
                     "--json"},
                    60s);
-  dump.terminate();
   ASSERT_EQ(probe.exit_code, 0) << probe.all;
   auto j = json::parse(probe.out);
+  // tcpdump stops at SIGTERM without writing what it has not read yet; on a loaded machine that was the
+  // tail of the return stream. So it is stopped only once every media packet is in the file (10 s at most).
+  const auto media = j["forward"]["sent"].get<std::size_t>() + j["return"]["received"].get<std::size_t>();
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       recordsIn(pcap) < media && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(50ms);
+  }
+  dump.terminate();
   auto ts = run({"tshark", "-r", pcap, "-q", "-o", "rtp.heuristic_rtp:TRUE", "-z", "rtp,streams"}, 60s);
   // The two media streams; the final report request and its answer carry their own SSRCs, so tshark
   // either leaves them out or lists them as one-packet streams: never inside the media streams.
