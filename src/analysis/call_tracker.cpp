@@ -318,26 +318,42 @@ void CallTracker::updateState(Active& a) {
   else a.leg.state = CallState::kCallSetup;
 }
 
+SipDigest CallTracker::digest(const sip::Message& m, const Endpoint& src, const Endpoint& dst) {
+  SipDigest d;
+  if (m.isRequest()) {
+    d.method = m.requestLine().method;
+    d.method_index = methodIndex(d.method);
+    for (std::size_t k = 0; d.method_index < 0 && k < kMethods.size(); ++k) {
+      auto known = kMethods[k];
+      if (d.method.size() > known.size() && d.method.substr(d.method.size() - known.size()) == known) {
+        d.junk = d.method.size() - known.size();
+        d.method = d.method.substr(d.junk);
+        d.method_index = static_cast<int>(k);
+      }
+    }
+  }
+  d.has_sdp = hasSdpBody(m);
+  d.id_hash = hashCallId(m.callId());
+  const int status = m.isResponse() ? m.statusLine().code : 0;
+  const auto cseq = m.cseq();
+  auto via = m.topVia();
+  auto fp = fold(src, fold(dst, fold(d.method, fold(cseq ? cseq->method : std::string_view{}))));
+  fp = fold(via ? via->branch : std::string_view{},
+            fold(m.toTag(), fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
+  // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
+  d.fingerprint = fold(m.header(sip::HeaderId::kRSeq).value_or(""), fold(m.header(sip::HeaderId::kRAck).value_or(""), fp));
+  return d;
+}
+
 void CallTracker::message(const FoundSip& f) {
   if (closing_) return;  // after finish(): the indexes no longer describe the slots
   const auto& m = *f.message;
-  std::string_view method;
-  int method_index = -1;
-  if (m.isRequest()) {
-    method = m.requestLine().method;
-    method_index = methodIndex(method);
-    if (method_index < 0) {
-      for (std::size_t k = 0; k < kMethods.size(); ++k) {
-        auto known = kMethods[k];
-        if (method.size() > known.size() && method.substr(method.size() - known.size()) == known) {
-          on_malformed_(f.frame, fmt::format("SIP: junk '{}' before the {} request line",
-                                             method.substr(0, method.size() - known.size()), known));
-          method = known;
-          method_index = static_cast<int>(k);
-          break;
-        }
-      }
-    }
+  const SipDigest dg = f.digest != nullptr ? *f.digest : digest(m, f.src, f.dst);
+  const std::string_view method = dg.method;
+  const int method_index = dg.method_index;
+  if (dg.junk > 0) {
+    on_malformed_(f.frame, fmt::format("SIP: junk '{}' before the {} request line",
+                                       m.requestLine().method.substr(0, dg.junk), method));
   }
   const int status = m.isResponse() ? m.statusLine().code : 0;
   const auto cseq = m.cseq();
@@ -361,7 +377,7 @@ void CallTracker::message(const FoundSip& f) {
     last_sip_frame_ = f.frame;
   }
   const std::string_view call_id = m.callId();
-  const std::uint64_t id_hash = hashCallId(call_id);
+  const std::uint64_t id_hash = dg.id_hash;
 
   auto found = findLeg(call_id, id_hash);
   const bool fresh = !found;
@@ -391,14 +407,8 @@ void CallTracker::message(const FoundSip& f) {
 
   // Views into the message; copied into the leg only where kept.
   const std::string_view from_tag = m.fromTag(), to_tag = m.toTag();
-  const bool has_sdp = hasSdpBody(m);
-  auto via = m.topVia();
-  auto fp = fold(f.src, fold(f.dst, fold(method, fold(cseq_method))));
-  fp = fold(via ? via->branch : std::string_view{},
-            fold(to_tag, fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
-  // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
-  fp = fold(m.header(sip::HeaderId::kRSeq).value_or(""), fold(m.header(sip::HeaderId::kRAck).value_or(""), fp));
-  const bool retransmission = !a.seen.insert(fp);
+  const bool has_sdp = dg.has_sdp;
+  const bool retransmission = !a.seen.insert(dg.fingerprint);
   if (retransmission) {
     ++leg.retransmissions;
     ++stats_.retransmissions;

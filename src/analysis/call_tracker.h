@@ -81,6 +81,8 @@ class FingerprintSet {
 
 class CallTracker {
  public:
+  // The per-message figures of a message sent from `src` to `dst`: from those alone, no tracker state.
+  static SipDigest digest(const proto::sip::Message& m, const Endpoint& src, const Endpoint& dst);
   using OnMalformed = std::function<void(std::uint64_t frame, std::string reason)>;
   CallTracker(const AnalyzerOptions& options, CaptureAnalyzer::OnCall on_call, OnMalformed on_malformed);
 
@@ -140,7 +142,7 @@ class CallTracker {
  public:
   // Blocks of empty leg slots made ahead of time, on any thread, and handed in: the table of legs then
   // grows into memory that thread has already faulted in (see SlotTable).
-  static constexpr std::size_t kLegBlock = 256;  // slots per block: about 360 kB
+  static constexpr std::size_t kLegBlock = kHugePage / sizeof(Active);  // slots per block: 2 MiB
   using LegBlock = SlotTable<Active, kLegBlock>::Block;
   static LegBlock makeLegBlock() { return SlotTable<Active, kLegBlock>::makeBlock(); }
   void addLegBlock(LegBlock b) { legs_.addBlock(std::move(b)); }

@@ -49,12 +49,14 @@ struct Batch {
   std::vector<char> bytes;
   std::vector<proto::sip::Message> messages;  // reused: each keeps its header storage
   std::vector<std::optional<Result<proto::sdp::Session>>> sdps;  // messages[i]'s SDP body, parsed
+  std::vector<std::optional<SipDigest>> digests;                  // messages[i]'s CallTracker::digest()
   std::size_t used_messages = 0;
   std::vector<std::uint64_t> seg_frames;
   std::vector<CallTracker::LegBlock> leg_blocks;  // made by the reading thread, for the tracker's table
   bool last = false;  // finish() after this batch
   // The tracking thread was keeping up when this batch was started: the per-message work that the
-  // decoding thread may do or leave (Message::prepare(), the SDP parse) is left to the tracking thread.
+  // decoding thread may do or leave (Message::prepare(), the SDP parse, the digest) is left to the
+  // tracking thread.
   bool lazy = false;
 
   void clear() {
@@ -204,6 +206,7 @@ struct CaptureAnalyzer::Impl {
     if (current->used_messages == current->messages.size()) {
       current->messages.emplace_back();
       current->sdps.emplace_back();
+      current->digests.emplace_back();
     }
     it.message = current->used_messages++;
     auto& m = current->messages[it.message];
@@ -213,12 +216,15 @@ struct CaptureAnalyzer::Impl {
     // time for it (a file's first calls: it then waits for batches, while later, with tens of thousands
     // of calls held, it is the slower of the two).
     auto& sdp = current->sdps[it.message];
+    auto& digest = current->digests[it.message];
     if (!current->lazy) {
       m.prepare();
-      if (hasSdpBody(m)) sdp = proto::sdp::parse(m.body());
+      digest = CallTracker::digest(m, s.src, s.dst);
+      if (digest->has_sdp) sdp = proto::sdp::parse(m.body());
       else sdp.reset();
     } else {
-      sdp.reset();  // CallTracker parses it
+      sdp.reset();  // CallTracker does both
+      digest.reset();
     }
     it.seg_offset = current->seg_frames.size();
     it.seg_count = s.segment_frames.size();
@@ -339,6 +345,7 @@ struct CaptureAnalyzer::Impl {
           FoundSip f;
           f.message = &b.messages[it.message];
           if (b.sdps[it.message]) f.sdp = &*b.sdps[it.message];
+          if (b.digests[it.message]) f.digest = &*b.digests[it.message];
           f.frame = it.frame;
           f.ts_ns = it.ts_ns;
           f.src = it.src;

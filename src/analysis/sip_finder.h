@@ -23,6 +23,17 @@ inline constexpr std::size_t kMaxTcpFlows = 100000;
 inline constexpr std::int64_t kTcpFlowIdleNs = 600'000'000'000;  // 10 min without a segment: forget it
 inline constexpr int kMaxProbeSegments = 32;  // non-SIP TCP flows are ignored after this many segments
 
+// What the call tracker needs of a message that depends on the message alone, worked out in one place:
+// by the tracker itself, or ahead of it by the decoding stage of a pipeline (the stage with time to spare).
+struct SipDigest {
+  std::string_view method;  // requests: the method, junk glued before a known one left out
+  int method_index = -1;    // analysis::methodIndex(method)
+  std::size_t junk = 0;     // bytes of junk before the known method in the request line
+  bool has_sdp = false;
+  std::uint64_t id_hash = 0;      // of the Call-ID
+  std::uint64_t fingerprint = 0;  // the same for a retransmission of the message (same hop, same transaction)
+};
+
 struct FoundSip {
   const proto::sip::Message* message = nullptr;
   std::uint64_t frame = 0;  // the frame that completed the message
@@ -35,6 +46,7 @@ struct FoundSip {
   SipTransport transport = SipTransport::kUdp;
   // The message's SDP body already parsed (by the decoding stage of a pipeline); null: not done yet.
   const Result<proto::sdp::Session>* sdp = nullptr;
+  const SipDigest* digest = nullptr;  // null: not done yet
 };
 
 class SipFinder {
