@@ -3,19 +3,47 @@
 // never move. A block can be made ahead of time on another thread and handed in (addBlock): the
 // two-thread capture analysis has its reading thread make them while it has time, so the page faults
 // of a growing table of 40 000 legs (58 MB) are not taken on the tracking thread, which sets the pace.
+#include <sys/mman.h>
+
 #include <cstddef>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace vs::analysis {
 
+// Blocks are whole 2 MiB pages, aligned, and the kernel is asked to back them with huge pages
+// (MADV_HUGEPAGE, a hint: where transparent huge pages are off it changes nothing). One fault then maps
+// 2 MiB instead of 4 kiB: a table of 40 000 legs took 14 000 page faults, now 28.
+inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
 template <class T, std::size_t kBlock>
 class SlotTable {
  public:
-  using Block = std::unique_ptr<T[]>;
+  static constexpr std::size_t kBlockBytes = (kBlock * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
+  struct Free {
+    void operator()(T* p) const {
+      std::destroy_n(p, kBlock);
+      std::free(p);
+    }
+  };
+  using Block = std::unique_ptr<T[], Free>;
 
-  // A block of kBlock default-constructed elements: every page of it is written here, by the caller.
-  static Block makeBlock() { return std::make_unique<T[]>(kBlock); }
+  // A block of kBlock value-initialised elements: every page of it is written here, by the caller.
+  static Block makeBlock() {
+    void* raw = std::aligned_alloc(kHugePage, kBlockBytes);
+    if (raw == nullptr) throw std::bad_alloc();
+    (void)::madvise(raw, kBlockBytes, MADV_HUGEPAGE);
+    T* p = static_cast<T*>(raw);
+    try {
+      std::uninitialized_value_construct_n(p, kBlock);
+    } catch (...) {
+      std::free(raw);
+      throw;
+    }
+    return Block(p);
+  }
 
   T& operator[](std::size_t i) { return blocks_[i / kBlock][i % kBlock]; }
   const T& operator[](std::size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
