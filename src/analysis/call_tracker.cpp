@@ -57,10 +57,8 @@ std::uint64_t fold(std::string_view s, std::uint64_t h = 0x9e3779b97f4a7c15ULL) 
 
 // An address and port folded field by field (the struct has padding).
 std::uint64_t fold(const Endpoint& e, std::uint64_t h) {
-  std::uint64_t lo = 0, hi = 0;
-  std::memcpy(&lo, e.ip.bytes.data(), 8);
-  std::memcpy(&hi, e.ip.bytes.data() + 8, 8);
-  return foldWord(foldWord(foldWord(h, lo), hi), static_cast<std::uint64_t>(e.port) << 1 | (e.ip.v6 ? 1U : 0U));
+  for (auto w : endpointWords(e)) h = foldWord(h, w);
+  return h;
 }
 
 std::string lowerCopy(std::string_view s) {

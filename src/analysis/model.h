@@ -10,6 +10,7 @@
 //
 // Times are nanoseconds since the Unix epoch (capture timestamps). Frame numbers count from 1 like
 // Wireshark. Digest credentials are redacted in every string here unless the analyzer was told not to.
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -33,6 +34,15 @@ struct Endpoint {
   auto operator<=>(const Endpoint&) const = default;
 };
 
+// An address and port as three machine words (the struct has padding, so never hash or compare its bytes).
+inline std::array<std::uint64_t, 3> endpointWords(const Endpoint& e) {
+  std::array<std::uint64_t, 3> w{};
+  std::memcpy(&w[0], e.ip.bytes.data(), 8);
+  std::memcpy(&w[1], e.ip.bytes.data() + 8, 8);
+  w[2] = static_cast<std::uint64_t>(e.port) << 1 | (e.ip.v6 ? 1U : 0U);
+  return w;
+}
+
 // For unordered containers keyed by address and port (hot per-packet lookups: a map's memcmp-based
 // ordering was a quarter of the RTP analysis time).
 struct EndpointHash {
@@ -44,22 +54,13 @@ struct EndpointHash {
     return h ^ (h >> 31);
   }
   std::size_t operator()(const Endpoint& e) const noexcept {
-    std::uint64_t lo = 0, hi = 0;
-    std::memcpy(&lo, e.ip.bytes.data(), 8);
-    std::memcpy(&hi, e.ip.bytes.data() + 8, 8);
-    return static_cast<std::size_t>(mix(lo ^ mix(hi ^ (static_cast<std::uint64_t>(e.port) << 1 | (e.ip.v6 ? 1U : 0U)))));
+    const auto w = endpointWords(e);
+    return static_cast<std::size_t>(mix(w[0] ^ mix(w[1] ^ w[2])));
   }
 };
-// Equality in two word compares (the defaulted operator== calls memcmp).
+// Equality in word compares (the defaulted operator== calls memcmp).
 struct EndpointEq {
-  bool operator()(const Endpoint& a, const Endpoint& b) const noexcept {
-    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-    std::memcpy(&a0, a.ip.bytes.data(), 8);
-    std::memcpy(&a1, a.ip.bytes.data() + 8, 8);
-    std::memcpy(&b0, b.ip.bytes.data(), 8);
-    std::memcpy(&b1, b.ip.bytes.data() + 8, 8);
-    return a0 == b0 && a1 == b1 && a.port == b.port && a.ip.v6 == b.ip.v6;
-  }
+  bool operator()(const Endpoint& a, const Endpoint& b) const noexcept { return endpointWords(a) == endpointWords(b); }
 };
 
 struct SipMessageInfo {

@@ -1,5 +1,5 @@
 #pragma once
-// A table of slots that only grows, in blocks of kBlock default-constructed elements whose addresses
+// A table of slots that only grows, in blocks of kBlock value-initialised elements whose addresses
 // never move. A block can be made ahead of time on another thread and handed in (addBlock): the
 // two-thread capture analysis has its reading thread make them while it has time, so the page faults
 // of a growing table of 40 000 legs (58 MB) are not taken on the tracking thread, which sets the pace.
@@ -15,7 +15,7 @@ namespace vs::analysis {
 
 // Blocks are whole 2 MiB pages, aligned, and the kernel is asked to back them with huge pages
 // (MADV_HUGEPAGE, a hint: where transparent huge pages are off it changes nothing). One fault then maps
-// 2 MiB instead of 4 kiB: a table of 40 000 legs took 14 000 page faults, now 28.
+// 2 MiB instead of 4 kiB: a table of 40 000 legs took 14 000 page faults, now one per block (28).
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 template <class T, std::size_t kBlock>
@@ -49,7 +49,7 @@ class SlotTable {
   const T& operator[](std::size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
   std::size_t size() const { return size_; }
 
-  // One more slot at the end (default-constructed), from a spare block when one was handed in.
+  // One more slot at the end (value-initialised), from a spare block when one was handed in.
   void emplace_back() {
     if (size_ == blocks_.size() * kBlock) {
       if (!spares_.empty()) {

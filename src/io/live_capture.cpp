@@ -88,6 +88,9 @@ namespace {
 // Where a ring frame's sockaddr_ll starts: after its header, aligned (TPACKET_ALIGN, written out because
 // the macro's ~(ALIGNMENT-1) trips -Wsign-conversion).
 constexpr std::size_t kSllOffset = (sizeof(tpacket3_hdr) + TPACKET_ALIGNMENT - 1) / TPACKET_ALIGNMENT * TPACKET_ALIGNMENT;
+// An 802.1Q tag (TPID, TCI). The plain socket receives each frame this far into its buffer, so a tag the
+// kernel took off can be put back in place.
+constexpr std::uint32_t kVlanTag = 4;
 }  // namespace
 
 bool LiveCapture::setupRing() {
@@ -116,17 +119,17 @@ void LiveCapture::restoreVlanTag(proto::pkt::Record& out, std::uint32_t status, 
   if (link_type_ != proto::pkt::link::kEthernet || frame.size() < kMacs) return;
   if ((status & TP_STATUS_VLAN_TPID_VALID) == 0) tpid = ETH_P_8021Q;
   if (in_buffer) {
-    std::memmove(buf_.data(), buf_.data() + 4, kMacs);  // received 4 bytes in: the tag's room is in front
+    std::memmove(buf_.data(), buf_.data() + kVlanTag, kMacs);  // the tag's room is in front
   } else {
-    buf_.resize(frame.size() + 4);
+    buf_.resize(frame.size() + kVlanTag);
     std::memcpy(buf_.data(), frame.data(), kMacs);
-    std::memcpy(buf_.data() + kMacs + 4, frame.data() + kMacs, frame.size() - kMacs);
+    std::memcpy(buf_.data() + kMacs + kVlanTag, frame.data() + kMacs, frame.size() - kMacs);
   }
-  const unsigned char tag[4] = {static_cast<unsigned char>(tpid >> 8), static_cast<unsigned char>(tpid & 0xFF),
+  const unsigned char tag[kVlanTag] = {static_cast<unsigned char>(tpid >> 8), static_cast<unsigned char>(tpid & 0xFF),
                                 static_cast<unsigned char>(tci >> 8), static_cast<unsigned char>(tci & 0xFF)};
   std::memcpy(buf_.data() + kMacs, tag, sizeof tag);
-  out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), frame.size() + 4);
-  out.orig_len += 4;
+  out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()), frame.size() + kVlanTag);
+  out.orig_len += kVlanTag;
 }
 
 bool LiveCapture::nextFromRing(proto::pkt::Record& out) {
@@ -217,7 +220,7 @@ Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const std::string& iface,
   tpacket_stats st{};
   socklen_t sl = sizeof(st);
   getsockopt(c->fd_, SOL_PACKET, PACKET_STATISTICS, &st, &sl);  // resets the counters
-  if (c->ring_ == nullptr) c->buf_.resize(kLiveSnaplen + 4);  // received 4 bytes in: room for a VLAN tag
+  if (c->ring_ == nullptr) c->buf_.resize(kLiveSnaplen + kVlanTag);
   return c;
 }
 
@@ -237,7 +240,7 @@ Result<bool> LiveCapture::next(proto::pkt::Record& out, int timeout_ms) {
     if (r < 0) return makeError(fmt::format("poll: {}", errnoText(errno)));
     if (r == 0) return false;
     sockaddr_ll from{};
-    iovec iov{buf_.data() + 4, buf_.size() - 4};
+    iovec iov{buf_.data() + kVlanTag, buf_.size() - kVlanTag};
     alignas(cmsghdr) char control[256];
     msghdr msg{};
     msg.msg_name = &from;
@@ -276,7 +279,8 @@ Result<bool> LiveCapture::next(proto::pkt::Record& out, int timeout_ms) {
     out.interface_id = 0;
     out.ts_ns = ts;
     out.orig_len = static_cast<std::uint32_t>(len);
-    out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()) + 4, std::min(len, buf_.size() - 4));
+    out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf_.data()) + kVlanTag,
+                                          std::min(len, buf_.size() - kVlanTag));
     if (aux) restoreVlanTag(out, aux->tp_status, aux->tp_vlan_tci, aux->tp_vlan_tpid, true);
     ++frames_;
     return true;

@@ -2,16 +2,13 @@
 // exit codes for an absent reflector and for bad input.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <span>
 #include <sstream>
 #include <thread>
 
 #include "harness.h"
-#include "proto/pkt/capture_file.h"
+#include "io/capture_reader.h"
 
 namespace vs::itest {
 namespace {
@@ -46,21 +43,14 @@ std::vector<TsharkStream> parseRtpStreams(const std::string& text) {
   return out;
 }
 
-// Packet records tcpdump has written to `file` so far (a record still being written is not counted).
+// Complete packet records tcpdump has written to `file` so far (a record still being written ends the count).
 std::size_t recordsIn(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::span<const std::byte> rest(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
-  vs::proto::pkt::CaptureParser parser;
-  std::size_t n = 0;
-  for (;;) {
-    auto step = parser.next(rest);
-    if (step.status == vs::proto::pkt::CaptureParser::Status::kNeedMore ||
-        step.status == vs::proto::pkt::CaptureParser::Status::kError) {
-      return n;
-    }
-    n += step.status == vs::proto::pkt::CaptureParser::Status::kRecord ? 1U : 0U;
-    rest = rest.subspan(step.consumed);
+  auto reader = vs::io::CaptureReader::open(file);
+  if (!reader) return 0;  // not even the file header yet
+  vs::proto::pkt::Record rec;
+  while (true) {
+    auto got = (*reader)->next(rec);
+    if (!got || !*got) return (*reader)->frames();
   }
 }
 
