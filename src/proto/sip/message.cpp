@@ -6,6 +6,10 @@
 #include <functional>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 namespace vs::proto::sip {
@@ -17,9 +21,18 @@ bool isWs(char c) { return c == ' ' || c == '\t'; }
 
 char lower(char c);
 
+// What trim() takes off either end, as a table: five and a half million calls for 300 000 messages.
+constexpr std::array<bool, 256> kTrimChars = [] {
+  std::array<bool, 256> t{};
+  for (char c : std::string_view(" \t\r\n")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+inline bool trimmed(char c) { return kTrimChars[static_cast<unsigned char>(c)]; }
+
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (isWs(s.front()) || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (isWs(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && trimmed(s.front())) s.remove_prefix(1);
+  while (!s.empty() && trimmed(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -50,6 +63,26 @@ constexpr std::array<bool, 256> kParamScanChars = [] {
   for (char c : std::string_view("\"<>;")) t[static_cast<unsigned char>(c)] = true;
   return t;
 }();
+
+// Index of the first of those characters at or after `i`, or s.size(). Header values are 50 to 100
+// bytes with three or four such characters: SSE2 (every x86-64) looks at 16 bytes in a dozen
+// instructions where the table loop takes about seven per byte.
+std::size_t nextParamScanChar(std::string_view s, std::size_t i) {
+  const std::size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'), semi = _mm_set1_epi8(';');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, lt)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, semi)));
+    if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit)); mask != 0) {
+      return i + static_cast<std::size_t>(__builtin_ctz(mask));
+    }
+  }
+#endif
+  while (i < n && !kParamScanChars[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
 
 constexpr std::array<char, 256> kLowerTable = [] {
   std::array<char, 256> t{};
@@ -243,9 +276,8 @@ std::vector<std::string_view> splitList(std::string_view value) {
 std::optional<std::string_view> headerParam(std::string_view value, std::string_view name) {
   int angle = 0;
   const std::size_t n = value.size();
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = nextParamScanChar(value, 0); i < n; i = nextParamScanChar(value, i + 1)) {
     char c = value[i];
-    if (!kParamScanChars[static_cast<unsigned char>(c)]) continue;  // most characters: one table read
     if (c == '"') {
       auto close = closingQuote(value, i);
       if (close != std::string_view::npos) i = close;
