@@ -111,7 +111,11 @@ std::string_view uriUser(std::string_view v) {
   while (!scheme.empty() && scheme.front() == ' ') scheme.remove_prefix(1);
   v = v.substr(colon + 1);
   auto at = v.find('@');
-  auto stop = v.find_first_of(";>?, ");
+  // find_first_of(";>?, ") would call memchr over the set once per character.
+  auto stop = static_cast<std::size_t>(std::find_if(v.begin(), v.end(), [](char c) {
+                                         return c == ';' || c == '>' || c == '?' || c == ',' || c == ' ';
+                                       }) - v.begin());
+  if (stop == v.size()) stop = std::string_view::npos;
   if (sip::iequals(scheme, "tel")) return v.substr(0, stop);
   if (at == std::string_view::npos || (stop != std::string_view::npos && stop < at)) return {};
   auto user = v.substr(0, at);
@@ -627,11 +631,15 @@ void CallTracker::sweep(std::int64_t now_ns) {
       }
       order.emplace_back(going, last, g.id, gs);
     }
-    std::sort(order.begin(), order.end());
-    for (const auto& [going, last, id, gs] : order) {
-      if (live_legs_ <= options_.max_active_legs * 9 / 10) break;
-      emit(gs);
-    }
+    // Every call gives up at least one leg, so no more than `excess` calls leave: only those are put in
+    // order (a full sort of 40 000 calls, at every 4 000 new legs, was 4 % of the work of a file of short
+    // calls).
+    const std::size_t target = options_.max_active_legs * 9 / 10;
+    const std::size_t excess = std::min(order.size(), live_legs_ - target);
+    const auto cut = order.begin() + static_cast<std::ptrdiff_t>(excess);
+    std::nth_element(order.begin(), cut, order.end());
+    std::sort(order.begin(), cut);
+    for (auto it = order.begin(); it != cut && live_legs_ > target; ++it) emit(std::get<3>(*it));
   }
 }
 
