@@ -295,9 +295,10 @@ struct CaptureAnalyzer::Impl {
     return spare_leg_blocks.load(std::memory_order_relaxed) + leg_blocks_in_flight.load(std::memory_order_relaxed) <
            kSpareLegBlocks;
   }
-  // Tracking thread, with no batch to work on: makes the spare leg block the table will grow into.
+  // Tracking thread, with no batch to work on: makes the spare leg block the table will grow into (not at
+  // start-up, nor for a capture whose legs fit in the blocks the table has).
   void makeLegBlockWhileIdle(std::unique_lock<std::mutex>& lock) {
-    if (stopping || !full.empty() || !legBlocksWanted()) return;
+    if (stopping || !full.empty() || !legBlocksWanted() || !tracker.legTableGrowing()) return;
     lock.unlock();
     tracker.addLegBlock(CallTracker::makeLegBlock());
     spare_leg_blocks.store(tracker.spareLegBlocks(), std::memory_order_relaxed);
@@ -363,10 +364,13 @@ struct CaptureAnalyzer::Impl {
           FoundSip f;
           f.message = &b.messages[it.message];
           if (b.sdps[it.message]) f.sdp = &*b.sdps[it.message];
-          if (b.digests[it.message]) f.digest = &*b.digests[it.message];
-          // A lazy batch's message: the digest and the tracker each read the CSeq and the To tag, and
-          // unprepared, each read scans the header again.
-          else b.messages[it.message].prepare();
+          if (b.digests[it.message]) {
+            f.digest = &*b.digests[it.message];
+          } else {
+            // A lazy batch's message: the digest and the tracker each read the CSeq and the To tag, and
+            // unprepared, each read scans the header again.
+            b.messages[it.message].prepare();
+          }
           f.frame = it.frame;
           f.ts_ns = it.ts_ns;
           f.src = it.src;

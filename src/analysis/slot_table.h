@@ -1,8 +1,8 @@
 #pragma once
 // A table of slots that only grows, in blocks of kBlock value-initialised elements whose addresses
-// never move. A block can be made ahead of time on another thread and handed in (addBlock): the
-// two-thread capture analysis has its reading thread make them while it has time, so the page faults
-// of a growing table of 40 000 legs (58 MB) are not taken on the tracking thread, which sets the pace.
+// never move. A block can be made ahead of time and handed in (addBlock): the two-thread capture
+// analysis has whichever thread is idle make it, so zeroing the blocks of a growing table of 40 000 legs
+// (58 MB) does not land on the thread that sets the pace.
 #include <sys/mman.h>
 
 #include <cstddef>
@@ -48,6 +48,7 @@ class SlotTable {
   T& operator[](std::size_t i) { return blocks_[i / kBlock][i % kBlock]; }
   const T& operator[](std::size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
   std::size_t size() const { return size_; }
+  std::size_t capacity() const { return blocks_.size() * kBlock; }  // slots in blocks in use, spares aside
 
   // One more slot at the end (value-initialised), from a spare block when one was handed in.
   void emplace_back() {
