@@ -142,7 +142,7 @@ class CallTracker {
  public:
   // Blocks of empty leg slots made ahead of time, on any thread, and handed in: the table of legs then
   // grows into memory that thread has already faulted in (see SlotTable).
-  static constexpr std::size_t kLegBlock = kHugePage / sizeof(Active);  // slots per block: 2 MiB
+  static constexpr std::size_t kLegBlock = kSlotBlockBytes / sizeof(Active);  // slots per block: 2 MiB
   using LegBlock = SlotTable<Active, kLegBlock>::Block;
   static LegBlock makeLegBlock() { return SlotTable<Active, kLegBlock>::makeBlock(); }
   void addLegBlock(LegBlock b) { legs_.addBlock(std::move(b)); }

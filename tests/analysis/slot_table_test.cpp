@@ -17,10 +17,10 @@ struct Item {
 
 TEST(SlotTable, BlocksAreAlignedValueInitialisedAndFreedWithTheirContents) {
   using Table = SlotTable<Item, 1000>;
-  static_assert(Table::kBlockBytes % vs::analysis::kHugePage == 0);
+  static_assert(Table::kBlockBytes % vs::analysis::kSlotBlockBytes == 0);
   static_assert(Table::kBlockBytes >= 1000 * sizeof(Item));
   auto b = Table::makeBlock();
-  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.get()) % vs::analysis::kHugePage, 0U);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.get()) % vs::analysis::kSlotBlockBytes, 0U);
   for (std::size_t i = 0; i < 1000; ++i) {
     ASSERT_EQ(b[i].value, 0);
     ASSERT_TRUE(b[i].name.empty());
