@@ -83,7 +83,7 @@ struct Batch {
 
 }  // namespace
 
-struct CaptureAnalyzer::Impl {
+struct CaptureAnalyzer::Impl : SipFinder::Placement {
   AnalyzerOptions options;
   proto::pkt::Decoder decoder;
   CaptureStats stats;
@@ -128,6 +128,7 @@ struct CaptureAnalyzer::Impl {
                [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }) {
     tracker.onMedia([this](const std::string& cid, const MediaDescription& d) { rtp.media(cid, d); });
     if (options.pipeline) {
+      finder.placeDatagrams(this);
       for (std::size_t i = 0; i < kBatches; ++i) {
         pool.push_back(std::make_unique<Batch>());
         empty.push_back(pool.back().get());
@@ -195,28 +196,55 @@ struct CaptureAnalyzer::Impl {
     keepMalformed(tracker_malformed, tracker_malformed_list, frame, std::move(reason));
   }
 
+  // SipFinder::Placement: a datagram's bytes go into the batch, and its message is parsed into the
+  // batch's next message slot (foundSip() then takes it as it is).
+  proto::sip::Message* placed = nullptr;
+  std::size_t placed_offset = 0;
+  Place place(std::string_view bytes) override {
+    if (!current->fits(bytes.size())) submit();
+    placed_offset = current->copy(std::as_bytes(std::span(bytes.data(), bytes.size())));
+    placed = &nextMessage();
+    return Place{placed, std::string_view(current->bytes.data() + placed_offset, bytes.size())};
+  }
+  void unplace() override {
+    current->bytes.resize(placed_offset);
+    placed = nullptr;
+  }
+  // The batch's next unused message slot (made on first use; slots keep their header storage).
+  proto::sip::Message& nextMessage() {
+    if (current->used_messages == current->messages.size()) {
+      current->messages.emplace_back();
+      current->sdps.emplace_back();
+      current->digests.emplace_back();
+    }
+    return current->messages[current->used_messages];
+  }
+
   void foundSip(const FoundSip& s) {
     if (!options.pipeline) return tracker.message(s);
-    auto raw = s.message->raw();
-    if (!current->fits(raw.size())) submit();
     Batch::Item it;
+    if (s.message == placed) {
+      placed = nullptr;
+      it.offset = placed_offset;
+      it.size = current->bytes.size() - placed_offset;
+    } else {
+      // A message from a TCP stream: parsed in the finder's buffer, copied here with its views moved.
+      auto raw = s.message->raw();
+      if (!current->fits(raw.size())) submit();
+      it.offset = current->copy(std::as_bytes(std::span(raw.data(), raw.size())));
+      it.size = raw.size();
+      auto& copy = nextMessage();
+      copy = *s.message;
+      copy.rebase(raw.data(), raw.size(), current->bytes.data() + it.offset);
+    }
     it.kind = Batch::Kind::kSip;
     it.transport = s.transport;
     it.frame = s.frame;
     it.ts_ns = s.ts_ns;
     it.src = s.src;
     it.dst = s.dst;
-    it.offset = current->copy(std::as_bytes(std::span(raw.data(), raw.size())));
-    it.size = raw.size();
-    if (current->used_messages == current->messages.size()) {
-      current->messages.emplace_back();
-      current->sdps.emplace_back();
-      current->digests.emplace_back();
-    }
     it.message = current->used_messages++;
     auto& m = current->messages[it.message];
-    m = *s.message;
-    m.rebase(raw.data(), raw.size(), current->bytes.data() + it.offset);
     // The work that depends on the message alone is done on this thread, unless the tracking thread has
     // time for it (a file's first calls: it then waits for batches, while later, with tens of thousands
     // of calls held, it is the slower of the two).

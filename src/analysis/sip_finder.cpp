@@ -68,14 +68,20 @@ void SipFinder::add(const proto::pkt::Packet& p, std::uint64_t frame, std::int64
 
 void SipFinder::datagram(std::string_view bytes, const FoundSip& meta) {
   if (!mayBeSip(bytes) || !sip::probe(bytes)) return;
-  auto r = sip::parseMessageInto(msg_, bytes, true, true);
+  // Past the parse's size limit the message is refused anyway: no copy for it.
+  const bool placed = placement_ != nullptr && bytes.size() <= sip::kMaxMessageBytes;
+  auto where = placed ? placement_->place(bytes) : Placement::Place{&msg_, bytes};
+  auto r = sip::parseMessageInto(*where.message, where.bytes, true, true);
   if (!r) {
+    if (placed) placement_->unplace();
     on_malformed_(meta.frame, fmt::format("SIP: {}", r.error().message));
     return;
   }
-  if (!msg_.lengthProblem().empty()) on_malformed_(meta.frame, fmt::format("SIP: {}", msg_.lengthProblem()));
+  if (!where.message->lengthProblem().empty()) {
+    on_malformed_(meta.frame, fmt::format("SIP: {}", where.message->lengthProblem()));
+  }
   FoundSip found = meta;
-  found.message = &msg_;
+  found.message = where.message;
   on_message_(found);
 }
 

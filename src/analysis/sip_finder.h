@@ -51,12 +51,27 @@ struct FoundSip {
 
 class SipFinder {
  public:
+  // Where a datagram's SIP message is parsed. Without one: into the finder's own Message, over the
+  // packet's bytes, valid during the callback. A pipeline that hands messages to another thread provides
+  // one that copies the bytes into its batch and gives a Message of the batch to parse into, so the parsed
+  // message needs no second copy and no rebase onto the copied bytes (those were 6 % of a SIP-heavy run).
+  class Placement {
+   public:
+    virtual ~Placement() = default;
+    struct Place {
+      proto::sip::Message* message;
+      std::string_view bytes;  // the copy of place()'s argument, to parse
+    };
+    virtual Place place(std::string_view bytes) = 0;
+    virtual void unplace() = 0;  // the parse failed: forget the last place()
+  };
   using OnMessage = std::function<void(const FoundSip&)>;
   using OnMalformed = std::function<void(std::uint64_t frame, std::string reason)>;
   SipFinder(OnMessage on_message, OnMalformed on_malformed)
       : on_message_(std::move(on_message)), on_malformed_(std::move(on_malformed)) {}
 
   void add(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns);
+  void placeDatagrams(Placement* p) { placement_ = p; }
 
   std::uint64_t tlsStreams() const { return tls_streams_; }
   std::uint64_t tlsBytes() const { return tls_bytes_; }
@@ -103,6 +118,7 @@ class SipFinder {
   OnMalformed on_malformed_;
   std::map<FlowKey, Flow> flows_;
   proto::sip::Message msg_;  // the message being handed out (its header storage reused)
+  Placement* placement_ = nullptr;
   std::int64_t last_sweep_ns_ = 0;
   std::uint64_t tls_streams_ = 0, tls_bytes_ = 0, ws_frames_ = 0, tcp_retrans_ = 0, tcp_gaps_ = 0;
 };

@@ -187,6 +187,54 @@ TEST(Pipeline, ThousandsOfCallsWithRtpSweepsAndEvictionGiveTheSameOutput) {
   expectSame(one, two);
 }
 
+// Datagram SIP is parsed straight into the batch (SipFinder::Placement) while TCP messages are copied
+// in: both kinds in the same batches, with datagrams whose parse fails after their bytes were placed
+// (they must leave nothing behind), IP-fragmented INVITEs and messages over TCP, must give what the
+// single-thread run gives, messages, their text and the malformed reports included.
+TEST(Pipeline, PlacedDatagramsRefusedDatagramsFragmentsAndTcpMixInOneBatch) {
+  using vs::test::text;
+  std::vector<Frame> frames;
+  const std::uint32_t raw = vs::proto::pkt::link::kRaw;
+  std::int64_t t = 1'700'000'000'000'000'000;
+  std::uint32_t seq = 1000;
+  for (int i = 0; i < 600; ++i) {
+    const std::string cid = fmt::format("mix-{}@198.51.100.9", i);
+    auto msg = [&](const std::string& first, const std::string& cseq, const std::string& to_tag) {
+      return fmt::format("{}\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKm{}{}\r\nFrom: <sip:1001@a>;tag=f{}\r\n"
+                         "To: <sip:2002@b>{}\r\nCall-ID: {}\r\nCSeq: {}\r\nSubject: {}\r\nContent-Length: 0\r\n\r\n",
+                         first, i, cseq.substr(2, 3), i, to_tag, cid, cseq, std::string(static_cast<std::size_t>(i % 7) * 90, 'x'));
+    };
+    auto push = [&](vs::test::Bytes b) {
+      frames.push_back(Frame{raw, std::move(b), t});
+      t += 1'000'000;
+    };
+    const auto invite = vs::test::udp(1, 5060, 2, 5060, text(msg("INVITE sip:2002@b SIP/2.0", "1 INVITE", "")));
+    if (i % 5 == 1) {
+      for (auto& f : vs::test::fragments(invite, 200, static_cast<unsigned>(i))) push(std::move(f));
+    } else {
+      push(invite);
+    }
+    // Looks like SIP to the probe, then fails the parse: its placed bytes must be taken back.
+    if (i % 3 == 0) push(vs::test::udp(1, 5060, 2, 5060, text("OPTIONS sip:x SIP/2.0\r\nno colon here\r\n\r\n")));
+    push(vs::test::udp(2, 5060, 1, 5060, text(msg("SIP/2.0 200 OK", "1 INVITE", ";tag=t" + std::to_string(i)))));
+    if (i % 4 == 2) {
+      auto opt = text(msg("OPTIONS sip:2002@b SIP/2.0", "7 OPTIONS", ""));
+      push(vs::test::tcp(3, 5070, 2, 5060, seq, opt));
+      seq += static_cast<std::uint32_t>(opt.size());
+    }
+    push(vs::test::udp(1, 5060, 2, 5060, text(msg("BYE sip:2002@b SIP/2.0", "2 BYE", ";tag=t" + std::to_string(i)))));
+  }
+  AnalyzerOptions o;
+  o.max_active_legs = 150;
+  auto one = analyse(frames, o, false);
+  auto two = analyse(frames, o, true);
+  EXPECT_EQ(one.calls.size(), 600U);
+  for (auto figure : {"\"reassembled\":120", "\"tcp\":150", "\"malformed\":200"}) {
+    EXPECT_NE(one.stats.find(figure), std::string::npos) << figure << " in " << one.stats;
+  }
+  expectSame(one, two);
+}
+
 TEST(Pipeline, AnExceptionFromACallbackReachesTheCaller) {
   auto frames = syntheticCalls(50);
   AnalyzerOptions o;
