@@ -32,7 +32,9 @@ constexpr std::array<bool, 256> kTrimChars = [] {
 
 inline bool trimmed(char c) { return kTrimChars[static_cast<unsigned char>(c)]; }
 
-std::string_view trim(std::string_view s) {
+// Inlined: called five and a half million times for 300 000 messages, mostly on values with nothing to
+// take off, where the call cost more than the two checks.
+[[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
   while (!s.empty() && trimmed(s.front())) s.remove_prefix(1);
   while (!s.empty() && trimmed(s.back())) s.remove_suffix(1);
   return s;
@@ -59,32 +61,27 @@ bool isToken(std::string_view s) {
   return true;
 }
 
-// The characters headerParam's scan reacts to.
-constexpr std::array<bool, 256> kParamScanChars = [] {
-  std::array<bool, 256> t{};
-  for (char c : std::string_view("\"<>;")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-// Index of the first of those characters at or after `i`, or s.size(). Header values are 50 to 100
-// bytes with three or four such characters: SSE2 (every x86-64) looks at 16 bytes in a dozen
-// instructions where the table loop takes about seven per byte.
-std::size_t nextParamScanChar(std::string_view s, std::size_t i) {
+// Index of the first of the characters Cs at or after `i`, or s.size() when there is none. Header lines
+// and values are 20 to 100 bytes: SSE2 (every x86-64) looks at 16 bytes in a few instructions, where a
+// loop takes several per byte and a memchr call costs more in its call and set-up than in the search.
+template <char... Cs>
+std::size_t findFirstOf(std::string_view s, std::size_t i) {
   const std::size_t n = s.size();
 #if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'), semi = _mm_set1_epi8(';');
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, lt)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, semi)));
+    const __m128i hit = (_mm_cmpeq_epi8(v, _mm_set1_epi8(Cs)) | ...);
     if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit)); mask != 0) {
       return i + static_cast<std::size_t>(__builtin_ctz(mask));
     }
   }
 #endif
-  while (i < n && !kParamScanChars[static_cast<unsigned char>(s[i])]) ++i;
+  while (i < n && !((s[i] == Cs) || ...)) ++i;
   return i;
 }
+
+// Where headerParam's scan stops: quotes, angle brackets and parameter separators.
+std::size_t nextParamScanChar(std::string_view s, std::size_t i) { return findFirstOf<'"', '<', '>', ';'>(s, i); }
 
 constexpr std::array<char, 256> kLowerTable = [] {
   std::array<char, 256> t{};
@@ -109,30 +106,10 @@ struct Line {
   std::size_t next = 0;
 };
 
-// Index of the first '\n' at or after `pos`, npos when none. Header lines are 20 to 80 bytes: SSE2
-// looks at 16 bytes in a few instructions, where a memchr call per line cost more in the call and its
-// set-up than in the search (a seventh of the parse).
-std::size_t findLf(std::string_view in, std::size_t pos) {
-  const std::size_t n = in.size();
-#if defined(__SSE2__)
-  const __m128i lf = _mm_set1_epi8('\n');
-  for (; pos + 16 <= n; pos += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in.data() + pos));
-    if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf))); mask != 0) {
-      return pos + static_cast<std::size_t>(__builtin_ctz(mask));
-    }
-  }
-#endif
-  for (; pos < n; ++pos) {
-    if (in[pos] == '\n') return pos;
-  }
-  return std::string_view::npos;
-}
-
 // Accepts CRLF and bare LF (some stacks and text logs use LF only). nullopt: no terminator yet.
 std::optional<Line> lineAt(std::string_view in, std::size_t pos) {
-  auto lf = findLf(in, pos);
-  if (lf == std::string_view::npos) return std::nullopt;
+  auto lf = findFirstOf<'\n'>(in, pos);
+  if (lf >= in.size()) return std::nullopt;
   auto end = lf;
   if (end > pos && in[end - 1] == '\r') --end;
   return Line{in.substr(pos, end - pos), lf + 1};
@@ -318,8 +295,7 @@ std::optional<std::string_view> headerParam(std::string_view value, std::string_
     while (at < n && trimmed(value[at])) ++at;
     if (at == n || value[at] == ';' || value[at] == ',') return std::string_view{};
     if (value[at] != '=') continue;
-    std::size_t end = at + 1;
-    while (end < n && value[end] != ';' && value[end] != ',') ++end;
+    const std::size_t end = findFirstOf<';', ','>(value, at + 1);
     return trim(value.substr(at + 1, end - at - 1));
   }
   return std::nullopt;
@@ -688,9 +664,7 @@ bool probe(std::string_view bytes) {
   auto begin = skipLeadingCrlf(bytes);
   auto rest = bytes.substr(begin);
   if (rest.size() >= 8 && iequals(rest.substr(0, 8), "SIP/2.0 ")) return true;
-  std::size_t eol = 0;
-  while (eol < rest.size() && rest[eol] != '\r' && rest[eol] != '\n') ++eol;
-  auto line = rest.substr(0, eol);
+  auto line = rest.substr(0, findFirstOf<'\r', '\n'>(rest, 0));
   auto sp = line.find(' ');
   if (sp == std::string_view::npos || !isToken(line.substr(0, sp))) return false;
   return line.size() >= kVersion.size() + 1 && iequals(line.substr(line.size() - kVersion.size()), kVersion);

@@ -1,0 +1,55 @@
+// The SIP parser finds line ends, parameter ends and the request line's end 16 bytes at a time (SSE2,
+// with a byte loop for the rest): every case here is run with the byte it looks for moved across a
+// 16-byte boundary, one position at a time, with CRLF and with bare LF line ends.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "proto/sip/message.h"
+
+namespace vs::proto::sip {
+namespace {
+
+TEST(SipScanBoundaries, HeaderValuesAndLineEndsAtEveryOffset) {
+  for (std::string_view eol : {"\r\n", "\n"}) {
+    for (std::size_t pad = 0; pad < 48; ++pad) {
+      const std::string x(pad, 'x');
+      const std::string text = "OPTIONS sip:" + x + "@h SIP/2.0" + std::string(eol) + "X-Pad: " + x + std::string(eol) +
+                               "Call-ID: c" + x + std::string(eol) + "Via: SIP/2.0/UDP h;branch=z9hG4bK" + x +
+                               ";rport" + std::string(eol) + "To: <sip:b@h>;tag=t" + x + std::string(eol) +
+                               "Content-Length: 0" + std::string(eol) + std::string(eol);
+      SCOPED_TRACE(text);
+      auto m = parseMessage(text);
+      ASSERT_TRUE(m) << m.error().message;
+      EXPECT_EQ(m->requestLine().uri, "sip:" + x + "@h");
+      EXPECT_EQ(m->header("X-Pad").value_or("?"), x);
+      EXPECT_EQ(m->callId(), "c" + x);
+      ASSERT_TRUE(m->topVia());
+      EXPECT_EQ(m->topVia()->branch, "z9hG4bK" + x);
+      EXPECT_TRUE(m->topVia()->has_rport);
+      EXPECT_EQ(m->toTag(), "t" + x);
+      EXPECT_EQ(m->allHeaders().size(), 5U);
+      EXPECT_TRUE(m->body().empty());
+      // Cut anywhere before the empty line: never a message.
+      for (std::size_t cut = 0; cut + 2 * eol.size() < text.size(); cut += 7) {
+        EXPECT_FALSE(parseMessage(std::string_view(text).substr(0, cut), false)) << cut;
+      }
+    }
+  }
+}
+
+TEST(SipScanBoundaries, ProbeReadsTheFirstLineToItsEndAtEveryOffset) {
+  for (std::size_t pad = 0; pad < 48; ++pad) {
+    const std::string x(pad, 'x');
+    EXPECT_TRUE(probe("INVITE sip:" + x + " SIP/2.0\r\nVia: x\r\n")) << pad;
+    EXPECT_TRUE(probe("INVITE sip:" + x + " SIP/2.0\nVia: x\n")) << pad;
+    EXPECT_TRUE(probe("INVITE sip:" + x + " SIP/2.0")) << pad;  // no line end yet: the whole input
+    // A line end before the version: the first line does not end in SIP/2.0.
+    EXPECT_FALSE(probe("INVITE sip:" + x + "\r SIP/2.0\r\n")) << pad;
+    EXPECT_FALSE(probe("INVITE sip:" + x + "\n SIP/2.0\r\n")) << pad;
+    EXPECT_FALSE(probe("INVITE sip:" + x + " SIP/2.1\r\n")) << pad;
+  }
+}
+
+}  // namespace
+}  // namespace vs::proto::sip
