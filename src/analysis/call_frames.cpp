@@ -1,22 +1,9 @@
 #include "analysis/call_frames.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 
 namespace vs::analysis {
-namespace {
-
-// SDP's c= text -> address; nullopt for hostnames or junk (nothing to match packets against).
-std::optional<proto::pkt::IpAddr> parseIp(const std::string& text) {
-  std::array<std::byte, 16> buf{};
-  if (inet_pton(AF_INET, text.c_str(), buf.data()) == 1) return proto::pkt::IpAddr::v4(buf.data());
-  if (inet_pton(AF_INET6, text.c_str(), buf.data()) == 1) return proto::pkt::IpAddr::v6From(buf.data());
-  return std::nullopt;
-}
-
-}  // namespace
 
 CallFrameSelector::CallFrameSelector(const Call& call) {
   bool first = true;
@@ -29,7 +16,7 @@ CallFrameSelector::CallFrameSelector(const Call& call) {
     if (first || leg.end_ns > end_ns_) end_ns_ = leg.end_ns;
     first = false;
     for (const auto& md : leg.media) {
-      auto ip = parseIp(md.address);
+      auto ip = proto::pkt::IpAddr::parse(md.address);
       if (!ip || md.port == 0) continue;  // port 0: stream declined
       media_.insert(Endpoint{*ip, md.port});
       if (md.port < 65535) media_.insert(Endpoint{*ip, static_cast<std::uint16_t>(md.port + 1)});  // RTCP

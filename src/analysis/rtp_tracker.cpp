@@ -1,6 +1,5 @@
 #include "analysis/rtp_tracker.h"
 
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <charconv>
@@ -51,31 +50,19 @@ std::pair<std::string, std::uint32_t> splitEncoding(std::string_view encoding) {
   return {name, rate};
 }
 
-std::optional<proto::pkt::IpAddr> parseIpAddr(std::string_view text) {
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
-  char buf[INET6_ADDRSTRLEN] = {};
-  std::memcpy(buf, text.data(), text.size());
-  proto::pkt::IpAddr a;
-  if (inet_pton(AF_INET, buf, a.bytes.data()) == 1) return a;
-  if (inet_pton(AF_INET6, buf, a.bytes.data()) == 1) {
-    a.v6 = true;
-    return a;
-  }
-  return std::nullopt;
-}
-
 RtpTracker::RtpTracker(const AnalyzerOptions& options, OnStream on_unattached)
     : options_(options), on_unattached_(std::move(on_unattached)) {}
 
 void RtpTracker::media(const std::string& call_id, const MediaDescription& d) {
-  auto ip = parseIpAddr(d.address);
+  auto ip = proto::pkt::IpAddr::parse(d.address);
   if (!ip || d.port == 0) return;
   Endpoint ep{*ip, d.port};
-  Tie tie;
-  tie.call_id = call_id;
-  tie.rtp = d.protocol.find("RTP") != std::string::npos;
-  tie.encodings = d.encodings;
-  const auto& stored = ties_[ep] = std::move(tie);
+  // Overwritten in place: a UA that offers the same address and port in every call (SIPp does) keeps
+  // one entry whose string and map nodes are reused, instead of a new tie built and moved in per SDP.
+  auto& stored = ties_[ep];
+  stored.call_id = call_id;
+  stored.rtp = d.protocol.find("RTP") != std::string::npos;
+  stored.encodings = d.encodings;
   ++ties_version_;
   // A stream that started before this SDP was seen (early media, or the heuristic got there first).
   if (!stored.rtp || untied_ == 0) return;
@@ -398,7 +385,7 @@ std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id, const std
     }
   }
   for (const auto& d : media) {
-    auto ip = parseIpAddr(d.address);
+    auto ip = proto::pkt::IpAddr::parse(d.address);
     if (!ip || d.port == 0) continue;
     // A later leg may have taken the endpoint over (ties_ keeps the newest SDP's): leave that one.
     auto t = ties_.find(Endpoint{*ip, d.port});

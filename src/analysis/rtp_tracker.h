@@ -144,7 +144,5 @@ class RtpTracker {
 
 // "PCMU/8000" -> "PCMU" and 8000 (0 when missing).
 std::pair<std::string, std::uint32_t> splitEncoding(std::string_view encoding);
-// Parses a textual IPv4/IPv6 address (SDP c=); nullopt when it is not one (FQDN, empty).
-std::optional<proto::pkt::IpAddr> parseIpAddr(std::string_view text);
 
 }  // namespace vs::analysis

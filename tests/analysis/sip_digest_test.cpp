@@ -19,7 +19,7 @@ namespace {
 using namespace vs::analysis;
 namespace sip = vs::proto::sip;
 
-Endpoint at(const char* ip, std::uint16_t port) { return Endpoint{*parseIpAddr(ip), port}; }
+Endpoint at(const char* ip, std::uint16_t port) { return Endpoint{*vs::proto::pkt::IpAddr::parse(ip), port}; }
 
 std::string request(const std::string& method, const std::string& branch, const std::string& extra = "") {
   return fmt::format(

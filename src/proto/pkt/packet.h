@@ -4,8 +4,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vs::proto::pkt {
@@ -16,6 +18,8 @@ struct IpAddr {
 
   static IpAddr v4(const std::byte* p);
   static IpAddr v6From(const std::byte* p);
+  // Text as inet_pton reads it ("192.0.2.1", "2001:db8::1"); nullopt for anything else (host names).
+  static std::optional<IpAddr> parse(std::string_view text);
   std::string toString() const;  // "192.0.2.1", "2001:db8::1" (RFC 5952 compressed)
   bool operator==(const IpAddr&) const = default;
   auto operator<=>(const IpAddr&) const = default;

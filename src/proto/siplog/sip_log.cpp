@@ -1,7 +1,5 @@
 #include "proto/siplog/sip_log.h"
 
-#include <arpa/inet.h>
-
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -38,15 +36,9 @@ bool parseHostPort(std::string_view s, pkt::IpAddr& addr, std::uint16_t& port) {
   unsigned v = 0;
   auto [e, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
   if (ec != std::errc{} || e != p.data() + p.size() || v > 65535 || host.size() > 45) return false;
-  std::string h(host);
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, h.c_str(), buf) == 1) {
-    addr = pkt::IpAddr::v4(reinterpret_cast<const std::byte*>(buf));
-  } else if (inet_pton(AF_INET6, h.c_str(), buf) == 1) {
-    addr = pkt::IpAddr::v6From(reinterpret_cast<const std::byte*>(buf));
-  } else {
-    return false;
-  }
+  auto parsed = pkt::IpAddr::parse(host);
+  if (!parsed) return false;
+  addr = *parsed;
   port = static_cast<std::uint16_t>(v);
   return true;
 }
