@@ -451,21 +451,20 @@ void CallTracker::message(const FoundSip& f) {
         leg.caller = f.src;
         leg.callee = f.dst;
         a.caller_tag.assign(from_tag);
-        a.from_digits = digitsOf(leg.from_user);
-        a.to_digits = digitsOf(leg.to_user);
+        const std::string from_digits = digitsOf(leg.from_user), to_digits = digitsOf(leg.to_user);
         indexLinks(a, slot, m);
         // Numbers and timing (low confidence): a B2BUA's outgoing leg leaves from where the incoming one
         // arrived, carries the same caller and callee digits, and starts within the window.
-        if (!a.from_digits.empty() && !a.to_digits.empty()) {
-          auto key = "num:" + suffix(a.from_digits) + ">" + suffix(a.to_digits);
+        if (!from_digits.empty() && !to_digits.empty()) {
+          auto key = "num:" + suffix(from_digits) + ">" + suffix(to_digits);
           auto kit = key_index_.find(key);
           if (kit != key_index_.end() && kit->second != slot) {
             const auto& o = legs_[kit->second];
             if (o.leg.invite_ns && f.ts_ns - *o.leg.invite_ns <= options_.number_link_window_ns &&
                 o.invite_targets.find([&](const proto::pkt::IpAddr& x) { return x == f.src.ip; })) {
               link(slot, kit->second,
-                   fmt::format("same caller/callee numbers ({} -> {}) within {} s, next hop", suffix(a.from_digits),
-                               suffix(a.to_digits), options_.number_link_window_ns / 1'000'000'000),
+                   fmt::format("same caller/callee numbers ({} -> {}) within {} s, next hop", suffix(from_digits),
+                               suffix(to_digits), options_.number_link_window_ns / 1'000'000'000),
                    LinkConfidence::kLow);
             }
             kit->second = slot;
@@ -663,8 +662,6 @@ void CallTracker::releaseLeg(std::uint32_t slot) {
   a.to_tags.clear();
   a.seen.clear();
   a.keys.clear();
-  a.from_digits.clear();
-  a.to_digits.clear();
   a.invite_targets.clear();
   a.method_counts = {};
   a.status_counts.clear();

@@ -9,6 +9,7 @@
 #include <deque>
 #include <optional>
 #include <map>
+#include <memory>
 #include <queue>
 #include <set>
 #include <string>
@@ -47,36 +48,37 @@ class FingerprintSet {
     for (std::size_t i = 0; i < inline_n_; ++i) {
       if (inline_[i] == fp) return false;
     }
-    if (inline_n_ < inline_.size() && small_.empty() && big_.empty()) {
+    if (inline_n_ < inline_.size() && small_.empty() && !big_) {
       inline_[inline_n_++] = fp;
       return true;
     }
-    if (big_.empty()) {
+    if (!big_) {
       if (std::find(small_.begin(), small_.end(), fp) != small_.end()) return false;
       if (small_.size() < kSmall) {
         small_.push_back(fp);
         return true;
       }
-      big_.insert(small_.begin(), small_.end());
+      big_ = std::make_unique<std::unordered_set<std::uint64_t>>(small_.begin(), small_.end());
       small_.clear();
       small_.shrink_to_fit();
     }
-    return big_.insert(fp).second;
+    return big_->insert(fp).second;
   }
 
   // Empty again, keeping the short vector's capacity for the next leg.
   void clear() {
     inline_n_ = 0;
     small_.clear();
-    if (!big_.empty()) std::unordered_set<std::uint64_t>().swap(big_);
+    big_.reset();
   }
 
  private:
   static constexpr std::size_t kSmall = 64;
-  std::array<std::uint64_t, 12> inline_{};
-  std::size_t inline_n_ = 0;
+  // Ten: a call with a challenge (INVITE, 407, ACK, INVITE, 100, 180, 200, ACK, BYE, 200) fits.
+  std::array<std::uint64_t, 10> inline_{};
+  std::uint32_t inline_n_ = 0;
   std::vector<std::uint64_t> small_;
-  std::unordered_set<std::uint64_t> big_;
+  std::unique_ptr<std::unordered_set<std::uint64_t>> big_;  // rare: a pointer in each leg slot, not a table
 };
 
 class CallTracker {
@@ -118,14 +120,13 @@ class CallTracker {
     // Sweep bookkeeping (see sweep()): the due time of this leg's entry in due_, INT64_MAX when it has none
     // (it was found done and waits for the other legs of its call).
     std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();
-    InlineList<Endpoint, 4> endpoints;      // distinct, in order of appearance
+    InlineList<Endpoint, 3> endpoints;      // distinct, in order of appearance
     InlineList<std::string, 2> to_tags;     // distinct, in order of appearance
     // Requests of a known method and responses by status, moved into the Leg's maps at emit.
     std::array<std::uint32_t, kKnownMethods> method_counts{};
     InlineList<std::pair<int, std::uint64_t>, 4> status_counts;
     FingerprintSet seen;
     std::vector<std::string> keys;        // index entries to remove when the leg is emitted
-    std::string from_digits, to_digits;
     InlineList<proto::pkt::IpAddr, 2> invite_targets;  // every address an INVITE of this leg was sent to
   };
   struct Group {

@@ -5,6 +5,8 @@
 // bound by those misses).
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace vs::analysis {
@@ -12,11 +14,15 @@ namespace vs::analysis {
 template <class T, std::size_t N>
 class InlineList {
  public:
-  std::size_t size() const { return n_ + more_.size(); }
+  std::size_t size() const { return n_ + (more_ ? more_->size() : 0); }
   bool empty() const { return n_ == 0; }
   void push_back(T v) {
-    if (n_ < N) inline_[n_++] = std::move(v);
-    else more_.push_back(std::move(v));
+    if (n_ < N) {
+      inline_[n_++] = std::move(v);
+      return;
+    }
+    if (!more_) more_ = std::make_unique<std::vector<T>>();
+    more_->push_back(std::move(v));
   }
   // The first element for which pred holds, or nullptr.
   template <class P>
@@ -24,8 +30,10 @@ class InlineList {
     for (std::size_t i = 0; i < n_; ++i) {
       if (pred(inline_[i])) return &inline_[i];
     }
-    for (auto& x : more_) {
-      if (pred(x)) return &x;
+    if (more_) {
+      for (auto& x : *more_) {
+        if (pred(x)) return &x;
+      }
     }
     return nullptr;
   }
@@ -36,18 +44,21 @@ class InlineList {
   template <class F>
   void forEach(F&& f) const {
     for (std::size_t i = 0; i < n_; ++i) f(inline_[i]);
-    for (const auto& x : more_) f(x);
+    if (more_) {
+      for (const auto& x : *more_) f(x);
+    }
   }
   void clear() {
     for (std::size_t i = 0; i < n_; ++i) inline_[i] = T{};
     n_ = 0;
-    more_.clear();
+    if (more_) more_->clear();  // its capacity kept for the slot's next leg
   }
 
  private:
   std::array<T, N> inline_{};
-  std::size_t n_ = 0;
-  std::vector<T> more_;
+  std::uint32_t n_ = 0;
+  // Past N: rare, so a pointer (8 bytes in every one of 40 000 leg slots) rather than a vector (24).
+  std::unique_ptr<std::vector<T>> more_;
 };
 
 }  // namespace vs::analysis

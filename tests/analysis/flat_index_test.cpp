@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/call_tracker.h"
 #include "analysis/flat_index.h"
 #include "analysis/inline_list.h"
 
@@ -91,6 +92,21 @@ TEST(InlineList, KeepsOrderAcrossTheInlinePartAndTheHeapAndClears) {
   EXPECT_EQ(list.find([](const std::string&) { return true; }), nullptr);
   list.push_back("again");
   EXPECT_EQ(list.size(), 1U);
+}
+
+// Retransmission fingerprints: ten inline, then a short vector, then a hash set past 64 more (a REGISTER
+// refreshed all day). Every stage must answer "new" once per value and "seen" after, across clear().
+TEST(FingerprintSet, EachValueIsNewOnceThroughTheInlineVectorAndSetStages) {
+  vs::analysis::FingerprintSet set;
+  for (int round = 0; round < 2; ++round) {
+    for (std::uint64_t n : {3ULL, 10ULL, 11ULL, 74ULL, 75ULL, 300ULL}) {
+      set.clear();
+      for (std::uint64_t v = 1; v <= n; ++v) ASSERT_TRUE(set.insert(v * 0x9e3779b97f4a7c15ULL)) << n << " " << v;
+      for (std::uint64_t v = 1; v <= n; ++v) ASSERT_FALSE(set.insert(v * 0x9e3779b97f4a7c15ULL)) << n << " " << v;
+      EXPECT_TRUE(set.insert(0)) << n;
+      EXPECT_FALSE(set.insert(0)) << n;
+    }
+  }
 }
 
 }  // namespace
