@@ -1,9 +1,12 @@
 // The SIP parser finds line ends, parameter ends and the request line's end 16 bytes at a time (SSE2,
 // with a byte loop for the rest): every case here is run with the byte it looks for moved across a
-// 16-byte boundary, one position at a time, with CRLF and with bare LF line ends.
+// 16-byte boundary, one position at a time, with CRLF and with bare LF line ends. Header names are
+// checked with every byte value at every place of a 24-byte name.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
+#include <string_view>
 
 #include "proto/sip/message.h"
 
@@ -48,6 +51,37 @@ TEST(SipScanBoundaries, ProbeReadsTheFirstLineToItsEndAtEveryOffset) {
     EXPECT_FALSE(probe("INVITE sip:" + x + "\r SIP/2.0\r\n")) << pad;
     EXPECT_FALSE(probe("INVITE sip:" + x + "\n SIP/2.0\r\n")) << pad;
     EXPECT_FALSE(probe("INVITE sip:" + x + " SIP/2.1\r\n")) << pad;
+  }
+}
+
+// RFC 3261 token characters, written out here.
+bool tokenChar(unsigned char c) {
+  return std::isalnum(c) != 0 || std::string_view("-.!%*_+`'~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+TEST(SipScanBoundaries, EveryByteValueAtEveryPlaceOfAHeaderName) {
+  for (int b = 1; b < 256; ++b) {
+    const auto c = static_cast<unsigned char>(b);
+    for (std::size_t k = 0; k < 24; ++k) {
+      // W and z are no compact form: a one-letter name stays as written.
+      const std::string name = std::string(k, 'W') + static_cast<char>(c) + std::string(23 - k, 'z');
+      const std::string text = "OPTIONS sip:a SIP/2.0\r\n" + name + ": v\r\nContent-Length: 0\r\n\r\n";
+      auto m = parseMessage(text);
+      if (tokenChar(c)) {
+        ASSERT_TRUE(m) << b << " at " << k << ": " << m.error().message;
+        EXPECT_EQ(m->allHeaders().front().name, name) << b << " at " << k;
+      } else if ((c == ':' && k > 0) || ((c == ' ' || c == '\t' || c == '\r') && k == 23)) {
+        // The name ends there: at the colon, or at whitespace right before it.
+        ASSERT_TRUE(m) << b << " at " << k << ": " << m.error().message;
+        EXPECT_EQ(m->allHeaders().front().name, std::string(k, 'W')) << b << " at " << k;
+      } else if (c == '\n' && k == 0) {
+        // An empty line: the header section ends and the rest is the body.
+        ASSERT_TRUE(m);
+        EXPECT_TRUE(m->allHeaders().empty());
+      } else {
+        EXPECT_FALSE(m) << b << " at " << k;
+      }
+    }
   }
 }
 
