@@ -1,7 +1,6 @@
 #include "analysis/call_frames.h"
 
 #include <algorithm>
-#include <array>
 
 namespace vs::analysis {
 

@@ -1,6 +1,5 @@
 #include "analysis/rtp_tracker.h"
 
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>

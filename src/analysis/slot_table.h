@@ -11,8 +11,8 @@
 
 namespace vs::analysis {
 
-// Blocks are 2 MiB, aligned to 2 MiB, in ordinary pages: no MADV_HUGEPAGE hint. A huge page takes one
-// fault instead of 512, but on the VMs this is measured on (virtio-balloon free page reporting hands whole free 2 MiB
+// Blocks are 2 MiB in ordinary pages: no MADV_HUGEPAGE hint. A huge page takes one fault instead of
+// 512, but on the VMs this is measured on (virtio-balloon free page reporting hands whole free 2 MiB
 // blocks back to the host) a fresh huge page is exactly the memory the host has to fault in again:
 // zeroing the 28 blocks of a 40 000-leg table was 19 % of a run's samples after the machine sat idle for
 // a few seconds, against 1.5 % with ordinary pages (signalling bench file, median of 5 runs with 4 s
@@ -22,7 +22,8 @@ inline constexpr std::size_t kSlotBlockBytes = std::size_t{2} << 20;
 template <class T, std::size_t kBlock>
 class SlotTable {
  public:
-  static constexpr std::size_t kBlockBytes = (kBlock * sizeof(T) + kSlotBlockBytes - 1) / kSlotBlockBytes * kSlotBlockBytes;
+  static constexpr std::size_t kBlockBytes =
+      (kBlock * sizeof(T) + kSlotBlockBytes - 1) / kSlotBlockBytes * kSlotBlockBytes;
   struct Free {
     void operator()(T* p) const {
       std::destroy_n(p, kBlock);
