@@ -7,6 +7,8 @@
 # For each file: wall time, packets/s, MB/s, peak RSS (/usr/bin/time -v) and the ratio to
 # `tcpdump -r FILE -w /dev/null` (plain re-read, the floor); then voipscope on the file concatenated twice
 # (mergecap -a, the second copy shifted in time by editcap -t) for linearity (goal: time ratio ~2, RSS flat).
+# The ratio to sngrep is given twice: from the table's medians, and from 5 pairs of runs that alternate
+# voipscope and sngrep, so that the machine's drift over minutes does not favour either.
 # Usage: bench/capture_bench.sh [path/to/voipscope] [CALLS] [MEDIA_MB]     (needs root for tcpdump on lo)
 # Env: KEEP=DIR keeps the captures in DIR; SKIP_MEDIA=1 skips the media file.
 set -euo pipefail
@@ -112,6 +114,22 @@ for f in "$sig" "$media"; do
   printf '   speed-up of voipscope: x%.1f vs tshark sip,stat' "$(awk -v a="${wall[tshark -z sip,stat]}" -v b="${wall[voipscope calls]}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
   [[ "$f" == "$media" ]] && printf ', x%.1f vs tshark rtp,streams' "$(awk -v a="${wall[tshark -z rtp,streams]}" -v b="${wall[voipscope calls]}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
   printf ', x%.1f vs sngrep\n' "$(awk -v a="${wall[sngrep -N]}" -v b="${wall[voipscope calls]}" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
+  # The same ratio from runs taken in the same minutes: voipscope and sngrep alternate, so a slow stretch
+  # of the machine (this VM's speed drifts by up to 40 % from one minute to the next, and the lines above
+  # are minutes apart, with tshark between them) weighs on both alike.
+  pairs=()
+  for ((i = 0; i < 5; i++)); do
+    /usr/bin/time -f %e -o "$work/tv.txt" "$bin" calls "$f" >/dev/null 2>&1 || true
+    /usr/bin/time -f %e -o "$work/ts.txt" sngrep -N -l 200000 -I "$f" >/dev/null 2>&1 || true
+    pairs+=("$(tail -n 1 "$work/tv.txt") $(tail -n 1 "$work/ts.txt")")
+  done
+  printf '%s\n' "${pairs[@]}" | python3 -c '
+import statistics, sys
+v, s = zip(*[tuple(map(float, l.split())) for l in sys.stdin if l.strip()])
+r = sorted(b / max(a, 0.001) for a, b in zip(v, s))
+mv, ms = statistics.median(v), statistics.median(s)
+print("   interleaved with sngrep (%d pairs): voipscope median %.2f s, sngrep median %.2f s: x%.1f vs sngrep"
+      " (pairs x%.1f to x%.1f)" % (len(v), mv, ms, ms / max(mv, 0.001), r[0], r[-1]))'
   # Linearity: the same file twice in a row, the second copy shifted past the first's end plus the 32 s
   # linger (otherwise its Call-IDs and timestamps would fold into the first copy's legs).
   double="$work/double.pcap"
@@ -124,5 +142,17 @@ for f in "$sig" "$media"; do
   sync  # timed right after writing the copy, the kernel's writeback of it competed with the run
   RUNS=5 measure "voipscope calls (file x2)" "$double" "$bin" calls "$double"
   printf '   linearity: x2 file takes x%.2f the time\n' "$(awk -v a="${wall[voipscope calls (file x2)]}" -v b="$one" 'BEGIN{print a / (b > 0 ? b : 0.001)}')"
+  # And from runs that alternate the two files (the line above compares runs minutes apart).
+  pairs=()
+  for ((i = 0; i < 5; i++)); do
+    /usr/bin/time -f %e -o "$work/tv.txt" "$bin" calls "$f" >/dev/null 2>&1 || true
+    /usr/bin/time -f %e -o "$work/ts.txt" "$bin" calls "$double" >/dev/null 2>&1 || true
+    pairs+=("$(tail -n 1 "$work/tv.txt") $(tail -n 1 "$work/ts.txt")")
+  done
+  printf '%s\n' "${pairs[@]}" | python3 -c '
+import statistics, sys
+a, b = zip(*[tuple(map(float, l.split())) for l in sys.stdin if l.strip()])
+print("   linearity, interleaved (%d pairs): file %.2f s, x2 file %.2f s: x%.2f"
+      % (len(a), statistics.median(a), statistics.median(b), statistics.median(b) / max(statistics.median(a), 0.001)))'
   rm -f "$double"
 done
