@@ -8,6 +8,8 @@
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include "render/escape.h"
+
 #include "render/rtp_render.h"
 
 namespace vs::render {
@@ -15,33 +17,7 @@ namespace {
 
 using namespace vs::analysis;
 
-std::string js(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) out += fmt::format("\\u{:04x}", u);
-        else out.push_back(c);
-    }
-  }
-  return out + "\"";
-}
 
-std::string csv(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 std::string isoTime(std::int64_t ns) {
   auto secs = static_cast<std::time_t>(ns / 1'000'000'000);
@@ -239,38 +215,42 @@ std::string callsCsvRows(const Call& c) {
       if (k.to == i) link = fmt::format("{} ({})", k.reason, confidenceName(k.confidence));
     }
     auto fmtOpt = [](const std::optional<double>& v, int p) { return v ? fmt::format("{:.{}f}", *v, p) : std::string(); };
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csv(l.call_id),
-                       csv(l.kind), l.state ? callStateName(*l.state) : "", csv(l.from_user), csv(l.to_user),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
+                       csvField(l.kind), l.state ? callStateName(*l.state) : "", csvField(l.from_user), csvField(l.to_user),
                        l.invite_ns ? l.caller.toString() : "", l.invite_ns ? l.callee.toString() : "",
                        isoTime(l.start_ns), fmtOpt(l.setupRingingMs(), 3), fmtOpt(l.setupAnswerMs(), 3),
                        fmtOpt(l.durationS(), 3), hangupName(l.hangup), l.messages, l.retransmissions, finals,
-                       csv(link));
+                       csvField(link));
   }
   return out;
 }
 
 std::string callJson(const Call& c) {
   std::string out = fmt::format("{{\"call\":{},\"state\":{},\"legs\":[", c.id,
-                                c.state() ? js(callStateName(*c.state())) : "null");
+                                c.state() ? jsonString(callStateName(*c.state())) : "null");
   for (std::size_t i = 0; i < c.legs.size(); ++i) {
     const auto& l = c.legs[i];
     if (i) out += ",";
     out += fmt::format("{{\"call_id\":{},\"kind\":{},\"state\":{},\"from_user\":{},\"to_user\":{},\"from_tag\":{}",
-                       js(l.call_id), js(l.kind), l.state ? js(callStateName(*l.state)) : "null", js(l.from_user),
-                       js(l.to_user), js(l.from_tag));
+                       jsonString(l.call_id), jsonString(l.kind),
+                       l.state ? jsonString(callStateName(*l.state)) : "null", jsonString(l.from_user),
+                       jsonString(l.to_user), jsonString(l.from_tag));
     out += ",\"to_tags\":[";
-    for (std::size_t t = 0; t < l.to_tags.size(); ++t) out += (t ? "," : "") + js(l.to_tags[t]);
+    for (std::size_t t = 0; t < l.to_tags.size(); ++t) out += (t ? "," : "") + jsonString(l.to_tags[t]);
     out += "]";
-    if (l.invite_ns) out += fmt::format(",\"caller\":{},\"callee\":{}", js(l.caller.toString()), js(l.callee.toString()));
+    if (l.invite_ns) {
+      out += fmt::format(",\"caller\":{},\"callee\":{}", jsonString(l.caller.toString()),
+                         jsonString(l.callee.toString()));
+    }
     out += fmt::format(",\"first_frame\":{},\"last_frame\":{},\"start\":{},\"end\":{}", l.first_frame, l.last_frame,
-                       js(isoTime(l.start_ns)), js(isoTime(l.end_ns)));
+                       jsonString(isoTime(l.start_ns)), jsonString(isoTime(l.end_ns)));
     out += fmt::format(",\"setup_ringing_ms\":{},\"setup_answer_ms\":{},\"duration_s\":{},\"hangup\":{}",
                        optJson(l.setupRingingMs(), 3), optJson(l.setupAnswerMs(), 3), optJson(l.durationS(), 3),
-                       l.hangup == HangupBy::kNone ? "null" : js(hangupName(l.hangup)));
+                       l.hangup == HangupBy::kNone ? "null" : jsonString(hangupName(l.hangup)));
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {
-      out += fmt::format("{}{}:{}", first ? "" : ",", js(m), n);
+      out += fmt::format("{}{}:{}", first ? "" : ",", jsonString(m), n);
       first = false;
     }
     out += "},\"responses_by_status\":{";
@@ -284,43 +264,43 @@ std::string callJson(const Call& c) {
       out += fmt::format("{}{}", k ? "," : "", l.invite_final_statuses[k]);
     }
     out += "],\"endpoints\":[";
-    for (std::size_t k = 0; k < l.endpoints.size(); ++k) out += (k ? "," : "") + js(l.endpoints[k]);
+    for (std::size_t k = 0; k < l.endpoints.size(); ++k) out += (k ? "," : "") + jsonString(l.endpoints[k]);
     out += "],\"dialogs\":[";
     for (std::size_t k = 0; k < l.dialogs.size(); ++k) {
       const auto& d = l.dialogs[k];
       out += fmt::format("{}{{\"from_tag\":{},\"to_tag\":{},\"first_frame\":{},\"final_status\":{}}}", k ? "," : "",
-                         js(d.from_tag), js(d.to_tag), d.first_frame,
+                         jsonString(d.from_tag), jsonString(d.to_tag), d.first_frame,
                          d.final_status ? std::to_string(*d.final_status) : "null");
     }
     out += "],\"media\":[";
     for (std::size_t k = 0; k < l.media.size(); ++k) {
       const auto& m = l.media[k];
       std::string enc;
-      for (const auto& [pt, e] : m.encodings) enc += fmt::format("{}\"{}\":{}", enc.empty() ? "" : ",", pt, js(e));
+      for (const auto& [pt, e] : m.encodings) enc += fmt::format("{}\"{}\":{}", enc.empty() ? "" : ",", pt, jsonString(e));
       out += fmt::format("{}{{\"frame\":{},\"from_caller\":{},\"media\":{},\"address\":{},\"port\":{},\"protocol\":{},"
                          "\"direction\":{},\"encodings\":{{{}}}}}",
-                         k ? "," : "", m.frame, m.from_caller, js(m.media), js(m.address), m.port, js(m.protocol),
-                         js(m.direction), enc);
+                         k ? "," : "", m.frame, m.from_caller, jsonString(m.media), jsonString(m.address), m.port,
+                         jsonString(m.protocol), jsonString(m.direction), enc);
     }
     out += "],\"streams\":[";
     for (std::size_t k = 0; k < l.streams.size(); ++k) out += (k ? "," : "") + streamJson(l.streams[k]);
     out += "],\"link_headers\":{";
     first = true;
     for (const auto& [h, v] : l.link_headers) {
-      out += fmt::format("{}{}:{}", first ? "" : ",", js(h), js(v));
+      out += fmt::format("{}{}:{}", first ? "" : ",", jsonString(h), jsonString(v));
       first = false;
     }
     out += "},\"sip\":[";
     for (std::size_t k = 0; k < l.message_list.size(); ++k) {
       const auto& m = l.message_list[k];
       out += fmt::format("{}{{\"frame\":{},\"time\":{},\"src\":{},\"dst\":{},\"transport\":{},", k ? "," : "", m.frame,
-                         js(isoTime(m.ts_ns)), js(m.src.toString()), js(m.dst.toString()),
-                         js(sipTransportName(m.transport)));
-      if (m.request) out += fmt::format("\"method\":{}", js(m.method));
-      else out += fmt::format("\"status\":{},\"reason\":{}", m.status, js(m.reason));
-      out += fmt::format(",\"cseq\":{},\"cseq_method\":{},\"retransmission\":{},\"sdp\":{}", m.cseq, js(m.cseq_method),
+                         jsonString(isoTime(m.ts_ns)), jsonString(m.src.toString()), jsonString(m.dst.toString()),
+                         jsonString(sipTransportName(m.transport)));
+      if (m.request) out += fmt::format("\"method\":{}", jsonString(m.method));
+      else out += fmt::format("\"status\":{},\"reason\":{}", m.status, jsonString(m.reason));
+      out += fmt::format(",\"cseq\":{},\"cseq_method\":{},\"retransmission\":{},\"sdp\":{}", m.cseq, jsonString(m.cseq_method),
                          m.retransmission, m.has_sdp);
-      if (!m.text.empty()) out += fmt::format(",\"text\":{}", js(m.text));
+      if (!m.text.empty()) out += fmt::format(",\"text\":{}", jsonString(m.text));
       out += "}";
     }
     out += fmt::format("],\"messages_not_kept\":{}}}", l.messages_not_kept);
@@ -329,20 +309,22 @@ std::string callJson(const Call& c) {
   for (std::size_t k = 0; k < c.links.size(); ++k) {
     const auto& l = c.links[k];
     out += fmt::format("{}{{\"from_leg\":{},\"to_leg\":{},\"reason\":{},\"confidence\":{}}}", k ? "," : "", l.from,
-                       l.to, js(l.reason), js(confidenceName(l.confidence)));
+                       l.to, jsonString(l.reason), jsonString(confidenceName(l.confidence)));
   }
   return out + "]}";
 }
 
 std::string captureStatsJson(const CaptureStats& s) {
   std::string methods, codes, transports, malformed;
-  for (const auto& [m, n] : s.sip.requests_by_method) methods += fmt::format("{}{}:{}", methods.empty() ? "" : ",", js(m), n);
+  for (const auto& [m, n] : s.sip.requests_by_method) {
+    methods += fmt::format("{}{}:{}", methods.empty() ? "" : ",", jsonString(m), n);
+  }
   for (const auto& [c, n] : s.sip.responses_by_status) codes += fmt::format("{}\"{}\":{}", codes.empty() ? "" : ",", c, n);
   for (const auto& [t, n] : s.sip.messages_by_transport) {
-    transports += fmt::format("{}{}:{}", transports.empty() ? "" : ",", js(t), n);
+    transports += fmt::format("{}{}:{}", transports.empty() ? "" : ",", jsonString(t), n);
   }
   for (const auto& m : s.malformed_list) {
-    malformed += fmt::format("{}{{\"frame\":{},\"reason\":{}}}", malformed.empty() ? "" : ",", m.frame, js(m.reason));
+    malformed += fmt::format("{}{{\"frame\":{},\"reason\":{}}}", malformed.empty() ? "" : ",", m.frame, jsonString(m.reason));
   }
   return fmt::format(
       "{{\"frames\":{},\"bytes\":{},\"first\":{},\"last\":{},\"ipv4\":{},\"ipv6\":{},\"udp\":{},\"tcp\":{},\"sctp\":{},"
@@ -352,7 +334,8 @@ std::string captureStatsJson(const CaptureStats& s) {
       "\"requests_by_method\":{{{}}},\"responses_by_status\":{{{}}},\"messages_by_transport\":{{{}}}}},"
       "\"calls\":{},\"legs\":{},\"rtp\":{{\"rtp_packets\":{},\"rtcp_packets\":{},\"streams\":{},"
       "\"streams_unattached\":{},\"streams_dropped\":{}}},\"malformed\":{},\"malformed_list\":[{}]}}",
-      s.frames, s.bytes, s.frames ? js(isoTime(s.first_ns)) : "null", s.frames ? js(isoTime(s.last_ns)) : "null",
+      s.frames, s.bytes, s.frames ? jsonString(isoTime(s.first_ns)) : "null",
+      s.frames ? jsonString(isoTime(s.last_ns)) : "null",
       s.ipv4, s.ipv6, s.udp, s.tcp, s.sctp, s.ipv4_fragments, s.ipv6_fragments, s.reassembled, s.tunnelled,
       s.vlan_tagged, s.tcp_retransmitted_bytes, s.tcp_gaps, s.tls_streams, s.tls_bytes, s.websocket_frames,
       s.sip.messages, s.sip.requests, s.sip.responses, s.sip.retransmissions, s.sip.distinct_call_ids, methods, codes,

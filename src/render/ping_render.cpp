@@ -2,41 +2,14 @@
 
 #include <fmt/format.h>
 
+#include "render/escape.h"
+
 #include "core/time.h"
 
 namespace vs::render {
 namespace {
 
-std::string csvField(std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
-std::string jsonString(std::string_view v) {
-  std::string out = "\"";
-  for (char c : v) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += fmt::format("\\u{:04x}", u);
-        } else {
-          out += c;  // UTF-8 passes through; invalid bytes are the peer's, kept as they came
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string unixSeconds(std::int64_t ms) { return fmt::format("{}.{:03}", ms / 1000, ms % 1000); }
 

@@ -4,36 +4,14 @@
 
 #include <fmt/format.h>
 
+#include "render/escape.h"
+
 namespace vs::render {
 namespace {
 
 using namespace vs::analysis;
 
-std::string js(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      out += fmt::format("\\u{:04x}", u);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "\"";
-}
 
-std::string csv(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 std::string payloadNames(const RtpStream& s) {
   std::string out;
@@ -89,18 +67,18 @@ std::string streamsCsvRow(const RtpStream& s, std::uint64_t call) {
   return fmt::format(
       "{},{},{},{},{},0x{:08X},{},{},{},{},{},{},{},{},{:.3f},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{},{},"
       "{},{},{},{}\n",
-      call == 0 ? std::string() : std::to_string(call), csv(s.call_id), s.heuristic ? 1 : 0, s.src.toString(),
-      s.dst.toString(), s.ssrc, csv(payloadNames(s)), csv(s.codec), s.clock_rate, s.first_frame, s.last_frame,
+      call == 0 ? std::string() : std::to_string(call), csvField(s.call_id), s.heuristic ? 1 : 0, s.src.toString(),
+      s.dst.toString(), s.ssrc, csvField(payloadNames(s)), csvField(s.codec), s.clock_rate, s.first_frame, s.last_frame,
       s.packets, s.expected, s.lost, s.lost_percent, s.duplicates, s.out_of_order, s.loss_runs, s.max_delta_ms,
       s.mean_jitter_ms, s.max_jitter_ms, s.burst_r, s.mos_delay_ms, opt(s.r, 2, ""), opt(s.mos, 3, ""), s.rtcp_sr,
       s.rtcp_xr, r ? std::to_string(r->reports) : "", r ? fmt::format("{:.4f}", r->fraction_lost) : "",
-      r ? std::to_string(r->cumulative_lost) : "", r ? fmt::format("{:.3f}", r->jitter_ms) : "", csv(dtmf));
+      r ? std::to_string(r->cumulative_lost) : "", r ? fmt::format("{:.3f}", r->jitter_ms) : "", csvField(dtmf));
 }
 
 std::string streamJson(const RtpStream& s) {
   std::string payloads;
   for (const auto& [pt, name] : s.payloads) {
-    payloads += fmt::format("{}{{\"pt\":{},\"encoding\":{}}}", payloads.empty() ? "" : ",", pt, js(name));
+    payloads += fmt::format("{}{{\"pt\":{},\"encoding\":{}}}", payloads.empty() ? "" : ",", pt, jsonString(name));
   }
   std::string out = fmt::format(
       "{{\"src\":{},\"dst\":{},\"ssrc\":\"0x{:08X}\",\"call_id\":{},\"heuristic\":{},\"first_frame\":{},"
@@ -108,8 +86,9 @@ std::string streamJson(const RtpStream& s) {
       "\"lost_percent\":{:.3f},\"duplicates\":{},\"out_of_order\":{},\"loss_runs\":{},\"max_delta_ms\":{:.3f},"
       "\"mean_delta_ms\":{:.3f},\"mean_jitter_ms\":{:.3f},\"max_jitter_ms\":{:.3f},\"burst_r\":{:.3f},"
       "\"mos_delay_ms\":{:.3f},\"r\":{},\"mos\":{},\"rtcp_sr\":{},\"rtcp_xr\":{}",
-      js(s.src.toString()), js(s.dst.toString()), s.ssrc, s.call_id.empty() ? "null" : js(s.call_id), s.heuristic,
-      s.first_frame, s.last_frame, payloads, js(s.codec), s.clock_rate, s.packets, s.expected, s.lost, s.lost_percent,
+      jsonString(s.src.toString()), jsonString(s.dst.toString()), s.ssrc,
+      s.call_id.empty() ? "null" : jsonString(s.call_id), s.heuristic,
+      s.first_frame, s.last_frame, payloads, jsonString(s.codec), s.clock_rate, s.packets, s.expected, s.lost, s.lost_percent,
       s.duplicates, s.out_of_order, s.loss_runs, s.max_delta_ms, s.mean_delta_ms, s.mean_jitter_ms, s.max_jitter_ms,
       s.burst_r, s.mos_delay_ms, opt(s.r, 3, "null"), opt(s.mos, 3, "null"), s.rtcp_sr, s.rtcp_xr);
   out += fmt::format(",\"sr_packet_count\":{}", s.sr_packet_count ? std::to_string(*s.sr_packet_count) : "null");
@@ -127,7 +106,7 @@ std::string streamJson(const RtpStream& s) {
     out += fmt::format(
         "{}{{\"digit\":{},\"event\":{},\"rtp_timestamp\":{},\"first_frame\":{},\"start_ns\":{},\"duration_ms\":{:.1f},"
         "\"volume\":{},\"packets\":{},\"end_packets\":{}}}",
-        i ? "," : "", js(std::string(1, d.digit)), d.event, d.rtp_timestamp, d.first_frame, d.start_ns, d.duration_ms,
+        i ? "," : "", jsonString(std::string(1, d.digit)), d.event, d.rtp_timestamp, d.first_frame, d.start_ns, d.duration_ms,
         d.volume, d.packets, d.end_packets);
   }
   return out + fmt::format("],\"dtmf_not_kept\":{}}}", s.dtmf_not_kept);
