@@ -9,15 +9,12 @@
 #include <fmt/format.h>
 
 #include "render/escape.h"
-
 #include "render/rtp_render.h"
 
 namespace vs::render {
 namespace {
 
 using namespace vs::analysis;
-
-
 
 std::string isoTime(std::int64_t ns) {
   auto secs = static_cast<std::time_t>(ns / 1'000'000'000);
@@ -57,10 +54,6 @@ std::string_view digits(std::uint64_t v, char (&buf)[20]) {
 
 constexpr std::int64_t kPow10[] = {1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000,
                                    1'000'000'000};
-
-}  // namespace
-
-namespace {
 
 // appendFixedNs() into a buffer of kFixedNsMax bytes; returns the end of what it wrote.
 constexpr std::size_t kFixedNsMax = 48;  // fmt's longest here: sign, 19 integer digits, '.', 9 decimals

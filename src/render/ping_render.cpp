@@ -2,14 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "render/escape.h"
-
 #include "core/time.h"
+#include "render/escape.h"
 
 namespace vs::render {
 namespace {
-
-
 
 std::string unixSeconds(std::int64_t ms) { return fmt::format("{}.{:03}", ms / 1000, ms % 1000); }
 

@@ -11,8 +11,6 @@ namespace {
 
 using namespace vs::analysis;
 
-
-
 std::string payloadNames(const RtpStream& s) {
   std::string out;
   for (const auto& [pt, name] : s.payloads) {
