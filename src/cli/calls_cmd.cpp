@@ -289,6 +289,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   ao.pipeline = !endless && opts.threads == 2;
   std::int64_t start_ns = 0;
   bool first_call = true;
+  std::uint64_t not_listed = 0;  // Call-IDs without an INVITE (REGISTER, OPTIONS, stray responses), left out without --all
   if (opts.rtp && opts.json) {
     fmt::print(stderr, "calls: --rtp is a table; use --json (streams are in each leg and in \"streams\")\n");
     return ExitCode::kUsage;
@@ -319,7 +320,10 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
       }
       return;
     }
-    if (!opts.all && !c.isCall()) return;
+    if (!opts.all && !c.isCall()) {
+      ++not_listed;
+      return;
+    }
     if (opts.json) {
       fmt::print("{}{}", first_call ? "\n" : ",\n", render::callJson(c));
     } else if (opts.csv) {
@@ -378,7 +382,19 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     }
     fmt::print("\n],\"stats\":{}}}\n", render::captureStatsJson(st));
   }
-  else if (!opts.csv) fmt::print("\n{}", render::captureStatsText(st));
+  else if (!opts.csv) {
+    fmt::print("\n{}", render::captureStatsText(st));
+    // What the table leaves out, and how to see it: an empty table over a capture full of SIP should
+    // not look like a capture without SIP.
+    if (!opts.rtp && not_listed > 0) {
+      fmt::print("{} Call-ID{} without an INVITE not listed (REGISTER, OPTIONS, ...): --all lists them\n",
+                 not_listed, not_listed == 1 ? "" : "s");
+    }
+    if (!opts.rtp && st.rtp_streams_unattached > 0) {
+      fmt::print("{} RTP stream{} not tied to a call: --rtp lists every stream\n", st.rtp_streams_unattached,
+                 st.rtp_streams_unattached == 1 ? "" : "s");
+    }
+  }
   if (src.close_stats) src.close_stats();
   if (failure != ExitCode::kOk) return failure;
   if (!warning.empty()) {

@@ -84,6 +84,60 @@ TEST(CallsCli, GzipAndStdinGiveTheSameCsv) {
   EXPECT_EQ(std::count(plain.out.begin(), plain.out.end(), '\n') - 1, calls) << plain.out;
 }
 
+// Rows of a `calls` table: the lines between the header and the blank line before the summary.
+long tableRows(const std::string& out) {
+  long rows = 0;
+  std::size_t pos = out.find('\n') + 1;  // past the header
+  while (pos < out.size() && out[pos] != '\n') {
+    ++rows;
+    pos = out.find('\n', pos) + 1;
+  }
+  return rows;
+}
+
+// An empty table over a capture full of SIP must not read as a capture without SIP: the summary says what
+// the table left out and which option shows it. Expected counts come from tshark's reference figures.
+TEST(CallsCli, TableSaysWhatItLeavesOutAndHow) {
+  // Responses only (no INVITE anywhere), 5 Call-IDs.
+  const std::string resp = "seladb_PcapPlusPlus/sip_resp.pcap";
+  auto ref = reference(resp);
+  ASSERT_EQ(ref["sip"]["requests"], 0);
+  const auto ids = ref["sip"]["distinct_call_ids"].get<long>();
+  auto plain = run({vs::itest::voipscopeBinary(), "calls", (vs::test::corpusDir() / resp).string()});
+  ASSERT_EQ(plain.exit_code, 0) << plain.all;
+  EXPECT_EQ(tableRows(plain.out), 0) << plain.out;
+  EXPECT_NE(plain.out.find(std::to_string(ids) + " Call-IDs without an INVITE not listed"), std::string::npos)
+      << plain.out;
+  EXPECT_NE(plain.out.find("--all lists them"), std::string::npos) << plain.out;
+  auto all = run({vs::itest::voipscopeBinary(), "calls", "--all", (vs::test::corpusDir() / resp).string()});
+  ASSERT_EQ(all.exit_code, 0) << all.all;
+  EXPECT_EQ(tableRows(all.out), ids) << all.out;
+  EXPECT_EQ(all.out.find("not listed"), std::string::npos) << all.out;
+
+  // RTP and no SIP: the stream is in no call, so the calls table cannot show it; --rtp does.
+  const std::string rtp = "asterisk_testsuite/40msalaw.pcap";
+  const auto streams = static_cast<long>(reference(rtp)["rtp"]["streams"].size());
+  ASSERT_EQ(streams, 1);
+  auto t = run({vs::itest::voipscopeBinary(), "calls", (vs::test::corpusDir() / rtp).string()});
+  ASSERT_EQ(t.exit_code, 0) << t.all;
+  EXPECT_NE(t.out.find("1 RTP stream not tied to a call: --rtp lists every stream"), std::string::npos) << t.out;
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--rtp", (vs::test::corpusDir() / rtp).string()});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  EXPECT_EQ(tableRows(r.out), streams) << r.out;
+  EXPECT_EQ(r.out.find("--rtp lists"), std::string::npos) << r.out;
+
+  // A capture whose every Call-ID is a call, without RTP, says nothing more.
+  const std::string only_calls = "OISF_suricata-verify/sip_compact_form.pcap";
+  const auto only_ref = reference(only_calls);  // kept: a loop over a temporary's member would dangle
+  for (const auto& c : only_ref["calls_derived_from_sip"]) ASSERT_EQ(c["kind"], "call");
+  ASSERT_TRUE(only_ref["rtp"]["streams"].empty());
+  auto calls = run({vs::itest::voipscopeBinary(), "calls", (vs::test::corpusDir() / only_calls).string()});
+  ASSERT_EQ(calls.exit_code, 0) << calls.all;
+  EXPECT_EQ(tableRows(calls.out), static_cast<long>(only_ref["calls_derived_from_sip"].size()));
+  EXPECT_EQ(calls.out.find("not listed"), std::string::npos) << calls.out;
+  EXPECT_EQ(calls.out.find("not tied to a call:"), std::string::npos) << calls.out;
+}
+
 TEST(CallsCli, BadInputIsOneLineAndExitCode) {
   TempDir dir;
   auto text = dir.file("notes.txt");
