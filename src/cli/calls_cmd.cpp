@@ -289,7 +289,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   ao.pipeline = !endless && opts.threads == 2;
   std::int64_t start_ns = 0;
   bool first_call = true;
-  std::uint64_t not_listed = 0;  // Call-IDs without an INVITE (REGISTER, OPTIONS, stray responses), left out without --all
+  std::uint64_t not_listed = 0;  // Call-IDs without an INVITE, left out of the table without --all
   if (opts.rtp && opts.json) {
     fmt::print(stderr, "calls: --rtp is a table; use --json (streams are in each leg and in \"streams\")\n");
     return ExitCode::kUsage;

@@ -146,11 +146,8 @@ std::string callsTableHeader() {
 std::string callsTableRow(const Call& c, std::int64_t start_ns) {
   if (c.legs.empty()) return {};
   const auto& l = c.legs.front();
-  std::uint64_t msgs = 0, streams = 0;
-  for (const auto& x : c.legs) {
-    msgs += x.messages;
-    streams += x.streams.size();
-  }
+  std::uint64_t msgs = 0;
+  for (const auto& x : c.legs) msgs += x.messages;
   // One time cell: prefix, the time, suffix; "-" when there is no time.
   char cell[kFixedNsMax + 4];
   auto fixed = [&cell](std::optional<std::int64_t> ns, int scale_digits, int decimals, std::string_view prefix = {},
@@ -180,9 +177,8 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
     row.left(fixed(l.durationNs(), 9, 1, {}, "s"), 9);
     row.right(hangupName(l.hangup).empty() ? "-" : hangupName(l.hangup), 6);
     row.left(digits(msgs, num), 5);
-    row.left(digits(streams, num), 7);  // callStreamsCell(c)
-    if (streams == 0) row.left("-", 4, true);  // callWorstMosCell(c) without streams
-    else row.left(callWorstMosCell(c), 4, true);
+    row.left(callStreamsCell(c), 7);
+    row.left(callWorstMosCell(c), 4, true);
     row.put("\n");
   }
   for (const auto& link : c.links) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -95,6 +96,14 @@ long tableRows(const std::string& out) {
   return rows;
 }
 
+// `voipscope calls [OPTION] CORPUS_FILE`.
+vs::itest::RunResult callsOn(const std::string& rel, const std::string& option = {}) {
+  std::vector<std::string> args{vs::itest::voipscopeBinary(), "calls"};
+  if (!option.empty()) args.push_back(option);
+  args.push_back((vs::test::corpusDir() / rel).string());
+  return run(args);
+}
+
 // An empty table over a capture full of SIP must not read as a capture without SIP: the summary says what
 // the table left out and which option shows it. Expected counts come from tshark's reference figures.
 TEST(CallsCli, TableSaysWhatItLeavesOutAndHow) {
@@ -103,13 +112,13 @@ TEST(CallsCli, TableSaysWhatItLeavesOutAndHow) {
   auto ref = reference(resp);
   ASSERT_EQ(ref["sip"]["requests"], 0);
   const auto ids = ref["sip"]["distinct_call_ids"].get<long>();
-  auto plain = run({vs::itest::voipscopeBinary(), "calls", (vs::test::corpusDir() / resp).string()});
+  auto plain = callsOn(resp);
   ASSERT_EQ(plain.exit_code, 0) << plain.all;
   EXPECT_EQ(tableRows(plain.out), 0) << plain.out;
   EXPECT_NE(plain.out.find(std::to_string(ids) + " Call-IDs without an INVITE not listed"), std::string::npos)
       << plain.out;
   EXPECT_NE(plain.out.find("--all lists them"), std::string::npos) << plain.out;
-  auto all = run({vs::itest::voipscopeBinary(), "calls", "--all", (vs::test::corpusDir() / resp).string()});
+  auto all = callsOn(resp, "--all");
   ASSERT_EQ(all.exit_code, 0) << all.all;
   EXPECT_EQ(tableRows(all.out), ids) << all.out;
   EXPECT_EQ(all.out.find("not listed"), std::string::npos) << all.out;
@@ -118,10 +127,10 @@ TEST(CallsCli, TableSaysWhatItLeavesOutAndHow) {
   const std::string rtp = "asterisk_testsuite/40msalaw.pcap";
   const auto streams = static_cast<long>(reference(rtp)["rtp"]["streams"].size());
   ASSERT_EQ(streams, 1);
-  auto t = run({vs::itest::voipscopeBinary(), "calls", (vs::test::corpusDir() / rtp).string()});
+  auto t = callsOn(rtp);
   ASSERT_EQ(t.exit_code, 0) << t.all;
   EXPECT_NE(t.out.find("1 RTP stream not tied to a call: --rtp lists every stream"), std::string::npos) << t.out;
-  auto r = run({vs::itest::voipscopeBinary(), "calls", "--rtp", (vs::test::corpusDir() / rtp).string()});
+  auto r = callsOn(rtp, "--rtp");
   ASSERT_EQ(r.exit_code, 0) << r.all;
   EXPECT_EQ(tableRows(r.out), streams) << r.out;
   EXPECT_EQ(r.out.find("--rtp lists"), std::string::npos) << r.out;
@@ -131,7 +140,7 @@ TEST(CallsCli, TableSaysWhatItLeavesOutAndHow) {
   const auto only_ref = reference(only_calls);  // kept: a loop over a temporary's member would dangle
   for (const auto& c : only_ref["calls_derived_from_sip"]) ASSERT_EQ(c["kind"], "call");
   ASSERT_TRUE(only_ref["rtp"]["streams"].empty());
-  auto calls = run({vs::itest::voipscopeBinary(), "calls", (vs::test::corpusDir() / only_calls).string()});
+  auto calls = callsOn(only_calls);
   ASSERT_EQ(calls.exit_code, 0) << calls.all;
   EXPECT_EQ(tableRows(calls.out), static_cast<long>(only_ref["calls_derived_from_sip"].size()));
   EXPECT_EQ(calls.out.find("not listed"), std::string::npos) << calls.out;
