@@ -270,4 +270,36 @@ TEST(Sdp, MediaConnectionRtpmapAndDirection) {
   EXPECT_FALSE(vs::proto::sdp::parse("v=0\r\nm=audio notaport RTP/AVP 0\r\n").ok());
 }
 
+// Lines and fields are cut 16 bytes at a time: the same body with a username of 1 to 40 bytes moves every
+// later line end and field separator across the 16-byte boundaries; doubled spaces and bare LF line ends
+// must read the same, and the last line may lack its line end.
+TEST(Sdp, FieldsAndLinesAtEveryOffset) {
+  for (std::string_view eol : {"\r\n", "\n"}) {
+    for (std::string_view sep : {" ", "  "}) {
+      for (std::size_t pad = 1; pad <= 40; ++pad) {
+        const std::string user(pad, 'u');
+        const std::string e(eol), sp(sep);
+        const std::string body = "v=0" + e + "o=" + user + sp + "1" + sp + "2 IN IP4 192.0.2.7" + e + "s=-" + e +
+                                 "c=IN IP4 192.0.2.8/127" + e + "m=audio" + sp + "4000 RTP/AVP 0" + sp + "8 101" + e +
+                                 "a=rtpmap:101 telephone-event/8000" + e + "a=recvonly";
+        SCOPED_TRACE(body);
+        auto s = vs::proto::sdp::parse(body);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        ASSERT_TRUE(s->origin);
+        EXPECT_EQ(s->origin->username, user);
+        EXPECT_EQ(s->origin->session_id, "1");
+        EXPECT_EQ(s->origin->address, "192.0.2.7");
+        EXPECT_EQ(s->connection, "192.0.2.8");
+        ASSERT_EQ(s->media.size(), 1U);
+        EXPECT_EQ(s->media[0].port, 4000);
+        ASSERT_EQ(s->media[0].formats.size(), 3U);
+        EXPECT_EQ(s->media[0].formats[2], "101");
+        ASSERT_EQ(s->media[0].rtpmaps.size(), 1U);
+        EXPECT_EQ(s->media[0].rtpmaps[0].encoding, "telephone-event");
+        EXPECT_EQ(s->media[0].direction, vs::proto::sdp::Direction::kRecvOnly);
+      }
+    }
+  }
+}
+
 }  // namespace

@@ -279,6 +279,20 @@ TEST(SipMessage, BareLfAndLeadingKeepAlivesAccepted) {
   EXPECT_EQ(m->raw().substr(0, 7), "SIP/2.0");
 }
 
+// Values are trimmed of spaces, tabs and stray CRs at both ends, however the line ends (CRLF, bare LF,
+// or a CR left before a CRLF by a broken stack), and whitespace between a name and its colon is allowed.
+TEST(SipMessage, ValuesAreTrimmedOfStrayWhitespaceAndCr) {
+  auto m = parseMessage(std::string_view(
+      "OPTIONS sip:a@h SIP/2.0\r\nCall-ID:\r cid-1 \t\r\r\nX-Empty: \r\r\nX-Tab:\tv\t\nFrom \t: <sip:a@h>;tag=f\r\n"
+      "Content-Length: 0\r\n\r\n"));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->callId(), "cid-1");
+  EXPECT_EQ(m->header("X-Empty").value_or("?"), "");
+  EXPECT_EQ(m->header("X-Tab").value_or("?"), "v");
+  EXPECT_EQ(m->fromTag(), "f");
+  EXPECT_EQ(m->allHeaders().size(), 5U);
+}
+
 TEST(SipMessage, EveryTruncationIsAShorterMessageOrAnError) {
   for (const char* name : {"compact_invite", "resp_200_sdp", "long_path_options", "resp_401_tcp"}) {
     SCOPED_TRACE(name);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "core/scan.h"
+
 namespace vs::proto::sdp {
 namespace {
 
@@ -20,12 +22,11 @@ std::optional<T> num(std::string_view s) {
 // Into `out` (cleared first), so one vector serves every line of a body.
 void fields(std::string_view s, std::size_t max, std::vector<std::string_view>& out) {
   out.clear();
-  while (!s.empty() && out.size() < max) {
-    auto sp = s.find(' ');
-    auto f = s.substr(0, sp);
-    if (!f.empty()) out.push_back(f);
-    if (sp == std::string_view::npos) break;
-    s.remove_prefix(sp + 1);
+  std::size_t at = 0;
+  while (at < s.size() && out.size() < max) {
+    const std::size_t sp = findFirstOf<' '>(s, at);
+    if (sp > at) out.emplace_back(s.data() + at, sp - at);
+    at = sp + 1;
   }
 }
 
@@ -102,10 +103,10 @@ Result<Session> parse(std::string_view body) {
   std::size_t line_no = 0;
   bool in_media = false;
   while (pos < body.size()) {
-    auto eol = body.find('\n', pos);
-    auto line = body.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    const std::size_t eol = findFirstOf<'\n'>(body, pos);
+    std::string_view line(body.data() + pos, eol - pos);
     auto line_pos = pos;
-    pos = eol == std::string_view::npos ? body.size() : eol + 1;
+    pos = eol == body.size() ? body.size() : eol + 1;
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
