@@ -47,9 +47,23 @@ std::uint64_t fold(std::string_view s, std::uint64_t h = 0x9e3779b97f4a7c15ULL) 
     std::memcpy(&v, s.data() + i, 8);
     h = foldWord(h, v);
   }
-  if (i < s.size()) {
+  // The last 1 to 7 bytes in fixed-size loads (a memcpy of a variable length is a libc call): the last
+  // eight bytes when there are eight, else two overlapping halves, else byte by byte. With the length
+  // folded in first, the same bytes give the same hash and every byte is in it.
+  const std::size_t n = s.size();
+  if (i < n) {
+    const char* d = s.data();
     std::uint64_t v = 0;
-    std::memcpy(&v, s.data() + i, s.size() - i);
+    if (n >= 8) {
+      std::memcpy(&v, d + n - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t lo = 0, hi = 0;
+      std::memcpy(&lo, d, 4);
+      std::memcpy(&hi, d + n - 4, 4);
+      v = lo | std::uint64_t{hi} << 32;
+    } else {
+      for (std::size_t k = 0; k < n; ++k) v |= std::uint64_t{static_cast<unsigned char>(d[k])} << (8 * k);
+    }
     h = foldWord(h, v);
   }
   return h;
