@@ -100,7 +100,8 @@ for f in "$sig" "$media"; do
   wall=()
   RUNS=3 measure tcpdump "$f" tcpdump -r "$f" -w /dev/null
   RUNS=5 measure "voipscope calls" "$f" "$bin" calls "$f"
-  vs_out=$(tail -n 12 "$work/out.txt" | tr '\n' ' ' | cut -c1-200)
+  # The summary is the output's last paragraph, after the table's blank line.
+  vs_out=$(awk 'BEGIN { RS = "" } { last = $0 } END { print last }' "$work/out.txt" | tr '\n' ' ' | cut -c1-300)
   measure "tshark -z sip,stat" "$f" tshark -q -r "$f" -z sip,stat
   sip_msgs=$(awk -F': ' '/Number of SIP messages/ {print $2}' "$work/out.txt")
   if [[ "$f" == "$media" ]]; then
