@@ -14,12 +14,12 @@ CallFrameSelector::CallFrameSelector(const Call& call) {
     if (first || leg.start_ns < start_ns_) start_ns_ = leg.start_ns;
     if (first || leg.end_ns > end_ns_) end_ns_ = leg.end_ns;
     first = false;
-    for (const auto& md : leg.media) {
-      auto ip = proto::pkt::IpAddr::parse(md.address);
-      if (!ip || md.port == 0) continue;  // port 0: stream declined
-      media_.insert(Endpoint{*ip, md.port});
-      if (md.port < 65535) media_.insert(Endpoint{*ip, static_cast<std::uint16_t>(md.port + 1)});  // RTCP
-    }
+    leg.media.forEachAddress([&](std::string_view address, std::uint16_t port) {
+      auto ip = proto::pkt::IpAddr::parse(address);
+      if (!ip || port == 0) return;  // port 0: stream declined
+      media_.insert(Endpoint{*ip, port});
+      if (port < 65535) media_.insert(Endpoint{*ip, static_cast<std::uint16_t>(port + 1)});  // RTCP
+    });
   }
 }
 

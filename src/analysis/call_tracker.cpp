@@ -291,7 +291,6 @@ void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, co
       a.keys.push_back(std::move(key));
     }
   }
-  if (a.leg.media.empty()) a.leg.media.reserve(std::min(s->media.size() * 2, kMaxMediaPerLeg));  // offer and answer
   for (std::size_t i = 0; i < s->media.size() && a.leg.media.size() < kMaxMediaPerLeg; ++i) {
     const auto& md = s->media[i];
     MediaDescription d;

@@ -1,8 +1,77 @@
 #include "analysis/model.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace vs::analysis {
+
+namespace {
+void putNum(std::string& b, std::uint64_t v) {
+  while (v >= 0x80) {
+    b.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  b.push_back(static_cast<char>(v));
+}
+void putPt(std::string& b, int pt) {
+  const auto v = static_cast<std::int64_t>(pt);
+  putNum(b, static_cast<std::uint64_t>((v << 1) ^ (v >> 63)));
+}
+void putStr(std::string& b, std::string_view s) {
+  putNum(b, s.size());
+  b.append(s);
+}
+}  // namespace
+
+void MediaList::push_back(const MediaDescription& d) {
+  // The record is written to a scratch buffer first, so that the list's own block is allocated once at
+  // its final size (room for two: an offer and its answer) instead of growing byte by byte.
+  thread_local std::string rec;
+  rec.clear();
+  putNum(rec, d.frame);
+  rec.push_back(d.from_caller ? '\1' : '\0');
+  putNum(rec, d.port);
+  putStr(rec, d.media);
+  putStr(rec, d.address);
+  putStr(rec, d.protocol);
+  putStr(rec, d.direction);
+  putNum(rec, d.payload_types.size());
+  for (int pt : d.payload_types) putPt(rec, pt);
+  putNum(rec, d.encodings.size());
+  for (const auto& [pt, enc] : d.encodings) {
+    putPt(rec, pt);
+    putStr(rec, enc);
+  }
+  if (bytes_.capacity() < bytes_.size() + rec.size()) bytes_.reserve(bytes_.size() + (count_ == 0 ? 2 : 1) * rec.size());
+  bytes_.append(rec);
+  ++count_;
+}
+
+std::vector<MediaDescription> MediaList::unpack() const {
+  std::vector<MediaDescription> out;
+  out.reserve(count_);
+  Reader r{bytes_.data()};
+  for (std::size_t i = 0; i < count_; ++i) {
+    MediaDescription d;
+    d.frame = r.num();
+    d.from_caller = *r.p++ != '\0';
+    d.port = static_cast<std::uint16_t>(r.num());
+    d.media = r.str();
+    d.address = r.str();
+    d.protocol = r.str();
+    d.direction = r.str();
+    auto n = r.num();
+    d.payload_types.reserve(n);
+    for (; n > 0; --n) d.payload_types.push_back(r.pt());
+    for (n = r.num(); n > 0; --n) {
+      const int pt = r.pt();
+      d.encodings.emplace_hint(d.encodings.end(), pt, std::string(r.str()));
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
 
 std::string_view sipTransportName(SipTransport t) {
   switch (t) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -108,6 +109,76 @@ struct MediaDescription {  // one m= line of an SDP body, as offered/answered by
   std::string direction;      // sendrecv / sendonly / recvonly / inactive
 };
 
+// A leg's media descriptions, packed into one byte string: a held leg keeps them through its 32 s linger,
+// and as MediaDescription values an offer/answer pair took about 620 bytes in five heap blocks (the
+// values, and per description a payload-type vector and a map node), made on the tracking thread and
+// freed on the other. Packed (numbers as LEB128 varints), a SIPp offer/answer pair is about 110 bytes in
+// one block. Outputs that show media unpack them; the calls table does not.
+class MediaList {
+ public:
+  void push_back(const MediaDescription& d);
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // Every description, in the order they were added.
+  std::vector<MediaDescription> unpack() const;
+  // fn(std::string_view address, std::uint16_t port) for each description, without unpacking the rest.
+  template <class F>
+  void forEachAddress(F&& fn) const {
+    Reader r{bytes_.data()};
+    for (std::size_t i = 0; i < count_; ++i) {
+      r.skipHead();
+      const auto port = static_cast<std::uint16_t>(r.num());
+      r.str();  // media
+      const auto address = r.str();
+      fn(address, port);
+      r.skipTail();
+    }
+  }
+  bool operator==(const MediaList& o) const { return count_ == o.count_ && bytes_ == o.bytes_; }
+
+ private:
+  // Record: frame, from_caller, port, media, address, protocol, direction, payload-type count and each
+  // payload type, encoding count and each (payload type, name). Numbers and string lengths are varints;
+  // payload types as zigzag varints (the model allows any int).
+  struct Reader {
+    const char* p;
+    std::uint64_t num() {
+      std::uint64_t v = 0;
+      for (unsigned shift = 0;; shift += 7) {
+        const auto b = static_cast<unsigned char>(*p++);
+        v |= std::uint64_t{b & 0x7FU} << shift;
+        if ((b & 0x80U) == 0) return v;
+      }
+    }
+    int pt() {
+      const auto z = num();
+      return static_cast<int>(static_cast<std::int64_t>(z >> 1) ^ -static_cast<std::int64_t>(z & 1));
+    }
+    std::string_view str() {
+      const auto n = static_cast<std::size_t>(num());
+      std::string_view v(p, n);
+      p += n;
+      return v;
+    }
+    void skipHead() {  // frame, from_caller
+      num();
+      ++p;
+    }
+    void skipTail() {  // protocol, direction, payload types, encodings
+      str();
+      str();
+      for (auto n = num(); n > 0; --n) num();
+      for (auto n = num(); n > 0; --n) {
+        num();
+        str();
+      }
+    }
+  };
+
+  std::string bytes_;
+  std::uint32_t count_ = 0;
+};
+
 // One RFC 4733 telephone event (a DTMF key press): the packets sharing one RTP timestamp and event code.
 struct DtmfEvent {
   char digit = '?';               // 0-9 * # A-D, '?' for other events
@@ -189,7 +260,7 @@ struct Leg {
   std::vector<int> invite_final_statuses;  // every final response to an INVITE, in order
   std::vector<std::string> endpoints;      // sorted "ip:port" of every message's source and destination
   std::vector<Dialog> dialogs;
-  std::vector<MediaDescription> media;
+  MediaList media;                 // SDP m= lines, offers and answers, in order (unpack() to read them)
   std::vector<RtpStream> streams;  // RTP streams tied to this leg's SDP
   std::vector<SipMessageInfo> message_list;  // capped at AnalyzerOptions::max_messages_per_leg
   std::uint64_t messages_not_kept = 0;

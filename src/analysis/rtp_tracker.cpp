@@ -365,7 +365,7 @@ void RtpTracker::eraseIndexes(const Key& k, const Active& a) {
   }
 }
 
-std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id, const std::vector<MediaDescription>& media) {
+std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id, const MediaList& media) {
   std::vector<RtpStream> out;
   if (by_call_.empty()) {
     // No stream is tied to any leg (a capture of signalling only): nothing to look up.
@@ -383,16 +383,16 @@ std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id, const std
       streams_.erase(sit);
     }
   }
-  for (const auto& d : media) {
-    auto ip = proto::pkt::IpAddr::parse(d.address);
-    if (!ip || d.port == 0) continue;
+  media.forEachAddress([&](std::string_view address, std::uint16_t port) {
+    auto ip = proto::pkt::IpAddr::parse(address);
+    if (!ip || port == 0) return;
     // A later leg may have taken the endpoint over (ties_ keeps the newest SDP's): leave that one.
-    auto t = ties_.find(Endpoint{*ip, d.port});
+    auto t = ties_.find(Endpoint{*ip, port});
     if (t != ties_.end() && t->second.call_id == call_id) {
       ties_.erase(t);
       ++ties_version_;
     }
-  }
+  });
   std::sort(out.begin(), out.end(), [](const RtpStream& x, const RtpStream& y) { return x.first_frame < y.first_frame; });
   return out;
 }

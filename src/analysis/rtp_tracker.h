@@ -56,7 +56,7 @@ class RtpTracker {
   void packet(const proto::pkt::Packet& p, std::uint64_t frame, std::int64_t ts_ns);
   // The streams tied to a leg that is being emitted, finished; the leg's SDP endpoints (`media`: every
   // description media() was given for it) are forgotten.
-  std::vector<RtpStream> takeLeg(const std::string& call_id, const std::vector<MediaDescription>& media);
+  std::vector<RtpStream> takeLeg(const std::string& call_id, const MediaList& media);
   void sweep(std::int64_t now_ns);
   void finish();
 

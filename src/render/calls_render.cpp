@@ -262,8 +262,9 @@ std::string callJson(const Call& c) {
                          d.final_status ? std::to_string(*d.final_status) : "null");
     }
     out += "],\"media\":[";
-    for (std::size_t k = 0; k < l.media.size(); ++k) {
-      const auto& m = l.media[k];
+    const auto media = l.media.unpack();
+    for (std::size_t k = 0; k < media.size(); ++k) {
+      const auto& m = media[k];
       std::string enc;
       for (const auto& [pt, e] : m.encodings) enc += fmt::format("{}\"{}\":{}", enc.empty() ? "" : ",", pt, jsonString(e));
       out += fmt::format("{}{{\"frame\":{},\"from_caller\":{},\"media\":{},\"address\":{},\"port\":{},\"protocol\":{},"

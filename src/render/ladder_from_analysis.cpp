@@ -133,7 +133,7 @@ namespace {
 // announced that address:port, else the callee.
 std::size_t streamColumn(LadderModel& model, const analysis::Leg& leg, const analysis::Endpoint& e) {
   bool caller_side = false;
-  for (const auto& m : leg.media) {
+  for (const auto& m : leg.media.unpack()) {
     if (m.from_caller && m.address == e.ip.toString() && m.port == e.port) caller_side = true;
   }
   return mediaColumn(model, e.ip.toString(), caller_side ? leg.caller.toString() : leg.callee.toString());
@@ -170,7 +170,8 @@ void addLadderStreams(const analysis::Call& call, LadderModel& model, bool sdp_p
     const auto& leg = call.legs[i];
     const analysis::MediaDescription* offer = nullptr;
     const analysis::MediaDescription* answer = nullptr;
-    for (const auto& m : leg.media) {
+    const auto media = leg.media.unpack();
+    for (const auto& m : media) {
       if (m.media != "audio" || m.port == 0) continue;
       if (m.from_caller && !offer) offer = &m;
       if (!m.from_caller && !answer) answer = &m;
