@@ -272,8 +272,10 @@ void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, co
     // two Call-IDs is one UA reusing its session id) and only while the other leg is still going and began
     // within the window: UAs that reuse one o= line for every call (SIPp's scenarios do) would otherwise
     // merge consecutive calls, or 50 000 SIPp calls, into one.
-    auto key = "o:" + a.leg.sdp_origin;
-    auto kit = key_index_.find(key);
+    // The key is built in a member (no string per leg), and the leg keeps no copy of it: the index entry
+    // is removed from its sdp_origin when the leg leaves (releaseKeys).
+    origin_key_.assign("o:").append(a.leg.sdp_origin);
+    auto kit = key_index_.find(origin_key_);
     if (kit != key_index_.end() && kit->second != slot) {
       const auto& o = legs_[kit->second];
       bool live = !(o.leg.caller == a.leg.caller) && !o.saw_bye && o.leg.invite_ns &&
@@ -284,11 +286,11 @@ void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, co
         link(slot, kit->second, fmt::format("identical SDP origin (o=) {}", a.leg.sdp_origin), LinkConfidence::kMedium);
       } else {
         kit->second = slot;  // the newest leg with this origin answers for it from now on
-        a.keys.push_back(std::move(key));
+        a.origin_key = true;
       }
     } else if (kit == key_index_.end()) {
-      key_index_.emplace(key, slot);
-      a.keys.push_back(std::move(key));
+      key_index_.emplace(origin_key_, slot);
+      a.origin_key = true;
     }
   }
   for (std::size_t i = 0; i < s->media.size() && a.leg.media.size() < kMaxMediaPerLeg; ++i) {
@@ -463,7 +465,6 @@ void CallTracker::message(const FoundSip& f) {
         leg.invite_ns = f.ts_ns;
         leg.caller = f.src;
         leg.callee = f.dst;
-        a.caller_tag.assign(from_tag);
         const std::string from_digits = digitsOf(leg.from_user), to_digits = digitsOf(leg.to_user);
         indexLinks(a, slot, m);
         // Numbers and timing (low confidence): a B2BUA's outgoing leg leaves from where the incoming one
@@ -498,7 +499,10 @@ void CallTracker::message(const FoundSip& f) {
     } else if (method_index == 2) {  // BYE
       if (!a.saw_bye) {
         leg.bye_ns = f.ts_ns;
-        leg.hangup = (from_tag == a.caller_tag) ? HangupBy::kCaller : HangupBy::kCallee;
+        // The caller's tag is the first INVITE's From tag, which is what leg.from_tag holds once an
+        // INVITE was seen (a BYE before any INVITE compares with no tag).
+        const std::string_view caller_tag = a.has_invite ? std::string_view(leg.from_tag) : std::string_view{};
+        leg.hangup = (from_tag == caller_tag) ? HangupBy::kCaller : HangupBy::kCallee;
       }
       a.saw_bye = true;
     } else if (method_index == 3) {  // CANCEL
@@ -656,20 +660,27 @@ void CallTracker::sweep(std::int64_t now_ns) {
 }
 
 // An emitted leg's slot, out of the indexes and emptied for the next Call-ID (keeping its vectors' capacity).
-void CallTracker::releaseLeg(std::uint32_t slot) {
-  auto& a = legs_[slot];
-  for (const auto& k : a.keys) {
+void CallTracker::releaseKeys(Active& a, std::uint32_t slot) {
+  auto drop = [&](const std::string& k) {
     auto kit = key_index_.find(k);
     if (kit != key_index_.end() && kit->second == slot) key_index_.erase(kit);
+  };
+  for (const auto& k : a.keys) drop(k);
+  if (a.origin_key) {
+    origin_key_.assign("o:").append(a.leg.sdp_origin);
+    drop(origin_key_);
   }
+}
+
+void CallTracker::releaseLeg(std::uint32_t slot) {
+  auto& a = legs_[slot];
   leg_index_.erase(a.id_hash, slot);
   a.leg = Leg{};
   a.used = false;
   ++a.gen;
   a.id_hash = 0;
   a.last_ns = 0;
-  a.has_invite = a.saw_bye = a.saw_cancel = a.answered = a.header_from_invite = false;
-  a.caller_tag.clear();
+  a.has_invite = a.saw_bye = a.saw_cancel = a.answered = a.header_from_invite = a.origin_key = false;
   a.queued_due = std::numeric_limits<std::int64_t>::max();
   a.endpoints.clear();
   a.to_tags.clear();
@@ -697,7 +708,7 @@ void CallTracker::emit(std::uint32_t gslot) {
     eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
     auto& tags = a.leg.to_tags;
     tags.reserve(a.to_tags.size());
-    a.to_tags.forEach([&](const std::string& t) { tags.push_back(t); });
+    a.to_tags.forEach([&](std::string& t) { tags.push_back(std::move(t)); });  // the slot is done with them
     std::sort(tags.begin(), tags.end());
     if (a.leg.kind.empty()) a.leg.kind = "non-call:?";
     auto& by_method = a.leg.requests_by_method;  // holds only methods outside kMethods so far
@@ -706,6 +717,8 @@ void CallTracker::emit(std::uint32_t gslot) {
     }
     auto& by_status = a.leg.responses_by_status;  // in order of appearance, usually ascending: 100, 180, 200
     a.status_counts.forEach([&](const auto& e) { by_status.try_emplace(by_status.end(), e.first, 0)->second += e.second; });
+    // The link keys go before the leg's values move out (the SDP origin names one of them).
+    if (!closing_) releaseKeys(a, slot);
     call.legs.push_back(std::move(a.leg));
   }
   // Link ends are leg slots; they become indices into call.legs once the legs are in order.

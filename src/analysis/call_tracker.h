@@ -100,6 +100,7 @@ class CallTracker {
   const SipStats& sipStats();
   std::size_t activeLegs() const { return live_legs_; }
   std::size_t sweepEntries() const { return due_.size(); }  // bookkeeping size (bounded by active legs)
+  std::size_t linkKeys() const { return key_index_.size(); }  // link index entries (bounded by active legs)
   std::uint64_t callsEmitted() const { return calls_emitted_; }
   std::uint64_t legsEmitted() const { return legs_emitted_; }
 
@@ -116,7 +117,7 @@ class CallTracker {
     std::uint32_t group = 0;  // slot in groups_
     std::int64_t last_ns = 0;
     bool has_invite = false, saw_bye = false, saw_cancel = false, answered = false, header_from_invite = false;
-    std::string caller_tag;
+    bool origin_key = false;  // key_index_ has "o:<sdp_origin>" -> this slot (not kept in `keys`)
     // Sweep bookkeeping (see sweep()): the due time of this leg's entry in due_, INT64_MAX when it has none
     // (it was found done and waits for the other legs of its call).
     std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();
@@ -166,6 +167,7 @@ class CallTracker {
   std::int64_t dueOf(const Active& a) const;
   void queue(Active& a, std::uint32_t slot);
   void emit(std::uint32_t group_slot);
+  void releaseKeys(Active& a, std::uint32_t slot);
   void releaseLeg(std::uint32_t slot);
   static std::uint64_t hashCallId(std::string_view call_id);
 
@@ -200,7 +202,8 @@ class CallTracker {
   std::uint64_t next_group_ = 1;
   std::uint64_t last_sip_frame_ = 0;
   std::uint64_t calls_emitted_ = 0, legs_emitted_ = 0;
-  std::string ref_key_;  // scratch for the "ref:<Call-ID>" lookup of each new leg's INVITE
+  std::string ref_key_;     // scratch for the "ref:<Call-ID>" lookup of each new leg's INVITE
+  std::string origin_key_;  // scratch for the "o:<origin>" lookup of each leg's first SDP
   bool closing_ = false;  // finish() was called: emits skip the per-leg index and slot upkeep
 };
 

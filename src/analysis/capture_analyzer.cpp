@@ -522,6 +522,11 @@ std::size_t CaptureAnalyzer::sweepEntries() const {
   return impl_->tracker.sweepEntries();
 }
 
+std::size_t CaptureAnalyzer::linkKeys() const {
+  if (impl_->options.pipeline && !impl_->finished) return 0;
+  return impl_->tracker.linkKeys();
+}
+
 const CaptureStats& CaptureAnalyzer::stats() {
   auto& s = impl_->stats;
   const auto& d = impl_->decoder.stats();

@@ -82,6 +82,7 @@ class CaptureAnalyzer {
   // Entries of the finished-leg queue, live and stale: about 2 x activeLegs() + 1024 at most (rebuilt
   // from the live legs whenever a push finds more).
   std::size_t sweepEntries() const;
+  std::size_t linkKeys() const;  // entries of the leg-link index (header values, SDP origins, numbers)
 
  private:
   struct Impl;

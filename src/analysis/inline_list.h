@@ -48,6 +48,13 @@ class InlineList {
       for (const auto& x : *more_) f(x);
     }
   }
+  template <class F>
+  void forEach(F&& f) {
+    for (std::size_t i = 0; i < n_; ++i) f(inline_[i]);
+    if (more_) {
+      for (auto& x : *more_) f(x);
+    }
+  }
   void clear() {
     for (std::size_t i = 0; i < n_; ++i) inline_[i] = T{};
     n_ = 0;

@@ -30,6 +30,7 @@ struct Msg {
   std::string from_user = "alice", to_user = "bob";
   std::string cseq = "1 INVITE";
   std::vector<std::string> extra;  // header lines
+  std::string body;                // SDP, when not empty
   bool response() const { return start.starts_with("SIP/"); }
 };
 
@@ -40,7 +41,8 @@ std::string render(const Msg& m) {
       m.start, m.call_id, m.cseq.substr(0, m.cseq.find(' ')), m.from_user, m.call_id, m.to_user,
       m.response() ? ";tag=t-" + m.call_id : "", m.call_id, m.cseq);
   for (const auto& e : m.extra) h += e + "\r\n";
-  return h + "Content-Length: 0\r\n\r\n";
+  if (m.body.empty()) return h + "Content-Length: 0\r\n\r\n";
+  return h + fmt::format("Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}", m.body.size(), m.body);
 }
 
 struct Capture {
@@ -62,11 +64,18 @@ struct Capture {
     an->addFrame(vs::proto::pkt::link::kIpv4, udp(src, 5060, dst, 5060, text(render(m))), t_ms * 1'000'000, ++frame);
   }
   // INVITE / 100 / 180 / 200 / ACK, and BYE / 200 when hangup_ms >= 0.
-  void call(unsigned caller, unsigned callee, std::int64_t t_ms, Msg invite, std::int64_t hangup_ms = -1) {
+  // callee_hangs_up: the BYE comes from the callee (with the tags swapped, as in-dialog requests have them).
+  void call(unsigned caller, unsigned callee, std::int64_t t_ms, Msg invite, std::int64_t hangup_ms = -1,
+            bool callee_hangs_up = false) {
+    setUp(caller, callee, t_ms, invite);
+    if (hangup_ms >= 0) hangUp(caller, callee, hangup_ms, invite, callee_hangs_up);
+  }
+  void setUp(unsigned caller, unsigned callee, std::int64_t t_ms, Msg invite) {
     invite.start = fmt::format("INVITE sip:{}@192.0.2.{} SIP/2.0", invite.to_user, callee);
     send(caller, callee, t_ms, invite);
     Msg r = invite;
     r.extra.clear();
+    r.body.clear();
     for (auto [code, dt] : {std::pair{"100 Trying", 5}, {"180 Ringing", 50}, {"200 OK", 900}}) {
       r.start = fmt::format("SIP/2.0 {}", code);
       send(callee, caller, t_ms + dt, r);
@@ -75,10 +84,27 @@ struct Capture {
     ack.start = fmt::format("ACK sip:{}@192.0.2.{} SIP/2.0", invite.to_user, callee);
     ack.cseq = "1 ACK";
     send(caller, callee, t_ms + 910, ack);
-    if (hangup_ms < 0) return;
-    Msg bye = ack;
+  }
+  void hangUp(unsigned caller, unsigned callee, std::int64_t hangup_ms, Msg invite, bool callee_hangs_up = false) {
+    Msg bye = invite;
+    bye.extra.clear();
+    bye.body.clear();
     bye.start = fmt::format("BYE sip:{}@192.0.2.{} SIP/2.0", invite.to_user, callee);
     bye.cseq = "2 BYE";
+    if (callee_hangs_up) {
+      // render() writes the From tag as f-<Call-ID> and a To tag only on responses: the callee's BYE
+      // carries its own tag in From, so it is written out here.
+      std::string text = render(bye);
+      text.replace(text.find(";tag=f-"), 7, ";tag=t-");
+      auto to = text.find("\r\nTo: ");
+      auto eol = text.find("\r\n", to + 2);
+      text.insert(eol, ";tag=f-" + bye.call_id);
+      an->addFrame(vs::proto::pkt::link::kIpv4, udp(callee, 5060, caller, 5060, vs::test::text(text)),
+                   hangup_ms * 1'000'000, ++frame);
+      bye.start = "SIP/2.0 200 OK";
+      send(caller, callee, hangup_ms + 5, bye);
+      return;
+    }
     send(caller, callee, hangup_ms, bye);
     bye.start = "SIP/2.0 200 OK";
     send(callee, caller, hangup_ms + 5, bye);
@@ -206,6 +232,50 @@ TEST(CallLinks, NumbersAndTimingLinkOnlyTheNextHopWithinTheWindow) {
   EXPECT_EQ(r.callWith("num-other-host")->legs.size(), 1U);
   EXPECT_EQ(r.callWith("num-late")->legs.size(), 1U);
   EXPECT_EQ(r.calls.size(), 3U);
+}
+
+// A B2BUA passing SDP through: the next hop's INVITE carries the caller's o= line. Linked while the first
+// leg is up, by the origin, at medium confidence; the index entry for the origin leaves with the call, so
+// that hours of calls with fresh origins do not pile up entries (the leg keeps no copy of the key: it is
+// rebuilt from the leg's origin before the leg's values move out). Who hung up is told from the caller's
+// tag either way round.
+TEST(CallLinks, SdpOriginLinksTheNextHopAndItsIndexEntryLeavesWithTheCall) {
+  Capture r;
+  constexpr int kCalls = 200;
+  std::size_t most_keys = 0, most_active = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    const std::int64_t t = i * 3600LL;
+    const std::string sdp = fmt::format(
+        "v=0\r\no=- {} 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio {} RTP/AVP 0\r\n",
+        7000 + i, 10000 + 2 * i);
+    Msg in = invite(fmt::format("in-{}", i));
+    in.body = sdp;
+    Msg out = invite(fmt::format("out-{}", i));
+    out.body = sdp;
+    const bool callee_hangs_up = i % 2 == 1;
+    r.setUp(1, 2, t, in);
+    r.setUp(2, 3, t + 10, out);
+    r.hangUp(1, 2, t + 2000, in, callee_hangs_up);
+    r.hangUp(2, 3, t + 2010, out, callee_hangs_up);
+    most_keys = std::max(most_keys, r.an->linkKeys());
+    most_active = std::max(most_active, r.an->activeLegs());
+  }
+  // 32 s of linger at a call every 3.6 s: about 10 calls (20 legs, 10 origins) held at any time.
+  EXPECT_LE(most_active, 24U);
+  EXPECT_GE(most_keys, 5U);  // the entries are there while the calls are
+  EXPECT_LE(most_keys, most_active);
+  r.finish();
+  ASSERT_EQ(r.calls.size(), static_cast<std::size_t>(kCalls));
+  for (int i = 0; i < kCalls; ++i) {
+    const Call* c = r.callWith(fmt::format("in-{}", i));
+    ASSERT_NE(c, nullptr) << i;
+    EXPECT_EQ(onlyLink(*c), fmt::format("identical SDP origin (o=) - {} 192.0.2.1|medium", 7000 + i)) << i;
+    ASSERT_EQ(c->legs.size(), 2U);
+    EXPECT_EQ(c->legs[0].sdp_origin, fmt::format("- {} 192.0.2.1", 7000 + i));
+    const auto want = i % 2 == 1 ? HangupBy::kCallee : HangupBy::kCaller;
+    EXPECT_EQ(c->legs[0].hangup, want) << i;
+    EXPECT_EQ(c->legs[1].hangup, want) << i;
+  }
 }
 
 TEST(CallLinks, ACallOfTooManyLegsIsRefused) {
