@@ -221,12 +221,17 @@ void CallTracker::link(std::uint32_t slot, std::uint32_t other, std::string reas
   --live_groups_;
 }
 
+std::map<std::string, std::string>& CallTracker::linkHeaders(Active& a) {
+  if (!a.leg.link_headers) a.leg.link_headers = std::make_unique<std::map<std::string, std::string>>();
+  return *a.leg.link_headers;
+}
+
 void CallTracker::indexLinks(Active& a, std::uint32_t slot, const sip::Message& m) {
   auto one = [&](std::string_view name) {
     auto v = m.header(name);
     if (!v || v->empty() || *v == a.leg.call_id) return;
     std::string value(*v);
-    a.leg.link_headers[std::string(name)] = value;
+    linkHeaders(a)[std::string(name)] = value;
     // Either leg may come first: link now if the named leg exists, and leave a pointer for when it comes.
     auto reason = fmt::format("{} header names Call-ID {}", name, value);
     if (auto other = findLeg(value)) link(slot, *other, reason, LinkConfidence::kHigh);
@@ -239,7 +244,7 @@ void CallTracker::indexLinks(Active& a, std::uint32_t slot, const sip::Message& 
     while (!uuid.empty() && uuid.back() == ' ') uuid.pop_back();
     // RFC 7989: the null UUID means "not known yet" and links nothing.
     if (!uuid.empty() && uuid.find_first_not_of('0') != std::string::npos) {
-      a.leg.link_headers["Session-ID"] = uuid;
+      linkHeaders(a)["Session-ID"] = uuid;
       addKey(a, slot, "sid:" + uuid, fmt::format("same Session-ID {}", uuid), LinkConfidence::kHigh);
     }
   }
@@ -248,7 +253,7 @@ void CallTracker::indexLinks(Active& a, std::uint32_t slot, const sip::Message& 
     if (auto icid = sip::headerParam(with_semi, "icid-value"); icid && !icid->empty()) {
       std::string value(*icid);
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-      a.leg.link_headers["P-Charging-Vector icid-value"] = value;
+      linkHeaders(a)["P-Charging-Vector icid-value"] = value;
       addKey(a, slot, "icid:" + value, fmt::format("same P-Charging-Vector icid-value {}", value),
              LinkConfidence::kHigh);
     }
@@ -295,30 +300,41 @@ void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, co
   }
   for (std::size_t i = 0; i < s->media.size() && a.leg.media.size() < kMaxMediaPerLeg; ++i) {
     const auto& md = s->media[i];
-    MediaDescription d;
+    media_pts_.clear();
+    media_encodings_.clear();
+    for (auto fmt_text : md.formats) {
+      int pt = 0;
+      auto [p, ec] = std::from_chars(fmt_text.data(), fmt_text.data() + fmt_text.size(), pt);
+      if (ec != std::errc() || p != fmt_text.data() + fmt_text.size()) continue;
+      media_pts_.push_back(pt);
+      // "PCMU/8000": the last rtpmap for the payload type, else the RFC 3551 static table.
+      auto& enc = media_encoding_;
+      enc.clear();
+      for (const auto& r : md.rtpmaps) {
+        if (r.payload_type == pt) enc.assign(r.encoding).append("/").append(std::to_string(r.clock_rate));
+      }
+      if (enc.empty() && !proto::sdp::staticEncoding(pt).empty()) {
+        enc.assign(proto::sdp::staticEncoding(pt)).append("/").append(std::to_string(proto::sdp::staticClockRate(pt)));
+      }
+      if (enc.empty()) continue;
+      // Sorted by payload type, one entry each (a repeated format gives the same name).
+      auto at = std::lower_bound(media_encodings_.begin(), media_encodings_.end(), pt,
+                                 [](const auto& e, int v) { return e.first < v; });
+      if (at != media_encodings_.end() && at->first == pt) at->second = enc;
+      else media_encodings_.emplace(at, pt, enc);
+    }
+    MediaView d;
     d.frame = f.frame;
     d.from_caller = from_caller;
     d.media = md.media;
     d.address = s->mediaAddress(i);
     d.port = md.port;
     d.protocol = md.protocol;
-    for (auto fmt_text : md.formats) {
-      int pt = 0;
-      auto [p, ec] = std::from_chars(fmt_text.data(), fmt_text.data() + fmt_text.size(), pt);
-      if (ec != std::errc() || p != fmt_text.data() + fmt_text.size()) continue;
-      d.payload_types.push_back(pt);
-      std::string enc;
-      for (const auto& r : md.rtpmaps) {
-        if (r.payload_type == pt) enc = std::string(r.encoding) + "/" + std::to_string(r.clock_rate);
-      }
-      if (enc.empty() && !proto::sdp::staticEncoding(pt).empty()) {
-        enc = std::string(proto::sdp::staticEncoding(pt)) + "/" + std::to_string(proto::sdp::staticClockRate(pt));
-      }
-      if (!enc.empty()) d.encodings[pt] = enc;
-    }
     d.direction = proto::sdp::directionName(md.direction);
+    d.payload_types = media_pts_;
+    d.encodings = media_encodings_;
     if (on_media_) on_media_(a.leg.call_id, d);
-    a.leg.media.push_back(std::move(d));
+    a.leg.media.push_back(d);
   }
 }
 
@@ -447,12 +463,12 @@ void CallTracker::message(const FoundSip& f) {
     if (method_index >= 0) {
       ++a.method_counts[static_cast<std::size_t>(method_index)];
     } else {
-      auto& by_method = leg.requests_by_method;  // other methods: a handful of entries, a walk
+      auto& by_method = leg.other_methods;  // a handful of entries, a walk
       if (auto it = std::find_if(by_method.begin(), by_method.end(), [&](const auto& e) { return e.first == method; });
           it != by_method.end()) {
         ++it->second;
       } else {
-        by_method.emplace(std::string(method), 1);
+        by_method.emplace_back(std::string(method), 1);
       }
     }
     if (is_invite) {
@@ -659,7 +675,7 @@ void CallTracker::sweep(std::int64_t now_ns) {
   }
 }
 
-// An emitted leg's slot, out of the indexes and emptied for the next Call-ID (keeping its vectors' capacity).
+// An emitted leg's link keys, out of the index (before its values move out: the SDP origin names one).
 void CallTracker::releaseKeys(Active& a, std::uint32_t slot) {
   auto drop = [&](const std::string& k) {
     auto kit = key_index_.find(k);
@@ -672,10 +688,11 @@ void CallTracker::releaseKeys(Active& a, std::uint32_t slot) {
   }
 }
 
+// An emitted leg's slot, out of the Call-ID index and emptied for the next Call-ID.
 void CallTracker::releaseLeg(std::uint32_t slot) {
   auto& a = legs_[slot];
   leg_index_.erase(a.id_hash, slot);
-  a.leg = Leg{};
+  a.leg = HeldLeg{};
   a.used = false;
   ++a.gen;
   a.id_hash = 0;
@@ -693,6 +710,53 @@ void CallTracker::releaseLeg(std::uint32_t slot) {
   --live_legs_;
 }
 
+// The model's Leg from a held one; the slot's values move out (it is released or never used again).
+void CallTracker::buildLeg(Active& a, Leg& out) {
+  auto& h = a.leg;
+  out.call_id = std::move(h.call_id);
+  out.kind = h.kind.empty() ? std::string("non-call:?") : std::move(h.kind);
+  out.state = h.state;
+  out.from_user = std::move(h.from_user);
+  out.to_user = std::move(h.to_user);
+  out.from_tag = std::move(h.from_tag);
+  auto& tags = out.to_tags;
+  tags.reserve(a.to_tags.size());
+  a.to_tags.forEach([&](std::string& t) { tags.push_back(std::move(t)); });
+  std::sort(tags.begin(), tags.end());
+  out.caller = h.caller;
+  out.callee = h.callee;
+  out.first_frame = h.first_frame;
+  out.last_frame = h.last_frame;
+  out.start_ns = h.start_ns;
+  out.end_ns = h.end_ns;
+  out.invite_ns = h.invite_ns.get();
+  out.ringing_ns = h.ringing_ns.get();
+  out.answer_ns = h.answer_ns.get();
+  out.bye_ns = h.bye_ns.get();
+  out.hangup = h.hangup;
+  out.messages = h.messages;
+  out.retransmissions = h.retransmissions;
+  auto& by_method = out.requests_by_method;
+  for (auto i : kMethodsByName) {  // in the map's order: each at its end, no search
+    if (a.method_counts[i] != 0) by_method.emplace_hint(by_method.end(), std::string(kMethods[i]), a.method_counts[i]);
+  }
+  for (auto& [name, n] : h.other_methods) by_method[std::move(name)] += n;
+  auto& by_status = out.responses_by_status;  // in order of appearance, usually ascending: 100, 180, 200
+  a.status_counts.forEach([&](const auto& e) { by_status.try_emplace(by_status.end(), e.first, 0)->second += e.second; });
+  out.invite_final_statuses = std::move(h.invite_final_statuses);
+  auto& eps = out.endpoints;
+  eps.reserve(a.endpoints.size());
+  a.endpoints.forEach([&](const Endpoint& e) { eps.push_back(e.toString()); });
+  std::sort(eps.begin(), eps.end());
+  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+  out.dialogs = std::move(h.dialogs);
+  out.media = std::move(h.media);
+  out.message_list = std::move(h.message_list);
+  out.messages_not_kept = h.messages_not_kept;
+  if (h.link_headers) out.link_headers = std::move(*h.link_headers);
+  out.sdp_origin = std::move(h.sdp_origin);
+}
+
 void CallTracker::emit(std::uint32_t gslot) {
   auto& g = groups_[gslot];
   if (g.id == 0) return;
@@ -701,25 +765,9 @@ void CallTracker::emit(std::uint32_t gslot) {
   call.legs.reserve(g.legs.size());
   for (auto slot : g.legs) {
     auto& a = legs_[slot];
-    auto& eps = a.leg.endpoints;
-    eps.reserve(a.endpoints.size());
-    a.endpoints.forEach([&](const Endpoint& e) { eps.push_back(e.toString()); });
-    std::sort(eps.begin(), eps.end());
-    eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
-    auto& tags = a.leg.to_tags;
-    tags.reserve(a.to_tags.size());
-    a.to_tags.forEach([&](std::string& t) { tags.push_back(std::move(t)); });  // the slot is done with them
-    std::sort(tags.begin(), tags.end());
-    if (a.leg.kind.empty()) a.leg.kind = "non-call:?";
-    auto& by_method = a.leg.requests_by_method;  // holds only methods outside kMethods so far
-    for (auto i : kMethodsByName) {
-      if (a.method_counts[i] != 0) by_method.try_emplace(by_method.end(), std::string(kMethods[i]), 0)->second += a.method_counts[i];
-    }
-    auto& by_status = a.leg.responses_by_status;  // in order of appearance, usually ascending: 100, 180, 200
-    a.status_counts.forEach([&](const auto& e) { by_status.try_emplace(by_status.end(), e.first, 0)->second += e.second; });
     // The link keys go before the leg's values move out (the SDP origin names one of them).
     if (!closing_) releaseKeys(a, slot);
-    call.legs.push_back(std::move(a.leg));
+    buildLeg(a, call.legs.emplace_back());
   }
   // Link ends are leg slots; they become indices into call.legs once the legs are in order.
   if (call.legs.size() > 1) {

@@ -126,7 +126,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
                 [this](std::uint64_t f, std::string r) { trackerMalformed(f, std::move(r)); }),
         finder([this](const FoundSip& s) { foundSip(s); },
                [this](std::uint64_t f, std::string r) { malformed(f, std::move(r)); }) {
-    tracker.onMedia([this](const std::string& cid, const MediaDescription& d) { rtp.media(cid, d); });
+    tracker.onMedia([this](const std::string& cid, const MediaView& d) { rtp.media(cid, d); });
     if (options.pipeline) {
       finder.placeDatagrams(this);
       for (std::size_t i = 0; i < kBatches; ++i) {

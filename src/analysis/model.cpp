@@ -7,44 +7,71 @@
 namespace vs::analysis {
 
 namespace {
-void putNum(std::string& b, std::uint64_t v) {
-  while (v >= 0x80) {
-    b.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
+// Writes a record through a raw pointer into room the caller sized (kMaxVarint per number): a push_back
+// per byte cost more than the rest of the tracker's work on an SDP body.
+constexpr std::size_t kMaxVarint = 10;
+struct Writer {
+  char* p;
+  void num(std::uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<char>((v & 0x7F) | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
   }
-  b.push_back(static_cast<char>(v));
-}
-void putPt(std::string& b, int pt) {
-  const auto v = static_cast<std::int64_t>(pt);
-  putNum(b, static_cast<std::uint64_t>((v << 1) ^ (v >> 63)));
-}
-void putStr(std::string& b, std::string_view s) {
-  putNum(b, s.size());
-  b.append(s);
-}
+  void pt(int x) {
+    const auto v = static_cast<std::int64_t>(x);
+    num(static_cast<std::uint64_t>((v << 1) ^ (v >> 63)));
+  }
+  void str(std::string_view s) {
+    num(s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+};
 }  // namespace
 
 void MediaList::push_back(const MediaDescription& d) {
+  const std::vector<std::pair<int, std::string>> encodings(d.encodings.begin(), d.encodings.end());
+  MediaView v;
+  v.frame = d.frame;
+  v.from_caller = d.from_caller;
+  v.media = d.media;
+  v.address = d.address;
+  v.protocol = d.protocol;
+  v.direction = d.direction;
+  v.port = d.port;
+  v.payload_types = d.payload_types;
+  v.encodings = encodings;
+  push_back(v);
+}
+
+void MediaList::push_back(const MediaView& d) {
   // The record is written to a scratch buffer first, so that the list's own block is allocated once at
-  // its final size (room for two: an offer and its answer) instead of growing byte by byte.
+  // its final size (room for two: an offer and its answer) instead of growing piece by piece.
+  std::size_t room = kMaxVarint * (6 + 2 + d.payload_types.size() + 2 * d.encodings.size()) + 1 + d.media.size() +
+                     d.address.size() + d.protocol.size() + d.direction.size();
+  for (const auto& e : d.encodings) room += e.second.size();
   thread_local std::string rec;
-  rec.clear();
-  putNum(rec, d.frame);
-  rec.push_back(d.from_caller ? '\1' : '\0');
-  putNum(rec, d.port);
-  putStr(rec, d.media);
-  putStr(rec, d.address);
-  putStr(rec, d.protocol);
-  putStr(rec, d.direction);
-  putNum(rec, d.payload_types.size());
-  for (int pt : d.payload_types) putPt(rec, pt);
-  putNum(rec, d.encodings.size());
+  if (rec.size() < room) rec.resize(room);
+  Writer w{rec.data()};
+  w.num(d.frame);
+  *w.p++ = d.from_caller ? '\1' : '\0';
+  w.num(d.port);
+  w.str(d.media);
+  w.str(d.address);
+  w.str(d.protocol);
+  w.str(d.direction);
+  w.num(d.payload_types.size());
+  for (int pt : d.payload_types) w.pt(pt);
+  w.num(d.encodings.size());
   for (const auto& [pt, enc] : d.encodings) {
-    putPt(rec, pt);
-    putStr(rec, enc);
+    w.pt(pt);
+    w.str(enc);
   }
-  if (bytes_.capacity() < bytes_.size() + rec.size()) bytes_.reserve(bytes_.size() + (count_ == 0 ? 2 : 1) * rec.size());
-  bytes_.append(rec);
+  const auto n = static_cast<std::size_t>(w.p - rec.data());
+  if (bytes_.capacity() < bytes_.size() + n) bytes_.reserve(bytes_.size() + (count_ == 0 ? 2 : 1) * n);
+  bytes_.append(rec.data(), n);
   ++count_;
 }
 

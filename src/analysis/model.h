@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -109,6 +110,19 @@ struct MediaDescription {  // one m= line of an SDP body, as offered/answered by
   std::string direction;      // sendrecv / sendonly / recvonly / inactive
 };
 
+// One m= line as the call tracker reads it from an SDP body, without a MediaDescription's vector and map
+// (two allocations per m= line, for a value only packed and looked at): views into the body and into the
+// tracker's reused lists. `encodings` is sorted by payload type, one entry per payload type, as
+// MediaDescription::encodings iterates.
+struct MediaView {
+  std::uint64_t frame = 0;
+  bool from_caller = false;
+  std::string_view media, address, protocol, direction;
+  std::uint16_t port = 0;
+  std::span<const int> payload_types;
+  std::span<const std::pair<int, std::string>> encodings;
+};
+
 // A leg's media descriptions, packed into one byte string: a held leg keeps them through its 32 s linger,
 // and as MediaDescription values an offer/answer pair took about 620 bytes in five heap blocks (the
 // values, and per description a payload-type vector and a map node), made on the tracking thread and
@@ -116,6 +130,7 @@ struct MediaDescription {  // one m= line of an SDP body, as offered/answered by
 // one block. Outputs that show media unpack them; the calls table does not.
 class MediaList {
  public:
+  void push_back(const MediaView& d);
   void push_back(const MediaDescription& d);
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }

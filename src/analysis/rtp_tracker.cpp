@@ -52,16 +52,32 @@ std::pair<std::string, std::uint32_t> splitEncoding(std::string_view encoding) {
 RtpTracker::RtpTracker(const AnalyzerOptions& options, OnStream on_unattached)
     : options_(options), on_unattached_(std::move(on_unattached)) {}
 
-void RtpTracker::media(const std::string& call_id, const MediaDescription& d) {
-  auto ip = proto::pkt::IpAddr::parse(d.address);
-  if (!ip || d.port == 0) return;
+const std::optional<proto::pkt::IpAddr>& RtpTracker::mediaIp(std::string_view address) {
+  // Most SDP bodies of a capture name one of a few media addresses: the last one parsed is kept.
+  if (address != media_address_ || !media_parsed_) {
+    media_address_.assign(address);
+    media_ip_ = proto::pkt::IpAddr::parse(address);
+    media_parsed_ = true;
+  }
+  return media_ip_;
+}
+
+void RtpTracker::media(const std::string& call_id, const MediaView& d) {
+  if (d.port == 0) return;
+  const auto& ip = mediaIp(d.address);
+  if (!ip) return;
   Endpoint ep{*ip, d.port};
   // Overwritten in place: a UA that offers the same address and port in every call (SIPp does) keeps
   // one entry whose string and map nodes are reused, instead of a new tie built and moved in per SDP.
   auto& stored = ties_[ep];
   stored.call_id = call_id;
   stored.rtp = d.protocol.find("RTP") != std::string::npos;
-  stored.encodings = d.encodings;
+  // Assigned only when different: a UA offers the same codecs call after call.
+  const auto same = [](const auto& x, const auto& y) { return x.first == y.first && x.second == y.second; };
+  if (!std::equal(stored.encodings.begin(), stored.encodings.end(), d.encodings.begin(), d.encodings.end(), same)) {
+    stored.encodings.clear();
+    for (const auto& [pt, enc] : d.encodings) stored.encodings.emplace_hint(stored.encodings.end(), pt, enc);
+  }
   ++ties_version_;
   // A stream that started before this SDP was seen (early media, or the heuristic got there first).
   if (!stored.rtp || untied_ == 0) return;
@@ -384,8 +400,9 @@ std::vector<RtpStream> RtpTracker::takeLeg(const std::string& call_id, const Med
     }
   }
   media.forEachAddress([&](std::string_view address, std::uint16_t port) {
-    auto ip = proto::pkt::IpAddr::parse(address);
-    if (!ip || port == 0) return;
+    if (port == 0) return;
+    const auto& ip = mediaIp(address);
+    if (!ip) return;
     // A later leg may have taken the endpoint over (ties_ keeps the newest SDP's): leave that one.
     auto t = ties_.find(Endpoint{*ip, port});
     if (t != ties_.end() && t->second.call_id == call_id) {

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -48,7 +49,7 @@ class RtpTracker {
   RtpTracker(const AnalyzerOptions& options, OnStream on_unattached);
 
   // An SDP m= line of leg `call_id` (address and port the sender of that SDP receives on).
-  void media(const std::string& call_id, const MediaDescription& d);
+  void media(const std::string& call_id, const MediaView& d);
   // Whether packet() would look at `p` at all: UDP with an RTP or RTCP-looking header (SIP is rejected at
   // the version check: ASCII has the top bits 01).
   static bool wants(const proto::pkt::Packet& p);
@@ -132,6 +133,11 @@ class RtpTracker {
   OnStream on_unattached_;
   std::unordered_map<Endpoint, Tie, EndpointHash, EndpointEq> ties_;
   std::uint64_t ties_version_ = 1;  // bumped whenever ties_ changes
+  // mediaIp(): the last SDP media address parsed, and its value.
+  const std::optional<proto::pkt::IpAddr>& mediaIp(std::string_view address);
+  std::string media_address_;
+  std::optional<proto::pkt::IpAddr> media_ip_;
+  bool media_parsed_ = false;
   std::unordered_map<Key, Active, KeyHash, KeyEq> streams_;
   std::size_t untied_ = 0;  // streams with no call yet (media() looks for them only when there are some)
   std::multimap<std::uint32_t, Key> by_ssrc_;

@@ -278,6 +278,40 @@ TEST(CallLinks, SdpOriginLinksTheNextHopAndItsIndexEntryLeavesWithTheCall) {
   }
 }
 
+// Each m= line of an offer and its answer, as the leg keeps them: formats in the order listed (a repeat
+// kept, a non-number dropped), each payload type named once, from its rtpmap when there is one (the
+// clock rate without the channel count), else from RFC 3551's static table; the direction and the
+// media-level address; a disabled stream (port 0) kept as such.
+TEST(CallMedia, SdpMediaLinesKeepTheirFormatsInOrderAndNameEachPayloadTypeOnce) {
+  Capture r;
+  Msg in = invite("media-1");
+  in.body =
+      "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 101 0 8 0 x 96\r\na=rtpmap:101 telephone-event/8000\r\na=rtpmap:96 opus/48000/2\r\n"
+      "m=video 0 RTP/AVP 97\r\nc=IN IP4 192.0.2.9\r\na=rtpmap:97 H264/90000\r\na=inactive\r\n";
+  r.call(1, 2, 0, in, 2000);
+  r.finish();
+  const Call* c = r.callWith("media-1");
+  ASSERT_NE(c, nullptr);
+  const auto media = c->legs[0].media.unpack();
+  ASSERT_EQ(media.size(), 2U);
+  EXPECT_EQ(media[0].media, "audio");
+  EXPECT_EQ(media[0].address, "192.0.2.1");
+  EXPECT_EQ(media[0].port, 4000);
+  EXPECT_EQ(media[0].protocol, "RTP/AVP");
+  EXPECT_EQ(media[0].payload_types, (std::vector<int>{101, 0, 8, 0, 96}));
+  EXPECT_EQ(media[0].encodings, (std::map<int, std::string>{
+                                    {0, "PCMU/8000"}, {8, "PCMA/8000"}, {96, "opus/48000"}, {101, "telephone-event/8000"}}));
+  EXPECT_EQ(media[0].direction, "sendrecv");
+  EXPECT_TRUE(media[0].from_caller);
+  EXPECT_EQ(media[1].media, "video");
+  EXPECT_EQ(media[1].address, "192.0.2.9");
+  EXPECT_EQ(media[1].port, 0);
+  EXPECT_EQ(media[1].payload_types, (std::vector<int>{97}));
+  EXPECT_EQ(media[1].encodings, (std::map<int, std::string>{{97, "H264/90000"}}));
+  EXPECT_EQ(media[1].direction, "inactive");
+}
+
 TEST(CallLinks, ACallOfTooManyLegsIsRefused) {
   AnalyzerOptions o;
   o.max_legs_per_call = 4;

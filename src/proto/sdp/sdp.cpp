@@ -97,8 +97,8 @@ std::string_view Session::mediaAddress(std::size_t i) const {
 
 Result<Session> parse(std::string_view body) {
   Session s;
-  std::vector<std::string_view> f;
-  f.reserve(16);
+  // The fields of one line at a time: one vector per thread, not an allocation per body.
+  thread_local std::vector<std::string_view> f;
   std::size_t pos = 0;
   std::size_t line_no = 0;
   bool in_media = false;
