@@ -192,6 +192,8 @@ class CallTracker {
   static LegBlock makeLegBlock() { return SlotTable<Active, kLegBlock>::makeBlock(); }
   void addLegBlock(LegBlock b) { legs_.addBlock(std::move(b)); }
   std::size_t spareLegBlocks() const { return legs_.spareBlocks(); }
+  // Slots in the table's blocks, spares included.
+  std::size_t legSlots() const { return legs_.capacity() + legs_.spareBlocks() * kLegBlock; }
   // The table of legs has used more than half of its last block: it is likely to grow. A capture of a few
   // calls never gets there, and makes no block ahead of need.
   bool legTableGrowing() const { return legs_.size() > 0 && legs_.size() + kLegBlock / 2 >= legs_.capacity(); }

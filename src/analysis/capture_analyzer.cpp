@@ -108,6 +108,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   // Leg slot blocks: spare in the tracker's table (published by the tracking thread after each batch) and
   // made but not yet handed in. Approximate by design: they only decide when to make another block.
   std::atomic<std::size_t> spare_leg_blocks{0}, leg_blocks_in_flight{0};
+  std::atomic<std::size_t> leg_slots{0};  // slots in the table's blocks, spares included (published likewise)
   // End of input with the pipeline. The calls still held (all the calls of the last linger time, 40 000 at
   // the end of a file of short calls) are built on the tracking thread and handed over in chunks; the
   // caller's thread, idle by then, ties their streams and runs the callback (rendering and freeing them)
@@ -320,8 +321,15 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     }
   }
   bool legBlocksWanted() const {
-    return spare_leg_blocks.load(std::memory_order_relaxed) + leg_blocks_in_flight.load(std::memory_order_relaxed) <
-           kSpareLegBlocks;
+    // In flight first (acquire): a block handed in is counted in leg_slots before it leaves in flight.
+    const auto in_flight = leg_blocks_in_flight.load(std::memory_order_acquire);
+    // No more slots than the leg bound can use (max_active_legs + 1: the sweep that makes room runs once
+    // the bound is passed): past it, emitted legs' slots are reused, and a block made ahead would be
+    // zeroed memory that no leg ever uses (three 2 MiB blocks at the end of the signalling bench file).
+    if (leg_slots.load(std::memory_order_relaxed) + in_flight * CallTracker::kLegBlock > options.max_active_legs) {
+      return false;
+    }
+    return spare_leg_blocks.load(std::memory_order_relaxed) + in_flight < kSpareLegBlocks;
   }
   // Tracking thread, with no batch to work on: makes the spare leg block the table will grow into (not at
   // start-up, nor for a capture whose legs fit in the blocks the table has).
@@ -329,6 +337,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     if (stopping || !full.empty() || !legBlocksWanted() || !tracker.legTableGrowing()) return;
     lock.unlock();
     tracker.addLegBlock(CallTracker::makeLegBlock());
+    leg_slots.store(tracker.legSlots(), std::memory_order_relaxed);
     spare_leg_blocks.store(tracker.spareLegBlocks(), std::memory_order_relaxed);
     lock.lock();
   }
@@ -379,9 +388,11 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
 
   void run(Batch& b) {
     for (auto& block : b.leg_blocks) tracker.addLegBlock(std::move(block));
-    leg_blocks_in_flight.fetch_sub(b.leg_blocks.size(), std::memory_order_relaxed);
+    leg_slots.store(tracker.legSlots(), std::memory_order_relaxed);
+    leg_blocks_in_flight.fetch_sub(b.leg_blocks.size(), std::memory_order_release);
     b.leg_blocks.clear();
     runItems(b);
+    leg_slots.store(tracker.legSlots(), std::memory_order_relaxed);
     spare_leg_blocks.store(tracker.spareLegBlocks(), std::memory_order_relaxed);
   }
 
@@ -520,6 +531,11 @@ std::size_t CaptureAnalyzer::activeLegs() const {
 std::size_t CaptureAnalyzer::sweepEntries() const {
   if (impl_->options.pipeline && !impl_->finished) return 0;
   return impl_->tracker.sweepEntries();
+}
+
+std::size_t CaptureAnalyzer::legSlots() const {
+  if (impl_->options.pipeline && !impl_->finished) return 0;
+  return impl_->tracker.legSlots();
 }
 
 std::size_t CaptureAnalyzer::linkKeys() const {

@@ -83,6 +83,7 @@ class CaptureAnalyzer {
   // from the live legs whenever a push finds more).
   std::size_t sweepEntries() const;
   std::size_t linkKeys() const;  // entries of the leg-link index (header values, SDP origins, numbers)
+  std::size_t legSlots() const;  // leg slots made (in use, free and spare); with the pipeline, after finish()
 
  private:
   struct Impl;

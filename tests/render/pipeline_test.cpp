@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/call_tracker.h"
 #include "analysis/capture_analyzer.h"
 #include "proto/pkt/capture_file.h"
 #include "render/calls_render.h"
@@ -266,6 +267,27 @@ TEST(Pipeline, AnExceptionFromACallbackInFinishStopsTheHandOver) {
   EXPECT_EQ(called, 100);
   an.finish();  // again: nothing more, no hang
   EXPECT_EQ(called, 100);
+}
+
+// The leg table grows into blocks made ahead of time (by whichever thread is idle), but never past what
+// the leg bound can use: once the bound is reached, emitted legs' slots are reused, and a block made
+// ahead would be 2 MiB zeroed for nothing (three of them at the end of the signalling bench file).
+TEST(Pipeline, LegBlocksAreNotMadeBeyondTheLegBound) {
+  auto frames = syntheticCalls(8000);
+  AnalyzerOptions o;
+  o.pipeline = true;
+  o.max_active_legs = 3000;
+  o.linger_ns = 1000LL * 1'000'000'000;  // nothing leaves by the linger: the bound is what makes room
+  std::size_t calls = 0;
+  CaptureAnalyzer an(o, [&](Call&&) { ++calls; });
+  std::uint64_t n = 0;
+  for (const auto& f : frames) an.addFrame(f.link_type, f.data, f.ts_ns, ++n);
+  an.finish();
+  EXPECT_GT(calls, 7000U);  // every call out (a few share a Call-ID on purpose)
+  constexpr auto kBlock = CallTracker::kLegBlock;
+  const std::size_t enough = (o.max_active_legs + 1 + kBlock - 1) / kBlock * kBlock;  // blocks for bound + 1
+  EXPECT_GE(an.legSlots(), o.max_active_legs + 1);
+  EXPECT_LE(an.legSlots(), enough) << "blocks of " << kBlock << " slots";
 }
 
 TEST(Pipeline, DestroyedWithoutFinishStopsTheTrackingThread) {
