@@ -86,4 +86,24 @@ TEST(SipScanBoundaries, EveryByteValueAtEveryPlaceOfAHeaderName) {
 }
 
 }  // namespace
+// tokenLength() skips letters and '-' sixteen bytes at a time, then goes on byte by byte: every byte
+// value at every place of a 40-byte run (across both 16-byte steps and the tail), the run made of every
+// kind of token character, against RFC 3261's definition written out here.
+TEST(SipScanBoundaries, TokenLengthStopsAtTheFirstNonTokenByteAnywhere) {
+  auto rfcToken = [](unsigned char c) {
+    return (c < 0x80 && std::isalnum(c) != 0) || std::string_view("-.!%*_+`'~").find(static_cast<char>(c)) != std::string_view::npos;
+  };
+  const std::string base = "Call-ID.x!%*_+`'~Z9-abcdefghijKLMNOPQR-s";
+  ASSERT_EQ(base.size(), 40U);
+  for (std::size_t len = 0; len <= base.size(); ++len) EXPECT_EQ(tokenLength(std::string_view(base).substr(0, len)), len);
+  for (std::size_t at = 0; at < base.size(); ++at) {
+    for (int b = 0; b < 256; ++b) {
+      std::string s = base;
+      s[at] = static_cast<char>(b);
+      const std::size_t want = rfcToken(static_cast<unsigned char>(b)) ? s.size() : at;
+      ASSERT_EQ(tokenLength(s), want) << "byte " << b << " at " << at;
+    }
+  }
+}
+
 }  // namespace vs::proto::sip

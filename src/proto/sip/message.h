@@ -62,6 +62,8 @@ std::optional<std::string_view> headerParam(std::string_view value, std::string_
 // "i" -> "Call-ID", ... ; names that are not compact forms come back unchanged.
 std::string_view canonicalName(std::string_view name);
 bool iequals(std::string_view a, std::string_view b);
+// How many characters at the start of `s` are RFC 3261 token characters (alphanumerics and -.!%*_+`'~).
+std::size_t tokenLength(std::string_view s);
 
 // Headers the analysis reads on every message: their first occurrence is indexed during the parse, so
 // looking one up costs an array read instead of a case-insensitive walk over every header.
