@@ -53,11 +53,11 @@ RtpTracker::RtpTracker(const AnalyzerOptions& options, OnStream on_unattached)
     : options_(options), on_unattached_(std::move(on_unattached)) {}
 
 const std::optional<proto::pkt::IpAddr>& RtpTracker::mediaIp(std::string_view address) {
-  // Most SDP bodies of a capture name one of a few media addresses: the last one parsed is kept.
-  if (address != media_address_ || !media_parsed_) {
+  // Most SDP bodies of a capture name one of a few media addresses: the last one parsed is kept. The
+  // empty start matches its value too: "" parses to nothing.
+  if (address != media_address_) {
     media_address_.assign(address);
     media_ip_ = proto::pkt::IpAddr::parse(address);
-    media_parsed_ = true;
   }
   return media_ip_;
 }

@@ -137,7 +137,6 @@ class RtpTracker {
   const std::optional<proto::pkt::IpAddr>& mediaIp(std::string_view address);
   std::string media_address_;
   std::optional<proto::pkt::IpAddr> media_ip_;
-  bool media_parsed_ = false;
   std::unordered_map<Key, Active, KeyHash, KeyEq> streams_;
   std::size_t untied_ = 0;  // streams with no call yet (media() looks for them only when there are some)
   std::multimap<std::uint32_t, Key> by_ssrc_;
