@@ -369,9 +369,8 @@ SipDigest CallTracker::digest(const sip::Message& m, const Endpoint& src, const 
   d.id_hash = hashCallId(m.callId());
   const int status = m.isResponse() ? m.statusLine().code : 0;
   const auto cseq = m.cseq();
-  auto via = m.topVia();
   auto fp = fold(src, fold(dst, fold(d.method, fold(cseq ? cseq->method : std::string_view{}))));
-  fp = fold(via ? via->branch : std::string_view{},
+  fp = fold(m.topViaBranch(),
             fold(m.toTag(), fp ^ (static_cast<std::uint64_t>(status) << 40) ^ (cseq ? cseq->number : 0U)));
   // Reliable provisional responses (RFC 3262) differ only in RSeq; PRACKs in RAck.
   d.fingerprint = fold(m.header(sip::HeaderId::kRSeq).value_or(""), fold(m.header(sip::HeaderId::kRAck).value_or(""), fp));

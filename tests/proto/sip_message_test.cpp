@@ -90,6 +90,7 @@ TEST(SipMessage, MatchesTsharkOnRealCaptures) {
       ASSERT_EQ(vias.size(), want.size());
       for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(vias[i].branch, want[i]) << "via " << i;
       EXPECT_EQ(m->topVia()->branch, want.front());
+      EXPECT_EQ(m->topViaBranch(), want.front());
     }
     EXPECT_EQ(m->fromTag(), ref.from_tag);
     EXPECT_EQ(m->toTag(), ref.to_tag);
@@ -219,6 +220,46 @@ TEST(SipMessage, ViaHeadersSeparateAndCommaSeparated) {
   EXPECT_EQ(vias[2].sent_by, "[2001:db8::1]:5060");
   EXPECT_EQ(vias[2].rport, "5060");
   EXPECT_EQ(m->topVia()->branch, "z9hG4bK1");
+}
+
+// The branch alone, as retransmission detection reads it: the first via-parm's, whatever else the Via
+// holds, the same prepared (worked out once, kept) and moved onto a copy of the bytes.
+TEST(SipMessage, TopViaBranchIsTheFirstViaParmsBranchPreparedOrNot) {
+  struct Case {
+    std::string vias;  // header lines
+    std::string_view want;
+  };
+  const std::vector<Case> cases = {
+      {"Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n", "z9hG4bK1"},
+      {"Via: SIP/2.0/UDP a.example.com;rport;received=192.0.2.1;branch=z9hG4bKlast\r\n", "z9hG4bKlast"},
+      {"Via: SIP/2.0/UDP a.example.com;branch-id=x;branchy=y;branch=z9hG4bKreal\r\n", "z9hG4bKreal"},
+      {"v: SIP / 2.0 / TCP [2001:db8::1]:5070 ; BRANCH = z9hG4bKcase ;rport\r\n", "z9hG4bKcase"},
+      // The top via-parm has none: neither the next one in the list nor the next Via header lends its own.
+      {"Via: SIP/2.0/UDP a.example.com;rport, SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n", ""},
+      {"Via: SIP/2.0/UDP a.example.com;received=192.0.2.1\r\nVia: SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n", ""},
+      {"Via: SIP/2.0/UDP a.example.com;branch\r\n", ""},
+      {"", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.vias);
+    const std::string msg = "OPTIONS sip:a@example.com SIP/2.0\r\n" + c.vias +
+                            "Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    auto m = parseMessage(msg);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ(m->topViaBranch(), c.want);
+    if (auto v = m->topVia()) {
+      EXPECT_EQ(v->branch, c.want);  // the full Via parse agrees
+    }
+    m->prepare();
+    EXPECT_EQ(m->topViaBranch(), c.want);
+    std::string copy = msg;
+    m->rebase(msg.data(), msg.size(), copy.data());
+    EXPECT_EQ(m->topViaBranch(), c.want);
+    if (!c.want.empty()) {
+      EXPECT_EQ(static_cast<const void*>(m->topViaBranch().data()),
+                static_cast<const void*>(copy.data() + msg.find(c.want)));
+    }
+  }
 }
 
 TEST(SipMessage, ErrorsSayWhereAndWhy) {

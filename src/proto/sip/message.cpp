@@ -477,12 +477,20 @@ std::vector<Via> Message::vias() const {
 }
 
 std::optional<Via> Message::topVia() const {
-  if (prepared_) return top_via_;
   auto v = header(HeaderId::kVia);
   if (!v) return std::nullopt;
   auto first = firstListItem(*v);
   if (first.empty()) return std::nullopt;
   return parseVia(first);
+}
+
+std::string_view Message::topViaBranch() const {
+  if (prepared_) return top_branch_;
+  auto v = header(HeaderId::kVia);
+  if (!v) return {};
+  // sent-protocol and sent-by hold no ';', '"' or '<', so the first parameter separator headerParam finds
+  // is the first via-param's. The whole parseVia() was 4 % of a capture analysis, for this one field.
+  return headerParam(firstListItem(*v), "branch").value_or(std::string_view{});
 }
 
 std::string_view Message::fromTag() const {
@@ -643,7 +651,7 @@ void Message::prepare() {
   prepared_ = false;
   from_tag_ = fromTag();
   to_tag_ = toTag();
-  top_via_ = topVia();
+  top_branch_ = topViaBranch();
   cseq_ = cseq();
   prepared_ = true;
 }
@@ -669,12 +677,7 @@ void Message::rebase(const char* from, std::size_t size, const char* to) {
   fix(length_problem_);
   fix(from_tag_);
   fix(to_tag_);
-  if (top_via_) {
-    for (auto* v : {&top_via_->value, &top_via_->protocol, &top_via_->transport, &top_via_->sent_by,
-                    &top_via_->branch, &top_via_->received, &top_via_->rport}) {
-      fix(*v);
-    }
-  }
+  fix(top_branch_);
   if (cseq_) fix(cseq_->method);
 }
 

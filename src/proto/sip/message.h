@@ -96,6 +96,9 @@ class Message {
   std::optional<CSeq> cseq() const;                     // nullopt when absent or malformed
   std::vector<Via> vias() const;                        // every via-parm, in order, commas split
   std::optional<Via> topVia() const;
+  // The top Via's branch parameter (empty when absent): all that retransmission detection needs of the
+  // Via, without parsing the rest of it. Equal to topVia()->branch for a branch that is a token.
+  std::string_view topViaBranch() const;
   std::string_view fromTag() const;
   std::string_view toTag() const;
 
@@ -111,7 +114,7 @@ class Message {
   // views into that range now point into the copy. Views of joined folded values and of the library's own
   // strings are left alone. Lets a parsed message outlive the buffer it was parsed from.
   void rebase(const char* from, std::size_t size, const char* to);
-  // Works out fromTag(), toTag(), topVia() and cseq() now and keeps them, so later calls cost nothing:
+  // Works out fromTag(), toTag(), topViaBranch() and cseq() now and keeps them, so later calls cost nothing:
   // a reader that parses on one thread and analyses on another does this part of the work up front.
   void prepare();
 
@@ -130,8 +133,7 @@ class Message {
   // Joined folded values; shared so that copies of a Message keep valid views.
   std::vector<std::shared_ptr<const std::string>> folded_;
   bool prepared_ = false;  // the four below are valid
-  std::string_view from_tag_, to_tag_;
-  std::optional<Via> top_via_;
+  std::string_view from_tag_, to_tag_, top_branch_;
   std::optional<CSeq> cseq_;
 };
 
