@@ -261,12 +261,19 @@ void CallTracker::indexLinks(Active& a, std::uint32_t slot, const sip::Message& 
 }
 
 void CallTracker::handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, const sip::Message& m) {
-  std::optional<Result<proto::sdp::Session>> parsed_here;
-  if (f.sdp == nullptr) parsed_here.emplace(proto::sdp::parse(m.body()));
-  const auto& s = f.sdp != nullptr ? *f.sdp : *parsed_here;
-  if (!s) {
-    on_malformed_(f.frame, fmt::format("SDP: {}", s.error().message));
-    return;
+  const proto::sdp::Session* s = nullptr;
+  if (f.sdp != nullptr) {
+    if (!*f.sdp) {
+      on_malformed_(f.frame, fmt::format("SDP: {}", f.sdp->error().message));
+      return;
+    }
+    s = &**f.sdp;
+  } else {
+    if (auto r = proto::sdp::parseInto(sdp_scratch_, m.body()); !r) {
+      on_malformed_(f.frame, fmt::format("SDP: {}", r.error().message));
+      return;
+    }
+    s = &sdp_scratch_;
   }
   bool from_caller = f.src == a.leg.caller;
   if (s->origin && from_caller && a.leg.sdp_origin.empty()) {

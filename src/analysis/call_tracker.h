@@ -251,6 +251,7 @@ class CallTracker {
   std::uint64_t calls_emitted_ = 0, legs_emitted_ = 0;
   std::string ref_key_;     // scratch for the "ref:<Call-ID>" lookup of each new leg's INVITE
   std::string origin_key_;  // scratch for the "o:<origin>" lookup of each leg's first SDP
+  proto::sdp::Session sdp_scratch_;  // SDP bodies the decoding thread left unparsed, one at a time
   // Scratch for each m= line's MediaView (capacity kept: no allocation per SDP).
   std::vector<int> media_pts_;
   std::vector<std::pair<int, std::string>> media_encodings_;

@@ -49,7 +49,9 @@ struct Batch {
   std::vector<Item> items;
   std::vector<char> bytes;
   std::vector<proto::sip::Message> messages;  // reused: each keeps its header storage
-  std::vector<std::optional<Result<proto::sdp::Session>>> sdps;  // messages[i]'s SDP body, parsed
+  // messages[i]'s SDP body, parsed when sdp_parsed[i]; kept between batches so that each reuses its storage.
+  std::vector<Result<proto::sdp::Session>> sdps;
+  std::vector<std::uint8_t> sdp_parsed;
   std::vector<std::optional<SipDigest>> digests;                  // messages[i]'s CallTracker::digest()
   std::size_t used_messages = 0;
   std::vector<std::uint64_t> seg_frames;
@@ -215,7 +217,8 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   proto::sip::Message& nextMessage() {
     if (current->used_messages == current->messages.size()) {
       current->messages.emplace_back();
-      current->sdps.emplace_back();
+      current->sdps.emplace_back(proto::sdp::Session{});
+      current->sdp_parsed.push_back(0);
       current->digests.emplace_back();
     }
     return current->messages[current->used_messages];
@@ -251,14 +254,18 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     // of calls held, it is the slower of the two).
     auto& sdp = current->sdps[it.message];
     auto& digest = current->digests[it.message];
+    auto& sdp_parsed = current->sdp_parsed[it.message];
+    sdp_parsed = 0;
     if (!current->lazy) {
       m.prepare();
       digest = CallTracker::digest(m, s.src, s.dst);
-      if (digest->has_sdp) sdp = proto::sdp::parse(m.body());
-      else sdp.reset();
+      if (digest->has_sdp) {
+        if (!sdp) sdp = proto::sdp::Session{};  // after a bad body: storage again
+        if (auto r = proto::sdp::parseInto(*sdp, m.body()); !r) sdp = r.error();
+        sdp_parsed = 1;
+      }
     } else {
-      sdp.reset();  // CallTracker does both
-      digest.reset();
+      digest.reset();  // CallTracker does both
     }
     it.seg_offset = current->seg_frames.size();
     it.seg_count = s.segment_frames.size();
@@ -402,7 +409,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
         case Batch::Kind::kSip: {
           FoundSip f;
           f.message = &b.messages[it.message];
-          if (b.sdps[it.message]) f.sdp = &*b.sdps[it.message];
+          if (b.sdp_parsed[it.message] != 0) f.sdp = &b.sdps[it.message];
           if (b.digests[it.message]) {
             f.digest = &*b.digests[it.message];
           } else {

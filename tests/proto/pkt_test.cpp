@@ -270,6 +270,62 @@ TEST(Sdp, MediaConnectionRtpmapAndDirection) {
   EXPECT_FALSE(vs::proto::sdp::parse("v=0\r\nm=audio notaport RTP/AVP 0\r\n").ok());
 }
 
+// A capture's bodies are parsed one after another into one Session, which keeps its lists' storage:
+// nothing of one body (origin, connections, directions, ports, formats, rtpmaps, a=rtcp) may show in the
+// next, whether that one has fewer media, none, or failed.
+TEST(Sdp, ParseIntoASessionInUseLeavesNothingOfTheLastBody) {
+  using vs::proto::sdp::Direction;
+  const std::string full =
+      "v=0\r\no=alice 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\na=sendonly\r\n"
+      "m=audio 49170 RTP/AVP 0 101\r\nc=IN IP4 198.51.100.5\r\na=rtpmap:101 telephone-event/8000\r\na=rtcp:49175\r\n"
+      "m=image 0 udptl t38\r\na=inactive\r\n";
+  auto check_full = [](const vs::proto::sdp::Session& s) {
+    ASSERT_TRUE(s.origin);
+    EXPECT_EQ(s.origin->username, "alice");
+    EXPECT_EQ(s.connection, "192.0.2.10");
+    EXPECT_EQ(s.direction, Direction::kSendOnly);
+    ASSERT_EQ(s.media.size(), 2U);
+    EXPECT_EQ(s.media[0].port, 49170);
+    EXPECT_EQ(s.media[0].formats, (std::vector<std::string_view>{"0", "101"}));
+    EXPECT_EQ(s.media[0].connection, "198.51.100.5");
+    ASSERT_EQ(s.media[0].rtpmaps.size(), 1U);
+    EXPECT_EQ(s.media[0].rtpmaps[0].encoding, "telephone-event");
+    EXPECT_EQ(s.media[0].rtcp_port, std::optional<std::uint16_t>(49175));
+    EXPECT_EQ(s.media[0].direction, Direction::kSendOnly);  // the session's, inherited
+    EXPECT_EQ(s.media[1].media, "image");
+    EXPECT_EQ(s.media[1].direction, Direction::kInactive);
+  };
+  vs::proto::sdp::Session s;
+  ASSERT_TRUE(vs::proto::sdp::parseInto(s, full).ok());
+  check_full(s);
+  const auto* formats_storage = s.media[0].formats.data();
+
+  ASSERT_TRUE(vs::proto::sdp::parseInto(s, "v=0\r\nm=audio 5004/2 RTP/AVP 8\r\n").ok());
+  EXPECT_FALSE(s.origin);
+  EXPECT_EQ(s.connection, "");
+  EXPECT_EQ(s.direction, Direction::kSendRecv);
+  ASSERT_EQ(s.media.size(), 1U);
+  EXPECT_EQ(s.media[0].port, 5004);
+  EXPECT_EQ(s.media[0].port_count, 2);
+  EXPECT_EQ(s.media[0].formats, (std::vector<std::string_view>{"8"}));
+  EXPECT_EQ(s.media[0].connection, "");
+  EXPECT_TRUE(s.media[0].rtpmaps.empty());
+  EXPECT_FALSE(s.media[0].rtcp_port);
+  EXPECT_EQ(s.media[0].direction, Direction::kSendRecv);
+  EXPECT_EQ(s.mediaAddress(0), "");
+  EXPECT_EQ(s.media[0].formats.data(), formats_storage);  // the list's storage was kept
+
+  ASSERT_TRUE(vs::proto::sdp::parseInto(s, "v=0\r\nm=audio 5004 RTP/AVP 0\r\nm=audio x RTP/AVP 0\r\n").error().message
+                  .find("line 3: bad port 'x'") != std::string::npos);
+  ASSERT_TRUE(vs::proto::sdp::parseInto(s, "v=0\r\no=bob 7 8 IN IP6 2001:db8::1\r\n").ok());
+  ASSERT_TRUE(s.origin);
+  EXPECT_EQ(s.origin->address, "2001:db8::1");
+  EXPECT_TRUE(s.media.empty());
+
+  ASSERT_TRUE(vs::proto::sdp::parseInto(s, full).ok());
+  check_full(s);
+}
+
 // Lines and fields are cut 16 bytes at a time: the same body with a username of 1 to 40 bytes moves every
 // later line end and field separator across the 16-byte boundaries; doubled spaces and bare LF line ends
 // must read the same, and the last line may lack its line end.

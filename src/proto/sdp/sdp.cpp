@@ -97,6 +97,20 @@ std::string_view Session::mediaAddress(std::size_t i) const {
 
 Result<Session> parse(std::string_view body) {
   Session s;
+  if (auto r = parseInto(s, body); !r) return r.error();
+  return s;
+}
+
+Result<Ok> parseInto(Session& s, std::string_view body) {
+  // Every field back to its default, the lists keeping their storage.
+  auto media = std::move(s.media);
+  s = Session{};
+  s.media = std::move(media);
+  std::size_t used = 0;  // media of this body: s.media[0, used); those after it are left over from before
+  auto fail = [&](std::string message, std::size_t offset) -> Result<Ok> {
+    s.media.resize(used);
+    return makeError(std::move(message), offset);
+  };
   // The fields of one line at a time: one vector per thread, not an allocation per body.
   thread_local std::vector<std::string_view> f;
   std::size_t pos = 0;
@@ -111,36 +125,42 @@ Result<Session> parse(std::string_view body) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     if (line.size() < 2 || line[1] != '=') {
-      return makeError(fmt::format("SDP line {}: expected '<type>='", line_no), line_pos);
+      return fail(fmt::format("SDP line {}: expected '<type>='", line_no), line_pos);
     }
     char type = line[0];
     auto value = line.substr(2);
     switch (type) {
       case 'o': {
         fields(value, 6, f);
-        if (f.size() < 6) return makeError(fmt::format("SDP line {}: o= needs 6 fields", line_no), line_pos);
+        if (f.size() < 6) return fail(fmt::format("SDP line {}: o= needs 6 fields", line_no), line_pos);
         s.origin = Origin{f[0], f[1], f[2], f[3], f[4], f[5]};
         break;
       }
       case 'c':
-        if (in_media) s.media.back().connection = connectionAddress(value, f);
+        if (in_media) s.media[used - 1].connection = connectionAddress(value, f);
         else s.connection = connectionAddress(value, f);
         break;
       case 'm': {
         fields(value, 3 + kMaxFormats, f);
-        if (f.size() < 3) return makeError(fmt::format("SDP line {}: m= needs media, port and protocol", line_no), line_pos);
-        if (s.media.size() == kMaxMedia) return makeError(fmt::format("SDP: more than {} media", kMaxMedia), line_pos);
-        Media m;
-        m.media = f[0];
+        if (f.size() < 3) return fail(fmt::format("SDP line {}: m= needs media, port and protocol", line_no), line_pos);
+        if (used == kMaxMedia) return fail(fmt::format("SDP: more than {} media", kMaxMedia), line_pos);
         auto slash = f[1].find('/');
         auto port = num<std::uint16_t>(f[1].substr(0, slash));
-        if (!port) return makeError(fmt::format("SDP line {}: bad port '{}'", line_no, f[1]), line_pos);
+        if (!port) return fail(fmt::format("SDP line {}: bad port '{}'", line_no, f[1]), line_pos);
+        if (used == s.media.size()) s.media.emplace_back();
+        Media& m = s.media[used++];
+        auto formats = std::move(m.formats);
+        auto rtpmaps = std::move(m.rtpmaps);
+        m = Media{};
+        m.formats = std::move(formats);
+        m.rtpmaps = std::move(rtpmaps);
+        m.rtpmaps.clear();
+        m.media = f[0];
         m.port = *port;
         if (slash != std::string_view::npos) m.port_count = num<std::uint16_t>(f[1].substr(slash + 1)).value_or(1);
         m.protocol = f[2];
         m.formats.assign(f.begin() + 3, f.end());
         m.direction = s.direction;
-        s.media.push_back(std::move(m));
         in_media = true;
         break;
       }
@@ -149,7 +169,7 @@ Result<Session> parse(std::string_view body) {
         auto name = value.substr(0, colon);
         auto arg = colon == std::string_view::npos ? std::string_view{} : value.substr(colon + 1);
         if (auto d = directionAttr(name)) {
-          if (in_media) s.media.back().direction = *d;
+          if (in_media) s.media[used - 1].direction = *d;
           else s.direction = *d;
         } else if (name == "rtpmap" && in_media) {
           // a=rtpmap:<pt> <encoding>/<clock>[/<channels>]
@@ -167,9 +187,9 @@ Result<Session> parse(std::string_view body) {
             r.clock_rate = num<std::uint32_t>(rest.substr(0, s2)).value_or(0);
             if (s2 != std::string_view::npos) r.channels = rest.substr(s2 + 1);
           }
-          if (s.media.back().rtpmaps.size() < kMaxFormats) s.media.back().rtpmaps.push_back(r);
+          if (s.media[used - 1].rtpmaps.size() < kMaxFormats) s.media[used - 1].rtpmaps.push_back(r);
         } else if (name == "rtcp" && in_media) {
-          s.media.back().rtcp_port = num<std::uint16_t>(arg.substr(0, arg.find(' ')));
+          s.media[used - 1].rtcp_port = num<std::uint16_t>(arg.substr(0, arg.find(' ')));
         }
         break;
       }
@@ -177,7 +197,8 @@ Result<Session> parse(std::string_view body) {
         break;
     }
   }
-  return s;
+  s.media.resize(used);
+  return Ok{};
 }
 
 }  // namespace vs::proto::sdp

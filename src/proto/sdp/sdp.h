@@ -55,6 +55,10 @@ struct Session {
 };
 
 Result<Session> parse(std::string_view body);
+// The same parse into `s`, which is reset first; the storage of its media list and of each media's
+// formats and rtpmaps is reused (a reader of many bodies allocates only when one has more than any before).
+// On error `s` is left in an unspecified but valid state.
+Result<Ok> parseInto(Session& s, std::string_view body);
 // RFC 3551 table 4/5 clock rates for static payload types; 0 when dynamic or unassigned.
 std::uint32_t staticClockRate(int payload_type);
 std::string_view staticEncoding(int payload_type);
