@@ -90,7 +90,7 @@ bool isToken(std::string_view s) {
 }
 
 // Where headerParam's scan stops: quotes, angle brackets and parameter separators.
-std::size_t nextParamScanChar(std::string_view s, std::size_t i) { return findFirstOf<'"', '<', '>', ';'>(s, i); }
+[[gnu::always_inline]] inline std::size_t nextParamScanChar(std::string_view s, std::size_t i) { return findFirstOf<'"', '<', '>', ';'>(s, i); }
 
 constexpr std::array<char, 256> kLowerTable = [] {
   std::array<char, 256> t{};
