@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -258,6 +259,47 @@ TEST(SipMessage, TopViaBranchIsTheFirstViaParmsBranchPreparedOrNot) {
     if (!c.want.empty()) {
       EXPECT_EQ(static_cast<const void*>(m->topViaBranch().data()),
                 static_cast<const void*>(copy.data() + msg.find(c.want)));
+    }
+  }
+}
+
+// CSeq = 1*DIGIT LWS Method (RFC 3261 section 20.16), a 32-bit number; anything else reads as no CSeq.
+TEST(SipMessage, CSeqIsANumberOfAtMost32BitsThenAMethodToken) {
+  struct Case {
+    std::string_view value;
+    std::optional<std::uint32_t> number;
+    std::string_view method;
+  };
+  const std::vector<Case> cases = {
+      {"4711 INVITE", 4711, "INVITE"},
+      {"4711 \t INVITE ", 4711, "INVITE"},
+      {"00012 ACK", 12, "ACK"},
+      {"4294967295 BYE", 4294967295U, "BYE"},
+      {"0 X-Custom.Method", 0, "X-Custom.Method"},
+      {"4294967296 BYE", std::nullopt, ""},
+      {"99999999999999999999 BYE", std::nullopt, ""},
+      {"1a INVITE", std::nullopt, ""},
+      {"-1 INVITE", std::nullopt, ""},
+      {"+1 INVITE", std::nullopt, ""},
+      {"INVITE", std::nullopt, ""},
+      {"1", std::nullopt, ""},
+      {"1 INV@TE", std::nullopt, ""},
+      {"1 INVITE extra", std::nullopt, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.value);
+    const std::string msg = "OPTIONS sip:a@example.com SIP/2.0\r\nCall-ID: x\r\nCSeq: " + std::string(c.value) +
+                            "\r\nContent-Length: 0\r\n\r\n";
+    auto m = parseMessage(msg);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    for (int prepared = 0; prepared < 2; ++prepared) {
+      if (prepared == 1) m->prepare();
+      auto cseq = m->cseq();
+      ASSERT_EQ(cseq.has_value(), c.number.has_value());
+      if (cseq) {
+        EXPECT_EQ(cseq->number, *c.number);
+        EXPECT_EQ(cseq->method, c.method);
+      }
     }
   }
 }
