@@ -31,9 +31,9 @@ constexpr std::size_t kHandoffChunks = 8;
 constexpr std::size_t kSpareLegBlocks = 2;
 
 // Work handed from the decoding thread to the tracking thread, in capture order. A SIP message travels
-// parsed, with its bytes copied into the batch and its views (and its SDP body's, parsed here too) moved
-// onto the copy;
-// an RTP/RTCP-looking UDP datagram travels as its addresses and payload.
+// parsed (its SDP body too), with views into bytes that stay valid until the batch is done: the caller's
+// frame (AnalyzerOptions::frames_stay_valid) or a copy in the batch, onto which a TCP message's views are
+// moved. An RTP/RTCP-looking UDP datagram travels as its addresses and payload, in place or copied alike.
 struct Batch {
   enum class Kind : std::uint8_t { kSip, kRtp, kSweep };
   struct Item {
@@ -42,7 +42,8 @@ struct Batch {
     std::uint64_t frame = 0;
     std::int64_t ts_ns = 0;
     Endpoint src, dst;
-    std::size_t offset = 0, size = 0;       // bytes[offset, offset + size)
+    const char* data = nullptr;  // size bytes: in `bytes`, or in the caller's frame (frames_stay_valid)
+    std::size_t size = 0;
     std::size_t message = 0;                // kSip: index into messages and sdps
     std::size_t seg_offset = 0, seg_count = 0;  // kSip: segment_frames (TCP segments, IP fragments) in seg_frames
   };
@@ -76,10 +77,10 @@ struct Batch {
   static constexpr std::size_t kCapacity = kBatchBytes + proto::sip::kMaxMessageBytes + 65536;
   Batch() { bytes.reserve(kCapacity); }
   bool fits(std::size_t n) const { return bytes.size() + n <= bytes.capacity(); }
-  std::size_t copy(std::span<const std::byte> b) {
+  const char* copy(std::span<const std::byte> b) {
     auto at = bytes.size();
     bytes.insert(bytes.end(), reinterpret_cast<const char*>(b.data()), reinterpret_cast<const char*>(b.data()) + b.size());
-    return at;
+    return bytes.data() + at;
   }
 };
 
@@ -202,16 +203,29 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   // SipFinder::Placement: a datagram's bytes go into the batch, and its message is parsed into the
   // batch's next message slot (foundSip() then takes it as it is).
   proto::sip::Message* placed = nullptr;
-  std::size_t placed_offset = 0;
+  std::string_view placed_bytes;  // what `placed` was parsed from
+  bool placed_copied = false;
   Place place(std::string_view bytes) override {
-    if (!current->fits(bytes.size())) submit();
-    placed_offset = current->copy(std::as_bytes(std::span(bytes.data(), bytes.size())));
+    placed_copied = !inFrame(bytes.data(), bytes.size());
+    if (placed_copied) {
+      if (!current->fits(bytes.size())) submit();
+      bytes = std::string_view(current->copy(std::as_bytes(std::span(bytes.data(), bytes.size()))), bytes.size());
+    }
     placed = &nextMessage();
-    return Place{placed, std::string_view(current->bytes.data() + placed_offset, bytes.size())};
+    placed_bytes = bytes;
+    return Place{placed, bytes};
   }
   void unplace() override {
-    current->bytes.resize(placed_offset);
+    if (placed_copied) current->bytes.resize(current->bytes.size() - placed_bytes.size());
     placed = nullptr;
+  }
+  // The frame addFrame() is decoding, when its bytes stay valid (options.frames_stay_valid).
+  const std::byte* frame_begin = nullptr;
+  const std::byte* frame_end = nullptr;
+  bool inFrame(const void* p, std::size_t n) const {
+    const auto at = reinterpret_cast<std::uintptr_t>(p);
+    return frame_begin != nullptr && at >= reinterpret_cast<std::uintptr_t>(frame_begin) &&
+           at + n <= reinterpret_cast<std::uintptr_t>(frame_end);
   }
   // The batch's next unused message slot (made on first use; slots keep their header storage).
   proto::sip::Message& nextMessage() {
@@ -229,17 +243,17 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     Batch::Item it;
     if (s.message == placed) {
       placed = nullptr;
-      it.offset = placed_offset;
-      it.size = current->bytes.size() - placed_offset;
+      it.data = placed_bytes.data();
+      it.size = placed_bytes.size();
     } else {
       // A message from a TCP stream: parsed in the finder's buffer, copied here with its views moved.
       auto raw = s.message->raw();
       if (!current->fits(raw.size())) submit();
-      it.offset = current->copy(std::as_bytes(std::span(raw.data(), raw.size())));
+      it.data = current->copy(std::as_bytes(std::span(raw.data(), raw.size())));
       it.size = raw.size();
       auto& copy = nextMessage();
       copy = *s.message;
-      copy.rebase(raw.data(), raw.size(), current->bytes.data() + it.offset);
+      copy.rebase(raw.data(), raw.size(), it.data);
     }
     it.kind = Batch::Kind::kSip;
     it.transport = s.transport;
@@ -283,8 +297,12 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     it.ts_ns = ts_ns;
     it.src = Endpoint{p.src, p.sport};
     it.dst = Endpoint{p.dst, p.dport};
-    if (!current->fits(p.payload.size())) submit();
-    it.offset = current->copy(p.payload);
+    if (inFrame(p.payload.data(), p.payload.size())) {
+      it.data = reinterpret_cast<const char*>(p.payload.data());
+    } else {
+      if (!current->fits(p.payload.size())) submit();
+      it.data = current->copy(p.payload);
+    }
     it.size = p.payload.size();
     current->items.push_back(it);
     maybeSubmit();
@@ -435,7 +453,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
           p.sport = it.src.port;
           p.dst = it.dst.ip;
           p.dport = it.dst.port;
-          p.payload = std::as_bytes(std::span(b.bytes.data() + it.offset, it.size));
+          p.payload = std::as_bytes(std::span(it.data, it.size));
           rtp.packet(p, it.frame, it.ts_ns);
           break;
         }
@@ -508,6 +526,10 @@ void CaptureAnalyzer::addFrame(std::uint32_t link_type, std::span<const std::byt
   ++s.frames;
   s.bytes += data.size();
   s.last_ns = ts_ns;
+  if (impl_->options.pipeline && impl_->options.frames_stay_valid) {
+    impl_->frame_begin = data.data();
+    impl_->frame_end = data.data() + data.size();
+  }
   auto out = impl_->decoder.decode(link_type, data, ts_ns, frame);
   if (out.status == proto::pkt::Decoder::Status::kError) {
     impl_->malformed(frame, out.error);

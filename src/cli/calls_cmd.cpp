@@ -287,6 +287,9 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   // A file is read as fast as the two stages go; live and HEP input arrive at line rate, and their stats
   // are printed as the capture runs.
   ao.pipeline = !endless && opts.threads == 2;
+  // A mapped file's records stay valid while `reader` lives, and it outlives the analyzer (declared
+  // earlier, so destroyed later; finish() returns before either goes).
+  ao.frames_stay_valid = reader && reader->recordsStay();
   std::int64_t start_ns = 0;
   bool first_call = true;
   std::uint64_t not_listed = 0;  // Call-IDs without an INVITE, left out of the table without --all

@@ -96,9 +96,12 @@ void CaptureReader::manageMapping() {
 #ifdef MADV_POPULATE_READ
     madvise(const_cast<std::byte*>(map_) + from, populated_ - from, MADV_POPULATE_READ);
 #endif
-    if (from - dropped_ >= kCaptureDropStep) {
-      madvise(const_cast<std::byte*>(map_) + dropped_, from - dropped_, MADV_DONTNEED);
-      dropped_ = from;
+    // One step stays mapped behind the reading point: an analysis that reads records in place on another
+    // thread (recordsStay()) is a few batches behind, and would fault dropped pages back in.
+    if (from >= dropped_ + 2 * kCaptureDropStep) {
+      const auto to = from - kCaptureDropStep;
+      madvise(const_cast<std::byte*>(map_) + dropped_, to - dropped_, MADV_DONTNEED);
+      dropped_ = to;
     }
   }
 }

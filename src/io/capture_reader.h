@@ -31,6 +31,10 @@ class CaptureReader {
   // after every complete record was returned).
   Result<bool> next(proto::pkt::Record& out);
   std::uint64_t frames() const { return frames_; }  // records returned so far
+  // The file is mapped: every record's bytes stay valid (unchanged, unless the file itself is rewritten)
+  // until the reader is destroyed, not only until the next call. Pages dropped behind the reading point
+  // are read back from the page cache if touched again.
+  bool recordsStay() const { return map_ != nullptr; }
   const proto::pkt::CaptureParser& parser() const { return parser_; }
 
  private:
