@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/scan.h"
 #include "proto/sdp/sdp.h"
 
 namespace vs::analysis {
@@ -124,16 +125,14 @@ std::string_view uriUser(std::string_view v) {
   auto scheme = v.substr(0, colon);
   while (!scheme.empty() && scheme.front() == ' ') scheme.remove_prefix(1);
   v = v.substr(colon + 1);
-  auto at = v.find('@');
-  // find_first_of(";>?, ") would call memchr over the set once per character.
-  auto stop = static_cast<std::size_t>(std::find_if(v.begin(), v.end(), [](char c) {
-                                         return c == ';' || c == '>' || c == '?' || c == ',' || c == ' ';
-                                       }) - v.begin());
-  if (stop == v.size()) stop = std::string_view::npos;
-  if (sip::iequals(scheme, "tel")) return v.substr(0, stop);
-  if (at == std::string_view::npos || (stop != std::string_view::npos && stop < at)) return {};
+  // A tel number ends at its first parameter (RFC 3966).
+  if (sip::iequals(scheme, "tel")) return v.substr(0, findFirstOf<';', '>', '?', ',', ' '>(v, 0));
+  // A sip/sips user part ends at '@' and may hold ';' (user parameters, "123;npdi@gw": RFC 3261's
+  // user-unreserved); an '@' after the end of the URI or the start of its headers is not the user's.
+  const auto at = findFirstOf<'@'>(v, 0);
+  if (at == v.size() || findFirstOf<'>', '?', ',', ' '>(v, 0) < at) return {};
   auto user = v.substr(0, at);
-  return user.substr(0, user.find(';'));  // user parameters ("123;npdi") are not part of the user
+  return user.substr(0, findFirstOf<';'>(user, 0));  // user parameters are not part of the user
 }
 
 CallTracker::CallTracker(const AnalyzerOptions& options, CaptureAnalyzer::OnCall on_call, OnMalformed on_malformed)
