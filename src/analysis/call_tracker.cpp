@@ -742,12 +742,22 @@ void CallTracker::buildLeg(Active& a, Leg& out) {
   out.messages = h.messages;
   out.retransmissions = h.retransmissions;
   auto& by_method = out.requests_by_method;
-  for (auto i : kMethodsByName) {  // in the map's order: each at its end, no search
-    if (a.method_counts[i] != 0) by_method.emplace_hint(by_method.end(), std::string(kMethods[i]), a.method_counts[i]);
+  for (auto i : kMethodsByName) {  // in name order: each at the end
+    if (a.method_counts[i] != 0) by_method.emplace_back(std::string(kMethods[i]), a.method_counts[i]);
   }
-  for (auto& [name, n] : h.other_methods) by_method[std::move(name)] += n;
+  for (auto& [name, n] : h.other_methods) {
+    auto at = std::lower_bound(by_method.begin(), by_method.end(), name,
+                               [](const auto& e, const std::string& k) { return e.first < k; });
+    if (at != by_method.end() && at->first == name) at->second += n;
+    else by_method.emplace(at, std::move(name), n);
+  }
   auto& by_status = out.responses_by_status;  // in order of appearance, usually ascending: 100, 180, 200
-  a.status_counts.forEach([&](const auto& e) { by_status.try_emplace(by_status.end(), e.first, 0)->second += e.second; });
+  a.status_counts.forEach([&](const auto& e) {
+    auto at = std::lower_bound(by_status.begin(), by_status.end(), e.first,
+                               [](const auto& x, int code) { return x.first < code; });
+    if (at != by_status.end() && at->first == e.first) at->second += e.second;
+    else by_status.emplace(at, e.first, e.second);
+  });
   out.invite_final_statuses = std::move(h.invite_final_statuses);
   auto& eps = out.endpoints;
   eps.reserve(a.endpoints.size());

@@ -270,8 +270,10 @@ struct Leg {
 
   std::uint64_t messages = 0;
   std::uint64_t retransmissions = 0;
-  std::map<std::string, std::uint64_t> requests_by_method;
-  std::map<int, std::uint64_t> responses_by_status;
+  // Sorted by method name and by status code, each once. Lists, not maps: a leg has two to five of
+  // each, and a map cost a heap node per entry to make and to free (tens of thousands of legs a file).
+  std::vector<std::pair<std::string, std::uint64_t>> requests_by_method;
+  std::vector<std::pair<int, std::uint64_t>> responses_by_status;
   std::vector<int> invite_final_statuses;  // every final response to an INVITE, in order
   std::vector<std::string> endpoints;      // sorted "ip:port" of every message's source and destination
   std::vector<Dialog> dialogs;

@@ -136,6 +136,39 @@ std::string onlyLink(const Call& c) {
   return fmt::format("{}|{}", c.links[0].reason, confidenceName(c.links[0].confidence));
 }
 
+// A leg's requests by method and responses by status: every method once, in name order (unknown methods
+// among the known ones), every status once in code order whatever order they came in.
+TEST(CallCounts, RequestsByMethodAndResponsesByStatusAreInNameAndCodeOrder) {
+  Capture cap;
+  std::int64_t t = 0;
+  auto exchange = [&](const std::string& method, int cseq, const char* status) {
+    Msg m;
+    m.start = fmt::format("{} sip:bob@192.0.2.2 SIP/2.0", method);
+    m.call_id = "counts-1";
+    m.cseq = fmt::format("{} {}", cseq, method);
+    cap.send(1, 2, t += 10, m);
+    if (status != nullptr) {
+      m.start = fmt::format("SIP/2.0 {}", status);
+      cap.send(2, 1, t += 10, m);
+    }
+  };
+  exchange("INVITE", 1, "200 OK");
+  exchange("FOO", 2, "501 Not Implemented");
+  exchange("ACK", 1, nullptr);
+  exchange("ZED", 3, "405 Method Not Allowed");
+  exchange("AAA", 4, "200 OK");
+  exchange("FOO", 5, "501 Not Implemented");
+  exchange("BYE", 6, "200 OK");
+  cap.finish();
+  ASSERT_EQ(cap.calls.size(), 1U);
+  ASSERT_EQ(cap.calls[0].legs.size(), 1U);
+  const auto& leg = cap.calls[0].legs[0];
+  EXPECT_EQ(leg.requests_by_method, (std::vector<std::pair<std::string, std::uint64_t>>{
+                                        {"AAA", 1}, {"ACK", 1}, {"BYE", 1}, {"FOO", 2}, {"INVITE", 1}, {"ZED", 1}}));
+  EXPECT_EQ(leg.responses_by_status, (std::vector<std::pair<int, std::uint64_t>>{{200, 3}, {405, 1}, {501, 2}}));
+  EXPECT_EQ(leg.messages, 13U);
+}
+
 TEST(CallLinks, XCidHeaderLinksTheLegItNamesInEitherOrder) {
   Capture r;
   // Named leg first: a B2BUA (192.0.2.2) places the outbound leg with X-CID pointing at the inbound one.

@@ -102,8 +102,9 @@ TEST(SipDigest, PipelineAndSingleThreadReportJunkTheSameWay) {
     EXPECT_EQ(st.malformed_list[0].reason, "SIP: junk 'DB' before the REGISTER request line");
     ASSERT_EQ(calls.size(), 1U);
     ASSERT_EQ(calls[0].legs.size(), 1U);
-    EXPECT_EQ(calls[0].legs[0].requests_by_method, (std::map<std::string, std::uint64_t>{{"REGISTER", 1}}));
-    EXPECT_EQ(calls[0].legs[0].responses_by_status, (std::map<int, std::uint64_t>{{200, 1}}));
+    EXPECT_EQ(calls[0].legs[0].requests_by_method,
+              (std::vector<std::pair<std::string, std::uint64_t>>{{"REGISTER", 1}}));
+    EXPECT_EQ(calls[0].legs[0].responses_by_status, (std::vector<std::pair<int, std::uint64_t>>{{200, 1}}));
     EXPECT_EQ(st.sip.requests_by_method.at("REGISTER"), 1U);
   }
 }
