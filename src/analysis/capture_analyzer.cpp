@@ -359,7 +359,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   // Tracking thread, with no batch to work on: makes the spare leg block the table will grow into (not at
   // start-up, nor for a capture whose legs fit in the blocks the table has).
   void makeLegBlockWhileIdle(std::unique_lock<std::mutex>& lock) {
-    if (stopping || !full.empty() || !legBlocksWanted() || !tracker.legTableGrowing()) return;
+    if (stopping || !full.empty() || !legBlocksWanted() || !tracker.legTableGrowing() || !tableCanUseABlock()) return;
     lock.unlock();
     tracker.addLegBlock(CallTracker::makeLegBlock());
     leg_slots.store(tracker.legSlots(), std::memory_order_relaxed);
@@ -411,8 +411,17 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     }
   }
 
+  // Tracking thread. The two threads decide to make blocks from counts the other may be changing, and the
+  // table also grows by itself when it needs a slot before a block made ahead arrives: so a block can
+  // arrive that the table can no longer use (its slots already cover the leg bound + 1). Such a block is
+  // freed, not kept as a spare, so the table never holds more slots than the bound can use (a test once
+  // saw three blocks for a bound of two under ASan's timing).
+  bool tableCanUseABlock() const { return tracker.legSlots() < options.max_active_legs + 1; }
+
   void run(Batch& b) {
-    for (auto& block : b.leg_blocks) tracker.addLegBlock(std::move(block));
+    for (auto& block : b.leg_blocks) {
+      if (tableCanUseABlock()) tracker.addLegBlock(std::move(block));
+    }
     leg_slots.store(tracker.legSlots(), std::memory_order_relaxed);
     leg_blocks_in_flight.fetch_sub(b.leg_blocks.size(), std::memory_order_release);
     b.leg_blocks.clear();
