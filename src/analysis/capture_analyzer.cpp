@@ -359,7 +359,9 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   // Tracking thread, with no batch to work on: makes the spare leg block the table will grow into (not at
   // start-up, nor for a capture whose legs fit in the blocks the table has).
   void makeLegBlockWhileIdle(std::unique_lock<std::mutex>& lock) {
-    if (stopping || !full.empty() || !legBlocksWanted() || !tracker.legTableGrowing() || !tableCanUseABlock()) return;
+    // On this thread leg_slots is the table's own count (stored after every change), so legBlocksWanted()
+    // already refuses a block the table could not use.
+    if (stopping || !full.empty() || !legBlocksWanted() || !tracker.legTableGrowing()) return;
     lock.unlock();
     tracker.addLegBlock(CallTracker::makeLegBlock());
     leg_slots.store(tracker.legSlots(), std::memory_order_relaxed);
