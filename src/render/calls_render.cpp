@@ -1,6 +1,7 @@
 #include "render/calls_render.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <optional>
@@ -33,6 +34,17 @@ std::string_view stateOf(const Leg& l) {
 // Table cells: two spaces between columns, padded to the width in characters (UTF-8 code points, as the
 // header's fmt widths count them for the names seen in SIP From/To users).
 std::size_t codePoints(std::string_view s) {
+  // Most cells are ASCII (numbers, times, states, phone numbers): a byte count, found eight bytes at a
+  // time. A row pads thirteen cells, and the byte loop was 480 instructions of every row.
+  std::uint64_t high = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    high |= w;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  if ((high & 0x8080808080808080ULL) == 0) return s.size();
   std::size_t n = 0;
   for (char ch : s) n += (static_cast<unsigned char>(ch) & 0xC0U) != 0x80U ? 1 : 0;
   return n;

@@ -171,4 +171,31 @@ TEST(CallsTable, Utf8NamesKeepTheColumnsWhereTheHeaderHasThem) {
   EXPECT_EQ(codePoints(a), codePoints(vs::render::callsTableHeader()));
 }
 
+// The width of a name counts its characters wherever the multi-byte one sits: in the first eight bytes,
+// past them, or in a name shorter than eight.
+TEST(CallsTable, Utf8CharactersAnywhereInANameKeepTheColumns) {
+  const std::pair<const char*, const char*> names[] = {
+      {"Marie-Therese", "Marie-Th\xC3\xA9r\xC3\xA8se"},  // "Marie-Thérèse": the é is byte 8, after one word
+      {"Zoe", "Zo\xC3\xAB"},                              // "Zoë": four bytes
+      {"Ana Muller-Lopez", "Ana M\xC3\xBCller-L\xC3\xB3pez"},  // 18 bytes, 16 characters
+      {"12345678", "1234567\xE2\x82\xAC"},                  // a three-byte character ends the name
+  };
+  for (const auto& [plain, wide] : names) {
+    Call ascii;
+    ascii.id = 7;
+    ascii.legs.push_back(answeredLeg(kStart));
+    ascii.legs.front().from_user = plain;
+    ascii.legs.front().to_user = plain;
+    Call utf8 = ascii;
+    utf8.legs.front().from_user = wide;
+    utf8.legs.front().to_user = wide;
+    const auto a = vs::render::callsTableRow(ascii, kStart);
+    const auto u = vs::render::callsTableRow(utf8, kStart);
+    EXPECT_EQ(codePoints(a), codePoints(u)) << plain << "\n" << a << u;
+    const auto ga = gaps(a), gu = gaps(u);
+    ASSERT_EQ(ga.size(), gu.size()) << plain;
+    for (std::size_t i = 0; i < ga.size(); ++i) EXPECT_EQ(ga[i], gu[i]) << plain << " gap " << i << "\n" << a << u;
+  }
+}
+
 }  // namespace
