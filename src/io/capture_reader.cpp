@@ -14,6 +14,18 @@
 
 namespace vs::io {
 
+std::string gzipErrorText(void* gz, std::string_view zlib_name) {
+  int err = Z_OK;
+  const char* msg = gzerror(static_cast<gzFile>(gz), &err);
+  if (err == Z_OK) return {};
+  if (err == Z_ERRNO) return fmt::format("read error: {}", std::strerror(errno));
+  std::string_view m = msg != nullptr ? msg : "";
+  if (m.size() > zlib_name.size() + 2 && m.substr(0, zlib_name.size()) == zlib_name && m.substr(zlib_name.size(), 2) == ": ") {
+    m.remove_prefix(zlib_name.size() + 2);
+  }
+  return fmt::format("gzip: {}", m.empty() ? "error" : m);
+}
+
 CaptureReader::~CaptureReader() {
   if (gz_ != nullptr) gzclose(static_cast<gzFile>(gz_));
   if (map_ != nullptr) munmap(const_cast<std::byte*>(map_), map_size_);
@@ -48,10 +60,14 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& pa
   gzbuffer(gz, 1 << 20);
   std::unique_ptr<CaptureReader> r(new CaptureReader());
   r->gz_ = gz;
+  r->gz_name_ = fmt::format("<fd:{}>", fd);
   r->buf_.resize(kCaptureReadChunk);
   auto filled = r->fill();
   if (!filled) return filled.error();
-  if (r->end_ == 0) return makeError("empty file");
+  if (r->end_ == 0) {
+    if (auto e = gzipErrorText(r->gz_, r->gz_name_); !e.empty()) return makeError(e);
+    return makeError("empty file");
+  }
   auto head = std::span<const std::byte>(reinterpret_cast<const std::byte*>(r->buf_.data()), r->end_);
   auto fmt_ok = proto::pkt::CaptureParser::sniff(head);
   if (!fmt_ok) return fmt_ok.error();
@@ -69,16 +85,16 @@ Result<bool> CaptureReader::fill() {
   auto want = static_cast<unsigned>(buf_.size() - end_);
   int n = gzread(static_cast<gzFile>(gz_), buf_.data() + end_, want);
   if (n < 0) {
-    int err = 0;
-    const char* msg = gzerror(static_cast<gzFile>(gz_), &err);
-    return makeError(fmt::format("read error: {}", err == Z_ERRNO ? std::strerror(errno) : msg));
+    auto e = gzipErrorText(gz_, gz_name_);
+    return makeError(e.empty() ? std::string("read error") : e);
   }
   if (n == 0) {
-    // gzip trailer missing or a cut stream: zlib reports it as an error after the last good bytes.
+    // gzip trailer missing or a cut stream: zlib reports it as an error after the last good bytes, and
+    // the record parser names the cut record.
     int err = 0;
-    const char* msg = gzerror(static_cast<gzFile>(gz_), &err);
+    gzerror(static_cast<gzFile>(gz_), &err);
     eof_ = true;
-    if (err != Z_OK && err != Z_BUF_ERROR) return makeError(fmt::format("gzip: {}", msg));
+    if (err != Z_OK && err != Z_BUF_ERROR) return makeError(gzipErrorText(gz_, gz_name_));
     return false;
   }
   end_ += static_cast<std::size_t>(n);

@@ -8,11 +8,18 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "proto/pkt/capture_file.h"
 
 namespace vs::io {
+
+// zlib's last error on a gzFile (passed as void*, so zlib.h stays out of headers): "gzip: <reason>" without
+// the "<path>: " zlib puts first (`zlib_name`: the path given to gzopen, "<fd:N>" after gzdopen), or
+// "read error: <errno text>"; empty when there is none. A stream cut short reads "gzip: unexpected end of
+// file".
+std::string gzipErrorText(void* gz, std::string_view zlib_name);
 
 inline constexpr std::size_t kCaptureReadChunk = 4 * 1024 * 1024;
 inline constexpr std::size_t kCaptureDropStep = 8 * 1024 * 1024;
@@ -44,6 +51,7 @@ class CaptureReader {
   void manageMapping();  // prefault ahead, drop what was parsed
 
   void* gz_ = nullptr;  // gzFile, kept opaque so zlib.h stays in the .cpp
+  std::string gz_name_;  // what zlib calls it in its messages: "<fd:N>"
   const std::byte* map_ = nullptr;  // the whole file, when mapped
   std::size_t map_size_ = 0, dropped_ = 0, populated_ = 0;
   std::string buf_;

@@ -6,32 +6,40 @@
 #include <ctime>
 
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <fmt/format.h>
 
+#include "io/capture_reader.h"
 #include "proto/pkt/pcapng_writer.h"
 
 namespace vs::io {
 
 SipLogReader::~SipLogReader() {
-  if (file_ != nullptr) std::fclose(static_cast<std::FILE*>(file_));
+  if (file_ != nullptr) gzclose(static_cast<gzFile>(file_));
 }
 
 bool SipLogReader::readLine(std::string& line) {
   line.clear();
-  auto* f = static_cast<std::FILE*>(file_);
+  auto f = static_cast<gzFile>(file_);
   int c = 0;
-  while ((c = std::getc(f)) != EOF) {
+  while ((c = gzgetc(f)) != -1) {
     if (c == '\n') return true;
     if (line.size() < proto::siplog::kMaxLineBytes) line.push_back(static_cast<char>(c));
   }
   return !line.empty();
 }
 
+std::string SipLogReader::gzipError() const { return gzipErrorText(file_, path_); }
+
 Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path) {
   std::unique_ptr<SipLogReader> r(new SipLogReader);
-  r->file_ = std::fopen(path.c_str(), "rb");
-  if (r->file_ == nullptr) return makeError(fmt::format("cannot open: {}", std::strerror(errno)));
+  // zlib reads a file without a gzip header as it is ("transparent"), so one reader serves both.
+  r->path_ = path;
+  errno = 0;
+  r->file_ = gzopen(path.c_str(), "rb");
+  if (r->file_ == nullptr) return makeError(fmt::format("cannot open: {}", std::strerror(errno != 0 ? errno : ENOMEM)));
+  gzbuffer(static_cast<gzFile>(r->file_), 256 * 1024);
   std::string line;
   bool found = false;
   for (int i = 0; i < kLogSniffLines && r->readLine(line); ++i) {
@@ -41,9 +49,10 @@ Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path
     }
   }
   if (!found) {
+    if (auto e = r->gzipError(); !e.empty()) return makeError(e);
     return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines)", kLogSniffLines));
   }
-  std::rewind(static_cast<std::FILE*>(r->file_));
+  if (gzrewind(static_cast<gzFile>(r->file_)) != 0) return makeError(fmt::format("cannot read it again: {}", r->gzipError()));
   // Year-less dates (Asterisk's default "Nov 22 20:05:17") take their year from when the file was last
   // written: a log is read after it was written, so no line is later than that.
   struct stat st{};
@@ -61,6 +70,7 @@ Result<bool> SipLogReader::next(proto::pkt::Record& out) {
       m = parser_.line(line_);
     } else {
       done_ = true;
+      pending_error_ = gzipError();
       m = parser_.finish();
     }
     if (!m) continue;
@@ -74,6 +84,11 @@ Result<bool> SipLogReader::next(proto::pkt::Record& out) {
     out.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(frame_.data()), frame_.size());
     ++frames_;
     return true;
+  }
+  if (!pending_error_.empty()) {
+    auto e = std::move(pending_error_);
+    pending_error_.clear();
+    return makeError(e);
   }
   return false;
 }

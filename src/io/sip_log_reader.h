@@ -1,7 +1,8 @@
 #pragma once
 // Text logs of SIP messages (proto/siplog/sip_log.h formats) as a stream of synthetic raw-IP/UDP frames,
 // so `voipscope calls LOGFILE` runs the same analyzer as on a capture. Lines are read one at a time
-// (memory: one line + one message).
+// (memory: one line + one message), through zlib: a rotated, gzip-compressed log (full.1.gz) reads as
+// its text, a plain one as it is.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,10 +22,11 @@ class SipLogReader {
   SipLogReader(const SipLogReader&) = delete;
   SipLogReader& operator=(const SipLogReader&) = delete;
 
-  // Errors: "cannot open: ...", "not a pcap, pcapng or SIP text log (no message header line in the
-  // first 2000 lines)". Year-less log dates get their year from the file's modification time (the
-  // current time for a pipe).
+  // Errors: "cannot open: ...", "not a SIP text log either (no message header line in the first 2000
+  // lines)", "gzip: ..." (a compressed file that does not inflate). Year-less log dates get their year
+  // from the file's modification time (the current time for a pipe).
   static Result<std::unique_ptr<SipLogReader>> open(const std::string& path);
+  // A compressed log cut short or damaged ends with an Error after its last whole message: "gzip: ...".
   Result<bool> next(proto::pkt::Record& out);
   std::uint64_t frames() const { return frames_; }
   std::uint64_t cutMessages() const { return cut_; }
@@ -33,8 +35,12 @@ class SipLogReader {
   SipLogReader() = default;
   bool readLine(std::string& line);
 
-  void* file_ = nullptr;  // FILE*
+  std::string gzipError() const;  // empty: the input so far read cleanly
+
+  void* file_ = nullptr;  // gzFile, kept opaque so zlib.h stays in the .cpp
+  std::string path_;
   bool done_ = false;
+  std::string pending_error_;  // reported once the last message is out
   std::uint64_t frames_ = 0, cut_ = 0;
   proto::siplog::SipLogParser parser_;
   std::string line_, frame_;

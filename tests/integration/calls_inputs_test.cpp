@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
@@ -340,6 +342,74 @@ TEST(CallsLog, YearlessAsteriskDatesTakeTheYearOfTheFile) {
   EXPECT_EQ(leg["start"].get<std::string>().substr(0, 23), "2026-12-31T23:59:59.500") << leg.dump();
   EXPECT_DOUBLE_EQ(leg["setup_answer_ms"].get<double>(), 1500.0);
   EXPECT_DOUBLE_EQ(leg["duration_s"].get<double>(), 60.0);
+}
+
+// Asterisk rotates its logs and compresses the old ones (full.1.gz). A compressed log reads as its text:
+// the same calls as the plain file, to the byte. One cut short reports every call before the cut, then
+// names the cut (exit 1); one that does not inflate at all is refused in one line (exit 3).
+TEST(CallsLog, GzipCompressedLogReadsAsItsTextAndACutOneSaysWhere) {
+  TempDir dir;
+  auto msg = [](const std::string& first, const std::string& cid, const std::string& cseq, bool to_tag) {
+    return first + "\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" + cid + cseq.substr(0, 1) + "\nFrom: <sip:100@x>;tag=f" +
+           cid + "\nTo: <sip:200@y>" + (to_tag ? ";tag=t" + cid : "") + "\nCall-ID: " + cid + "\nCSeq: " + cseq +
+           "\nContent-Length: 0\n\n";
+  };
+  auto line = [](int second, int ms, bool in) {
+    return fmt::format("[2024-01-31 10:{:02}:{:02}.{:03}] VERBOSE[1234] res_pjsip_logger.c: <--- {} --->\n", second / 60,
+                       second % 60, ms,
+                       in ? "Received SIP request (300 bytes) from UDP:192.0.2.10:5060"
+                          : "Transmitting SIP response (300 bytes) to UDP:192.0.2.10:5060");
+  };
+  constexpr int kCalls = 40;
+  std::string text;
+  for (int i = 0; i < kCalls; ++i) {  // call i: INVITE at 10:00:(i*2), answered after 1.25 s, 30 s long
+    const auto cid = fmt::format("gz-{}", i);
+    text += line(i * 2, 0, true) + msg("INVITE sip:200@192.0.2.20 SIP/2.0", cid, "1 INVITE", false);
+    text += line(i * 2, 100, false) + msg("SIP/2.0 180 Ringing", cid, "1 INVITE", true);
+    text += line(i * 2 + 1, 250, false) + msg("SIP/2.0 200 OK", cid, "1 INVITE", true);
+    text += line(i * 2 + 1, 300, true) + msg("ACK sip:200@192.0.2.20 SIP/2.0", cid, "1 ACK", true);
+    text += line(i * 2 + 31, 250, true) + msg("BYE sip:200@192.0.2.20 SIP/2.0", cid, "2 BYE", true);
+    text += line(i * 2 + 31, 260, false) + msg("SIP/2.0 200 OK", cid, "2 BYE", true);
+  }
+  const auto gz = deflated(text, 31);
+  vs::itest::writeFile(dir.path() / "full", text);
+  vs::itest::writeFile(dir.path() / "full.1.gz", gz);
+  auto plain = run({vs::itest::voipscopeBinary(), "calls", "--json", dir.file("full")});
+  auto packed = run({vs::itest::voipscopeBinary(), "calls", "--json", dir.file("full.1.gz")});
+  ASSERT_EQ(plain.exit_code, 0) << plain.all;
+  ASSERT_EQ(packed.exit_code, 0) << packed.all;
+  EXPECT_EQ(packed.out, plain.out);
+  auto j = jsonOf(packed.out);
+  ASSERT_EQ(j["calls"].size(), static_cast<std::size_t>(kCalls)) << packed.out;
+  for (const auto& c : j["calls"]) {
+    const auto& leg = c["legs"][0];
+    EXPECT_EQ(leg["state"], "COMPLETED") << leg.dump();
+    EXPECT_DOUBLE_EQ(leg["setup_answer_ms"].get<double>(), 1250.0) << leg.dump();
+    EXPECT_DOUBLE_EQ(leg["duration_s"].get<double>(), 30.0) << leg.dump();
+  }
+  EXPECT_EQ(j["stats"]["sip"]["messages"], 6 * kCalls);
+
+  // Cut at half its compressed size: the calls whose messages all came before the cut, then the cut.
+  vs::itest::writeFile(dir.path() / "full.2.gz", gz.substr(0, gz.size() / 2));
+  auto cut = run({vs::itest::voipscopeBinary(), "calls", "--json", dir.file("full.2.gz")});
+  EXPECT_EQ(cut.exit_code, 1) << cut.all;
+  EXPECT_NE(cut.all.find(dir.file("full.2.gz") + ": gzip: unexpected end of file"), std::string::npos) << cut.all;
+  auto jc = jsonOf(cut.out);
+  const auto messages = jc["stats"]["sip"]["messages"].get<int>();
+  EXPECT_GT(messages, 0);
+  EXPECT_LT(messages, 6 * kCalls);
+  // Every call before the last one reported is whole: the same as in the uncut log.
+  ASSERT_GE(jc["calls"].size(), 2U) << cut.out;
+  for (std::size_t i = 0; i + 1 < jc["calls"].size(); ++i) {
+    EXPECT_EQ(jc["calls"][i]["legs"], j["calls"][i]["legs"]) << i;
+  }
+
+  // A gzip header and then nothing that inflates.
+  vs::itest::writeFile(dir.path() / "full.3.gz", gz.substr(0, 10) + std::string(200, '\x7f'));
+  auto bad = run({vs::itest::voipscopeBinary(), "calls", dir.file("full.3.gz")});
+  EXPECT_EQ(bad.exit_code, 3) << bad.all;
+  EXPECT_NE(bad.all.find("gzip"), std::string::npos) << bad.all;
+  EXPECT_EQ(std::count(bad.all.begin(), bad.all.end(), '\n'), 1) << bad.all;
 }
 
 TEST(CallsLog, TextThatIsNoLogIsRefusedInOneLine) {
