@@ -128,7 +128,7 @@ ExitCode runSaveCall(const CallsCmdOptions& opts) {
 
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result) {
   auto* cmd = app.add_subcommand("calls", "List the SIP calls in a capture file, on an interface or sent by HEP agents");
-  auto* file = cmd->add_option("file", opts->file, "pcap or pcapng file, optionally gzip-compressed; '-' reads stdin");
+  auto* file = cmd->add_option("file", opts->file, "pcap or pcapng file, or a SIP text log; optionally gzip-compressed; '-' reads stdin (captures only)");
   auto* iface = cmd->add_option("-i,--interface", opts->iface, "Capture live on this interface (AF_PACKET; needs root)");
   auto* hep = cmd->add_option("--hep-listen", opts->hep_listen, "Receive HEPv3 on udp:PORT or udp:ADDR:PORT");
   file->excludes(iface)->excludes(hep);
@@ -183,24 +183,16 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   std::unique_ptr<io::PcapngFileWriter> writer;
   bool endless = false;
   if (!opts.file.empty()) {
-    auto r = io::CaptureReader::open(opts.file);
+    auto in = openFileInput(opts.file);
+    if (!in) return ExitCode::kUsage;
     src.name = opts.file;
-    if (r) {
-      reader = std::move(*r);
+    if (in->capture) {
+      reader = std::move(in->capture);
       src.next = [&](proto::pkt::Record& rec) { return reader->next(rec); };
       src.frames = [&] { return reader->frames(); };
       src.single_interface = [&](std::uint32_t) { return reader->parser().interfaceCount() <= 1; };
     } else {
-      // Not a capture: perhaps a text log of SIP messages (Asterisk, sngrep/ngrep style).
-      auto l = opts.file == "-" || r.error().message.find("not a pcap") == std::string::npos
-                   ? Result<std::unique_ptr<io::SipLogReader>>(r.error())
-                   : io::SipLogReader::open(opts.file);
-      if (!l) {
-        bool sniffed = r.error().message.find("not a pcap") != std::string::npos && opts.file != "-";
-        fmt::print(stderr, "{}: {}{}{}\n", opts.file, r.error().message, sniffed ? "; " : "", sniffed ? l.error().message : "");
-        return ExitCode::kUsage;
-      }
-      log = std::move(*l);
+      log = std::move(in->log);
       src.next = [&](proto::pkt::Record& rec) { return log->next(rec); };
       src.frames = [&] { return log->frames(); };
       src.single_interface = [](std::uint32_t) { return true; };

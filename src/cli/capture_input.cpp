@@ -6,30 +6,49 @@
 
 #include <fmt/format.h>
 
-#include "io/capture_reader.h"
 #include "proto/pkt/decoder.h"
 
 namespace vs::cli {
 
-ExitCode forEachCaptureRecord(const std::string& path,
-                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record) {
-  auto reader = io::CaptureReader::open(path);
-  if (!reader) {
-    fmt::print(stderr, "{}: {}\n", path, reader.error().message);
-    return ExitCode::kUsage;
+std::optional<FileInput> openFileInput(const std::string& path) {
+  FileInput in;
+  auto r = io::CaptureReader::open(path);
+  if (r) {
+    in.capture = std::move(*r);
+    return in;
   }
+  // Not a capture: perhaps a text log of SIP messages (Asterisk, sngrep/ngrep style).
+  const bool sniff = path != "-" && r.error().message.find("not a pcap") != std::string::npos;
+  if (!sniff) {
+    fmt::print(stderr, "{}: {}\n", path, r.error().message);
+    return std::nullopt;
+  }
+  auto l = io::SipLogReader::open(path);
+  if (!l) {
+    fmt::print(stderr, "{}: {}; {}\n", path, r.error().message, l.error().message);
+    return std::nullopt;
+  }
+  in.log = std::move(*l);
+  return in;
+}
+
+namespace {
+
+// Records of either reader until the end or an error.
+template <class Reader, class SingleInterface>
+ExitCode drain(Reader& reader, const std::string& path, SingleInterface single_interface,
+               const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record) {
   proto::pkt::Record rec;
   std::uint64_t unsupported = 0;
   while (true) {
-    auto more = (*reader)->next(rec);
+    auto more = reader.next(rec);
     if (!more) {
       fmt::print(stderr, "{}: {}\n", path, more.error().message);
-      return (*reader)->frames() == 0 ? ExitCode::kUsage : ExitCode::kWarnings;
+      return reader.frames() == 0 ? ExitCode::kUsage : ExitCode::kWarnings;
     }
     if (!more.value()) break;
-    auto frame = (*reader)->frames();
-    if (!proto::pkt::Decoder::linkSupported(rec.link_type) && unsupported++ == 0 &&
-        (*reader)->parser().interfaceCount() <= 1) {
+    auto frame = reader.frames();
+    if (!proto::pkt::Decoder::linkSupported(rec.link_type) && unsupported++ == 0 && single_interface()) {
       fmt::print(stderr, "{}: frame {}: unsupported link type {} ({})\n", path, frame, rec.link_type,
                  proto::pkt::linkTypeName(rec.link_type));
       return ExitCode::kUsage;
@@ -37,6 +56,23 @@ ExitCode forEachCaptureRecord(const std::string& path,
     on_record(rec, frame);
   }
   return ExitCode::kOk;
+}
+
+}  // namespace
+
+ExitCode forEachCaptureRecord(const std::string& path,
+                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record) {
+  auto in = openFileInput(path);
+  if (!in) return ExitCode::kUsage;
+  if (in->capture) {
+    auto& reader = *in->capture;
+    return drain(reader, path, [&] { return reader.parser().interfaceCount() <= 1; }, on_record);
+  }
+  auto rc = drain(*in->log, path, [] { return true; }, on_record);
+  if (in->log->cutMessages() > 0) {
+    fmt::print(stderr, "{}: {} messages longer than 65000 bytes were cut\n", path, in->log->cutMessages());
+  }
+  return rc;
 }
 
 void tuneAllocatorForAnalysis() {

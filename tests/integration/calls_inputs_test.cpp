@@ -344,11 +344,9 @@ TEST(CallsLog, YearlessAsteriskDatesTakeTheYearOfTheFile) {
   EXPECT_DOUBLE_EQ(leg["duration_s"].get<double>(), 60.0);
 }
 
-// Asterisk rotates its logs and compresses the old ones (full.1.gz). A compressed log reads as its text:
-// the same calls as the plain file, to the byte. One cut short reports every call before the cut, then
-// names the cut (exit 1); one that does not inflate at all is refused in one line (exit 3).
-TEST(CallsLog, GzipCompressedLogReadsAsItsTextAndACutOneSaysWhere) {
-  TempDir dir;
+// An Asterisk pjsip-logger log of `calls` answered calls "gz-0", "gz-1", ...: call i's INVITE at
+// 10:00:(2i), 180 after 100 ms, 200 after 1.25 s, ACK, BYE 30 s after the 200, its 200 10 ms later.
+std::string pjsipLog(int calls) {
   auto msg = [](const std::string& first, const std::string& cid, const std::string& cseq, bool to_tag) {
     return first + "\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" + cid + cseq.substr(0, 1) + "\nFrom: <sip:100@x>;tag=f" +
            cid + "\nTo: <sip:200@y>" + (to_tag ? ";tag=t" + cid : "") + "\nCall-ID: " + cid + "\nCSeq: " + cseq +
@@ -360,9 +358,8 @@ TEST(CallsLog, GzipCompressedLogReadsAsItsTextAndACutOneSaysWhere) {
                        in ? "Received SIP request (300 bytes) from UDP:192.0.2.10:5060"
                           : "Transmitting SIP response (300 bytes) to UDP:192.0.2.10:5060");
   };
-  constexpr int kCalls = 40;
   std::string text;
-  for (int i = 0; i < kCalls; ++i) {  // call i: INVITE at 10:00:(i*2), answered after 1.25 s, 30 s long
+  for (int i = 0; i < calls; ++i) {
     const auto cid = fmt::format("gz-{}", i);
     text += line(i * 2, 0, true) + msg("INVITE sip:200@192.0.2.20 SIP/2.0", cid, "1 INVITE", false);
     text += line(i * 2, 100, false) + msg("SIP/2.0 180 Ringing", cid, "1 INVITE", true);
@@ -371,6 +368,16 @@ TEST(CallsLog, GzipCompressedLogReadsAsItsTextAndACutOneSaysWhere) {
     text += line(i * 2 + 31, 250, true) + msg("BYE sip:200@192.0.2.20 SIP/2.0", cid, "2 BYE", true);
     text += line(i * 2 + 31, 260, false) + msg("SIP/2.0 200 OK", cid, "2 BYE", true);
   }
+  return text;
+}
+
+// Asterisk rotates its logs and compresses the old ones (full.1.gz). A compressed log reads as its text:
+// the same calls as the plain file, to the byte. One cut short reports every call before the cut, then
+// names the cut (exit 1); one that does not inflate at all is refused in one line (exit 3).
+TEST(CallsLog, GzipCompressedLogReadsAsItsTextAndACutOneSaysWhere) {
+  TempDir dir;
+  constexpr int kCalls = 40;
+  const std::string text = pjsipLog(kCalls);
   const auto gz = deflated(text, 31);
   vs::itest::writeFile(dir.path() / "full", text);
   vs::itest::writeFile(dir.path() / "full.1.gz", gz);
@@ -410,6 +417,42 @@ TEST(CallsLog, GzipCompressedLogReadsAsItsTextAndACutOneSaysWhere) {
   EXPECT_EQ(bad.exit_code, 3) << bad.all;
   EXPECT_NE(bad.all.find("gzip"), std::string::npos) << bad.all;
   EXPECT_EQ(std::count(bad.all.begin(), bad.all.end(), '\n'), 1) << bad.all;
+}
+
+// A log's call drawn as a ladder, and saved as a pcap that tshark reads: the same six messages, in the
+// log's order, with the log's times (here from a compressed log).
+TEST(CallsLog, FlowDrawsALogsCallAndSaveCallWritesItAsAPcapTsharkReads) {
+  TempDir dir;
+  vs::itest::writeFile(dir.path() / "full.1.gz", deflated(pjsipLog(3), 31));
+  const auto log = dir.file("full.1.gz");
+  auto flow = run({vs::itest::voipscopeBinary(), "flow", log, "--call", "2", "--no-color", "--width", "120"});
+  ASSERT_EQ(flow.exit_code, 0) << flow.all;
+  EXPECT_NE(flow.out.find("Call-ID gz-1"), std::string::npos) << flow.out;
+  EXPECT_NE(flow.out.find("192.0.2.10:5060"), std::string::npos) << flow.out;
+  std::size_t at = 0;
+  for (const char* label : {"INVITE", "180 Ringing", "200 OK", "ACK", "BYE", "200 OK (BYE)"}) {
+    auto next = flow.out.find(label, at);
+    ASSERT_NE(next, std::string::npos) << label << " after offset " << at << "\n" << flow.out;
+    at = next + 1;
+  }
+  // The BYE's 200 is logged at 10:00:33.260 and the INVITE at 10:00:02.000.
+  EXPECT_NE(flow.out.find("+31.260 s"), std::string::npos) << flow.out;
+
+  const auto pcap = dir.file("call2.pcap");
+  auto save = run({vs::itest::voipscopeBinary(), "calls", log, "--save-call", "2", pcap});
+  ASSERT_EQ(save.exit_code, 0) << save.all;
+  EXPECT_NE(save.out.find("6 frames written"), std::string::npos) << save.out;
+  if (!vs::itest::haveProgram("tshark")) GTEST_SKIP() << "tshark missing";
+  auto t = run({"tshark", "-r", pcap, "-Y", "sip", "-T", "fields", "-E", "separator=/t", "-e", "frame.time_relative",
+                "-e", "sip.Call-ID", "-e", "sip.CSeq"});
+  ASSERT_EQ(t.exit_code, 0) << t.all;
+  EXPECT_EQ(t.out,
+            "0.000000000\tgz-1\t1 INVITE\n"
+            "0.100000000\tgz-1\t1 INVITE\n"
+            "1.250000000\tgz-1\t1 INVITE\n"
+            "1.300000000\tgz-1\t1 ACK\n"
+            "31.250000000\tgz-1\t2 BYE\n"
+            "31.260000000\tgz-1\t2 BYE\n");
 }
 
 TEST(CallsLog, TextThatIsNoLogIsRefusedInOneLine) {
