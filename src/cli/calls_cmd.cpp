@@ -15,10 +15,9 @@
 #include "analysis/capture_analyzer.h"
 #include "cli/capture_input.h"
 #include "cli/commands.h"
-#include "io/capture_reader.h"
+#include "io/file_source.h"
 #include "io/hep_listener.h"
 #include "io/live_capture.h"
-#include "io/sip_log_reader.h"
 #include "proto/pkt/pcap_writer.h"
 #include "render/calls_render.h"
 #include "render/rtp_render.h"
@@ -41,7 +40,7 @@ struct Source {
   std::function<Result<bool>(proto::pkt::Record&)> next;
   std::function<std::uint64_t()> frames;
   std::function<bool(std::uint32_t)> single_interface;
-  std::function<void()> close_stats;  // live / HEP: one stderr line at the end
+  std::function<void()> close_stats;  // stderr lines at the end: live / HEP statistics, a log's cut messages
 };
 
 }  // namespace
@@ -176,30 +175,23 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     return ExitCode::kUsage;
   }
   Source src;
-  std::unique_ptr<io::CaptureReader> reader;
-  std::unique_ptr<io::SipLogReader> log;
+  std::unique_ptr<io::FileSource> file;
   std::unique_ptr<io::LiveCapture> live;
   std::unique_ptr<io::HepListener> hep;
   std::unique_ptr<io::PcapngFileWriter> writer;
   bool endless = false;
   if (!opts.file.empty()) {
-    auto in = openFileInput(opts.file);
-    if (!in) return ExitCode::kUsage;
-    src.name = opts.file;
-    if (in->capture) {
-      reader = std::move(in->capture);
-      src.next = [&](proto::pkt::Record& rec) { return reader->next(rec); };
-      src.frames = [&] { return reader->frames(); };
-      src.single_interface = [&](std::uint32_t) { return reader->parser().interfaceCount() <= 1; };
-    } else {
-      log = std::move(in->log);
-      src.next = [&](proto::pkt::Record& rec) { return log->next(rec); };
-      src.frames = [&] { return log->frames(); };
-      src.single_interface = [](std::uint32_t) { return true; };
-      src.close_stats = [&] {
-        if (log->cutMessages() > 0) fmt::print(stderr, "{}: {} messages longer than 65000 bytes were cut\n", opts.file, log->cutMessages());
-      };
+    auto opened = io::FileSource::open(opts.file);
+    if (!opened) {
+      fmt::print(stderr, "{}: {}\n", opts.file, opened.error().message);
+      return ExitCode::kUsage;
     }
+    file = std::move(*opened);
+    src.name = opts.file;
+    src.next = [&](proto::pkt::Record& rec) { return file->next(rec); };
+    src.frames = [&] { return file->frames(); };
+    src.single_interface = [&](std::uint32_t) { return file->singleInterface(); };
+    src.close_stats = [&] { printSourceNotes(opts.file, *file); };
   } else {
     endless = true;
     std::signal(SIGINT, onStopSignal);
@@ -279,9 +271,9 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   // A file is read as fast as the two stages go; live and HEP input arrive at line rate, and their stats
   // are printed as the capture runs.
   ao.pipeline = !endless && opts.threads == 2;
-  // A mapped file's records stay valid while `reader` lives, and it outlives the analyzer (declared
+  // A mapped file's records stay valid while `file` lives, and it outlives the analyzer (declared
   // earlier, so destroyed later; finish() returns before either goes).
-  ao.frames_stay_valid = reader && reader->recordsStay();
+  ao.frames_stay_valid = file && file->recordsStay();
   std::int64_t start_ns = 0;
   bool first_call = true;
   std::uint64_t not_listed = 0;  // Call-IDs without an INVITE, left out of the table without --all

@@ -10,68 +10,38 @@
 
 namespace vs::cli {
 
-std::optional<FileInput> openFileInput(const std::string& path) {
-  FileInput in;
-  auto r = io::CaptureReader::open(path);
-  if (r) {
-    in.capture = std::move(*r);
-    return in;
-  }
-  // Not a capture: perhaps a text log of SIP messages (Asterisk, sngrep/ngrep style).
-  const bool sniff = path != "-" && r.error().message.find("not a pcap") != std::string::npos;
-  if (!sniff) {
-    fmt::print(stderr, "{}: {}\n", path, r.error().message);
-    return std::nullopt;
-  }
-  auto l = io::SipLogReader::open(path);
-  if (!l) {
-    fmt::print(stderr, "{}: {}; {}\n", path, r.error().message, l.error().message);
-    return std::nullopt;
-  }
-  in.log = std::move(*l);
-  return in;
+void printSourceNotes(const std::string& path, const io::FileSource& src) {
+  if (src.cutMessages() > 0) fmt::print(stderr, "{}: {} messages longer than 65000 bytes were cut\n", path, src.cutMessages());
 }
 
-namespace {
-
-// Records of either reader until the end or an error.
-template <class Reader, class SingleInterface>
-ExitCode drain(Reader& reader, const std::string& path, SingleInterface single_interface,
-               const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record) {
+ExitCode forEachCaptureRecord(const std::string& path,
+                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record) {
+  auto opened = io::FileSource::open(path);
+  if (!opened) {
+    fmt::print(stderr, "{}: {}\n", path, opened.error().message);
+    return ExitCode::kUsage;
+  }
+  auto& src = **opened;
   proto::pkt::Record rec;
   std::uint64_t unsupported = 0;
+  auto rc = ExitCode::kOk;
   while (true) {
-    auto more = reader.next(rec);
+    auto more = src.next(rec);
     if (!more) {
       fmt::print(stderr, "{}: {}\n", path, more.error().message);
-      return reader.frames() == 0 ? ExitCode::kUsage : ExitCode::kWarnings;
+      rc = src.frames() == 0 ? ExitCode::kUsage : ExitCode::kWarnings;
+      break;
     }
     if (!more.value()) break;
-    auto frame = reader.frames();
-    if (!proto::pkt::Decoder::linkSupported(rec.link_type) && unsupported++ == 0 && single_interface()) {
+    auto frame = src.frames();
+    if (!proto::pkt::Decoder::linkSupported(rec.link_type) && unsupported++ == 0 && src.singleInterface()) {
       fmt::print(stderr, "{}: frame {}: unsupported link type {} ({})\n", path, frame, rec.link_type,
                  proto::pkt::linkTypeName(rec.link_type));
       return ExitCode::kUsage;
     }
     on_record(rec, frame);
   }
-  return ExitCode::kOk;
-}
-
-}  // namespace
-
-ExitCode forEachCaptureRecord(const std::string& path,
-                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record) {
-  auto in = openFileInput(path);
-  if (!in) return ExitCode::kUsage;
-  if (in->capture) {
-    auto& reader = *in->capture;
-    return drain(reader, path, [&] { return reader.parser().interfaceCount() <= 1; }, on_record);
-  }
-  auto rc = drain(*in->log, path, [] { return true; }, on_record);
-  if (in->log->cutMessages() > 0) {
-    fmt::print(stderr, "{}: {} messages longer than 65000 bytes were cut\n", path, in->log->cutMessages());
-  }
+  printSourceNotes(path, src);
   return rc;
 }
 

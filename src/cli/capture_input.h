@@ -5,29 +5,19 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "analysis/capture_analyzer.h"
 #include "core/exit_code.h"
-#include "io/capture_reader.h"
-#include "io/sip_log_reader.h"
+#include "io/file_source.h"
 #include "proto/pkt/capture_file.h"
 
 namespace vs::cli {
 
-// A file read as a capture (pcap, pcapng, gzip-compressed or not) or, when it is none, as a text log of
-// SIP messages (io/sip_log_reader.h: each message a synthetic raw-IP/UDP frame). Exactly one is set.
-struct FileInput {
-  std::unique_ptr<io::CaptureReader> capture;
-  std::unique_ptr<io::SipLogReader> log;
-};
-// Prints the one-line error (both reasons when the file is neither: "FILE: not a pcap or pcapng file
-// (...); not a SIP text log either (...)") and returns nullopt. Standard input is read as a capture only
-// (it cannot be sniffed twice).
-std::optional<FileInput> openFileInput(const std::string& path);
+// What a file source says at the end, on stderr: the log messages it cut (nothing for a capture).
+void printSourceNotes(const std::string& path, const io::FileSource& src);
 
-// Calls on_record for every record (frame numbers from 1) of a capture or SIP text log (openFileInput).
+// Calls on_record for every record (frame numbers from 1) of a capture or SIP text log (io::FileSource).
 // Returns kOk, kWarnings (the warning was printed to stderr) or kUsage (the error was printed).
 ExitCode forEachCaptureRecord(const std::string& path,
                               const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record);

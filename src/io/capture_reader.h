@@ -8,18 +8,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "core/result.h"
 #include "proto/pkt/capture_file.h"
 
 namespace vs::io {
-
-// zlib's last error on a gzFile (passed as void*, so zlib.h stays out of headers): "gzip: <reason>" without
-// the "<path>: " zlib puts first (`zlib_name`: the path given to gzopen, "<fd:N>" after gzdopen), or
-// "read error: <errno text>"; empty when there is none. A stream cut short reads "gzip: unexpected end of
-// file".
-std::string gzipErrorText(void* gz, std::string_view zlib_name);
 
 inline constexpr std::size_t kCaptureReadChunk = 4 * 1024 * 1024;
 inline constexpr std::size_t kCaptureDropStep = 8 * 1024 * 1024;

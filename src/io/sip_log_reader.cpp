@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "io/capture_reader.h"
+#include "io/gzip_error.h"
 #include "proto/pkt/pcapng_writer.h"
 
 namespace vs::io {
