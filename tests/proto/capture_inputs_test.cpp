@@ -198,6 +198,10 @@ TEST(SipLog, HeaderLinesOfEachFormat) {
   EXPECT_FALSE(siplog::parseHeaderLine("<--- Received SIP request from nowhere --->"));
   EXPECT_FALSE(siplog::parseHeaderLine("INVITE sip:x SIP/2.0"));
   EXPECT_FALSE(siplog::findTimestamp("2024-13-01 10:00:00"));
+  // Found by fuzzing: a year past 2262 overflowed int64 nanoseconds.
+  EXPECT_FALSE(siplog::findTimestamp("2483/01/31 10:02:00.000001"));
+  EXPECT_FALSE(siplog::findTimestamp("9999-12-31 23:59:59"));
+  EXPECT_TRUE(siplog::findTimestamp("2200-12-31 23:59:59"));
 }
 
 TEST(SipLog, MessagesEndAtContentLengthSeparatorsAndNewLogLines) {

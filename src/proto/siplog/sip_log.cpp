@@ -145,7 +145,8 @@ std::optional<std::int64_t> findTimestamp(std::string_view s, std::int64_t year_
     }
     unsigned y = num(s, i, 4), mo = num(s, i + 5, 2), da = num(s, i + 8, 2);
     unsigned h = num(s, i + 11, 2), mi = num(s, i + 14, 2), se = num(s, i + 17, 2);
-    if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || se > 60) continue;
+    // Years past 2262 do not fit in int64 nanoseconds; a log is not older than 1970.
+    if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || se > 60) continue;
     std::size_t k = i + 19;
     const std::int64_t ns = fraction(s, k);
     return civilNs(y, mo, da, h, mi, se, ns);
