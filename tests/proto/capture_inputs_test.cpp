@@ -288,6 +288,66 @@ TEST(SipLog, YearlessAsteriskDatesTakeTheYearOfTheReference) {
   EXPECT_EQ(got[1].ts_ns - got[0].ts_ns, 2'000'000'000);
 }
 
+// Kamailio's sipdump module (mode 1) writes each message it receives or sends as a record: the layout
+// below is the one Kamailio 5.6 wrote here (tests/integration/flow_capture_test.cpp reads real ones).
+TEST(SipLog, KamailioSipdumpRecordsGiveBothAddressesAndTheirMicrosecondTime) {
+  siplog::SipLogParser p;
+  std::vector<siplog::LogMessage> got;
+  auto feed = [&](std::string_view l) {
+    if (auto m = p.line(l)) got.push_back(*m);
+  };
+  const std::string eq(20, '='), tilde(20, '~'), bar(20, '|');
+  // A request with headers only, ended by its Content-Length: 0 (the rule after it is then ignored).
+  for (std::string_view l : {std::string_view(eq), std::string_view("tag: rcv"), std::string_view("pid: 3784"),
+                             std::string_view("process: 1"), std::string_view("time: 1706695200.000250"),
+                             std::string_view("date: Wed Jan 31 10:00:00 2024"), std::string_view("proto: udp ipv4"),
+                             std::string_view("srcip: 192.0.2.1"), std::string_view("srcport: 5062"),
+                             std::string_view("dstip: 192.0.2.2"), std::string_view("dstport: 5060"),
+                             std::string_view(tilde), std::string_view("OPTIONS sip:b SIP/2.0\r"),
+                             std::string_view("Call-ID: one\r"), std::string_view("Content-Length: 0\r"),
+                             std::string_view("\r"), std::string_view(bar)}) {
+    feed(l);
+  }
+  // A response over IPv6 whose body has no final line end: the rule is glued to its last bytes, and a
+  // line of dashes inside the body does not end it (it would in an Asterisk log).
+  feed(eq);
+  feed("tag: snd");
+  feed("time: 1706695201.5");
+  feed("proto: tcp ipv6");
+  feed("srcip: 2001:db8::2");
+  feed("srcport: 5060");
+  feed("dstip: 2001:db8::1");
+  feed("dstport: 40000");
+  feed(tilde);
+  feed("SIP/2.0 200 OK\r");
+  feed("Call-ID: one\r");
+  feed("Content-Type: text/plain\r");
+  feed("\r");
+  feed("----------");
+  feed("end" + bar);
+  // A record without addresses is not a message; nor is what follows its "~" rule.
+  feed(eq);
+  feed("time: 1706695202.0");
+  feed(tilde);
+  feed("BYE sip:b SIP/2.0");
+  feed(bar);
+  if (auto m = p.finish()) got.push_back(*m);
+
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_EQ(got[0].text, "OPTIONS sip:b SIP/2.0\r\nCall-ID: one\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(got[0].src.toString(), "192.0.2.1");
+  EXPECT_EQ(got[0].sport, 5062);
+  EXPECT_EQ(got[0].dst.toString(), "192.0.2.2");
+  EXPECT_EQ(got[0].dport, 5060);
+  EXPECT_EQ(got[0].ts_ns, 1706695200'000'250'000LL);  // date -u -d '2024-01-31 10:00:00' +%s = 1706695200
+  EXPECT_EQ(got[1].text, "SIP/2.0 200 OK\r\nCall-ID: one\r\nContent-Type: text/plain\r\n\r\n----------\r\nend\r\n");
+  EXPECT_EQ(got[1].src.toString(), "2001:db8::2");
+  EXPECT_EQ(got[1].dst.toString(), "2001:db8::1");
+  EXPECT_EQ(got[1].dport, 40000);
+  EXPECT_EQ(got[1].ts_ns, 1706695201'500'000'000LL);
+  EXPECT_EQ(p.headers(), 2U);
+}
+
 TEST(SipLog, OversizedMessageIsCutAndFlagged) {
   siplog::SipLogParser p;
   (void)p.line("2024/01/31 10:00:00.000000 192.0.2.1:5060 -> 192.0.2.2:5060");

@@ -199,6 +199,7 @@ void SipLogParser::start(const Header& h) {
   in_msg_ = true;
   in_body_ = false;
   chan_sip_ = h.chan_sip;
+  dump_msg_ = false;
   content_length_.reset();
   body_bytes_ = 0;
   cur_ = LogMessage{};
@@ -223,9 +224,80 @@ std::optional<LogMessage> SipLogParser::close() {
   return std::move(cur_);
 }
 
+namespace {
+
+// Kamailio sipdump's rules: exactly 20 of one character.
+bool isRule(std::string_view l, char c) { return l.size() == kDumpRuleBytes && l.find_first_not_of(c) == std::string_view::npos; }
+
+// "1795494482.681132" (seconds since the epoch) as ns.
+std::optional<std::int64_t> epochSeconds(std::string_view v) {
+  std::int64_t sec = 0;
+  auto [e, ec] = std::from_chars(v.data(), v.data() + v.size(), sec);
+  if (ec != std::errc{} || sec < 0 || sec > 4'000'000'000) return std::nullopt;
+  std::size_t k = static_cast<std::size_t>(e - v.data());
+  const std::int64_t ns = fraction(v, k);
+  if (k != v.size()) return std::nullopt;
+  return sec * 1'000'000'000 + ns;
+}
+
+}  // namespace
+
+// A sipdump record's "key: value" lines between its "=" and "~" rules.
+void SipLogParser::dumpField(std::string_view l) {
+  auto colon = l.find(':');
+  if (colon == std::string_view::npos) return;
+  auto key = l.substr(0, colon);
+  auto v = trim(l.substr(colon + 1));
+  auto port = [&](std::uint16_t& out, bool& ok) {
+    unsigned n = 0;
+    auto [e, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    ok = ec == std::errc{} && e == v.data() + v.size() && n <= 65535;
+    if (ok) out = static_cast<std::uint16_t>(n);
+  };
+  auto addr = [&](pkt::IpAddr& out, bool& ok) {
+    auto a = pkt::IpAddr::parse(v);
+    ok = a.has_value();
+    if (ok) out = *a;
+  };
+  if (key == "time") dump_.header.ts_ns = epochSeconds(v);
+  else if (key == "srcip") addr(dump_.header.src, dump_.src);
+  else if (key == "dstip") addr(dump_.header.dst, dump_.dst);
+  else if (key == "srcport") port(dump_.header.sport, dump_.sport);
+  else if (key == "dstport") port(dump_.header.dport, dump_.dport);
+}
+
 std::optional<LogMessage> SipLogParser::line(std::string_view l) {
   ++lines_;
   if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+  // Kamailio sipdump: "====" rule, "key: value" lines (time, srcip, srcport, dstip, dstport...), "~~~~"
+  // rule, the message as it went on the wire, "||||" rule (glued to a body that has no final line end).
+  if (isRule(l, '=')) {
+    auto done = in_msg_ ? close() : std::nullopt;
+    dump_ = DumpRecord{};
+    dump_.open = true;
+    return done;
+  }
+  if (dump_.open) {
+    if (!isRule(l, '~')) {
+      dumpField(l);
+      return std::nullopt;
+    }
+    dump_.open = false;
+    if (!(dump_.src && dump_.dst && dump_.sport && dump_.dport)) return std::nullopt;  // not a record: skip it
+    Header h = dump_.header;
+    if (!h.ts_ns && last_ts_ != 0) h.ts_ns = last_ts_ + 1000;
+    start(h);
+    dump_msg_ = true;
+    return std::nullopt;
+  }
+  if (dump_msg_ && in_msg_ && l.size() >= kDumpRuleBytes &&
+      l.find_first_not_of('|', l.size() - kDumpRuleBytes) == std::string_view::npos) {
+    l.remove_suffix(kDumpRuleBytes);
+    if (l.empty()) return close();
+    auto done = line(l);  // the body's last bytes, glued to the rule
+    --lines_;
+    return done ? done : (in_msg_ ? close() : std::nullopt);
+  }
   auto h = parseHeaderLine(l, year_ref_ns_);
   if (h) {
     auto done = in_msg_ ? close() : std::nullopt;
@@ -244,7 +316,7 @@ std::optional<LogMessage> SipLogParser::line(std::string_view l) {
     if (auto ts = log_ts ? log_ts : findTimestamp(l.substr(0, 40), year_ref_ns_); ts) last_ts_ = *ts;
     return std::nullopt;
   }
-  if (separator || log_ts) {
+  if ((separator || log_ts) && !dump_msg_) {
     auto done = close();
     if (log_ts) last_ts_ = *log_ts;
     return done;

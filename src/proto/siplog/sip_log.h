@@ -7,6 +7,10 @@
 //                              "<--- Transmitting (NAT) to 192.0.2.1:5060 --->" (ends at "<------------>")
 //   sngrep / ngrep / Kamailio-style text: "[U ]2024/01/31 10:00:00.123456 192.0.2.1:5060 -> 192.0.2.2:5060"
 //                              (dashes in the date and "[...]"-bracketed addresses accepted too).
+//   Kamailio sipdump module (mode 1, its .data files): a record of "====================", "key: value"
+//                              lines ("time: 1795494482.681132", "srcip:", "srcport:", "dstip:", "dstport:"),
+//                              "~~~~~~~~~~~~~~~~~~~~", the message, "||||||||||||||||||||". Both addresses
+//                              and the time (UTC, µs) are the record's.
 // A timestamp "YYYY-MM-DD HH:MM:SS[.frac]" (or with slashes, assumed UTC) on the header line, or on the
 // latest log line before it, dates the message; otherwise it gets the previous message's time + 1 µs.
 // Asterisk's default log date "Nov 22 20:05:17" has no year: with a reference time (the reader gives the
@@ -26,6 +30,7 @@ namespace vs::proto::siplog {
 
 inline constexpr std::size_t kMaxMessageBytes = 65000;  // a longer message is cut and flagged
 inline constexpr std::size_t kMaxLineBytes = 65536;     // the reader cuts longer lines
+inline constexpr std::size_t kDumpRuleBytes = 20;       // Kamailio sipdump's "=", "~" and "|" rules
 
 struct Header {
   pkt::IpAddr src, dst;
@@ -63,7 +68,16 @@ class SipLogParser {
  private:
   std::optional<LogMessage> close();
   void start(const Header& h);
+  void dumpField(std::string_view l);
 
+  // A Kamailio sipdump record's fields, read between its "=" and "~" rules.
+  struct DumpRecord {
+    bool open = false;  // inside the fields
+    Header header;
+    bool src = false, dst = false, sport = false, dport = false;  // which fields were read
+  };
+  DumpRecord dump_;
+  bool dump_msg_ = false;  // the message in progress is a sipdump record's: it ends at the "|" rule
   bool in_msg_ = false, in_body_ = false, chan_sip_ = false;
   std::optional<std::size_t> content_length_;
   std::size_t body_bytes_ = 0;
