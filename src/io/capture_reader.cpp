@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "io/gzip_error.h"
+#include "io/input_stream.h"
 
 namespace vs::io {
 
@@ -58,6 +59,20 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& pa
     if (auto e = gzipErrorText(r->gz_, r->gz_name_); !e.empty()) return makeError(e);
     return makeError("empty file");
   }
+  return sniffed(std::move(r));
+}
+
+Result<std::unique_ptr<CaptureReader>> CaptureReader::adopt(InputStream in) {
+  std::unique_ptr<CaptureReader> r(new CaptureReader());
+  r->gz_name_ = in.zlibName();
+  r->buf_ = in.takeHead();
+  r->end_ = r->buf_.size();
+  r->gz_ = in.releaseGz();
+  r->buf_.resize(std::max(kCaptureReadChunk, r->end_));
+  return sniffed(std::move(r));
+}
+
+Result<std::unique_ptr<CaptureReader>> CaptureReader::sniffed(std::unique_ptr<CaptureReader> r) {
   auto head = std::span<const std::byte>(reinterpret_cast<const std::byte*>(r->buf_.data()), r->end_);
   auto fmt_ok = proto::pkt::CaptureParser::sniff(head);
   if (!fmt_ok) return fmt_ok.error();

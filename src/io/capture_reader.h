@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "io/input_stream.h"
 #include "proto/pkt/capture_file.h"
 
 namespace vs::io {
@@ -25,6 +26,8 @@ class CaptureReader {
 
   // "-" reads standard input. Errors: "cannot open: No such file or directory", "not a pcap or pcapng file".
   static Result<std::unique_ptr<CaptureReader>> open(const std::string& path);
+  // Standard input whose head was read already (to tell a capture from a text log): read on from it.
+  static Result<std::unique_ptr<CaptureReader>> adopt(InputStream in);
 
   // Next packet record (valid until the next call); false at the end of the file. An Error names the
   // frame and the problem; a file cut in the middle of a record is reported as truncated (an Error too,
@@ -40,6 +43,8 @@ class CaptureReader {
  private:
   CaptureReader() = default;
   Result<bool> fill();  // false: end of input
+  // The reader if its first bytes are a pcap or pcapng header; the sniffing error otherwise.
+  static Result<std::unique_ptr<CaptureReader>> sniffed(std::unique_ptr<CaptureReader> r);
 
   void manageMapping();  // prefault ahead, drop what was parsed
 

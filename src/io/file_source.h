@@ -17,8 +17,8 @@ namespace vs::io {
 class FileSource {
  public:
   // The capture reader's error; for a file that is not a capture, both reasons: "not a pcap or pcapng
-  // file (...); not a SIP text log either (...)". Standard input ("-") is read as a capture only: it
-  // cannot be sniffed twice.
+  // file (...); not a SIP text log either (...)". Standard input ("-") is either too: its first 4 MiB
+  // are read once and handed to the reader that recognises them.
   static Result<std::unique_ptr<FileSource>> open(const std::string& path);
 
   Result<bool> next(proto::pkt::Record& out) { return capture_ ? capture_->next(out) : log_->next(out); }
@@ -33,6 +33,7 @@ class FileSource {
 
  private:
   FileSource() = default;
+  static Result<std::unique_ptr<FileSource>> openStdin();
   std::unique_ptr<CaptureReader> capture_;
   std::unique_ptr<SipLogReader> log_;
 };

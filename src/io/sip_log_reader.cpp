@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <ctime>
 
 #include <sys/stat.h>
@@ -21,16 +22,57 @@ SipLogReader::~SipLogReader() {
 
 bool SipLogReader::readLine(std::string& line) {
   line.clear();
+  constexpr auto kMax = proto::siplog::kMaxLineBytes;
+  if (head_pos_ < head_.size()) {
+    auto nl = head_.find('\n', head_pos_);
+    auto end = nl == std::string::npos ? head_.size() : nl;
+    line.append(head_, head_pos_, std::min(end - head_pos_, kMax));
+    if (nl != std::string::npos) {
+      head_pos_ = nl + 1;
+      return true;
+    }
+    head_pos_ = head_.size();  // the line goes on in the stream
+  }
+  if (head_pos_ > 0) {  // every byte read ahead is used: free them
+    head_.clear();
+    head_.shrink_to_fit();
+    head_pos_ = 0;
+  }
   auto f = static_cast<gzFile>(file_);
   int c = 0;
   while ((c = gzgetc(f)) != -1) {
     if (c == '\n') return true;
-    if (line.size() < proto::siplog::kMaxLineBytes) line.push_back(static_cast<char>(c));
+    if (line.size() < kMax) line.push_back(static_cast<char>(c));
   }
   return !line.empty();
 }
 
 std::string SipLogReader::gzipError() const { return gzipErrorText(file_, path_); }
+
+bool SipLogReader::sniff() {
+  std::string seen;
+  proto::siplog::SipLogParser probe;
+  std::string line;
+  bool found = false;
+  for (int i = 0; i < kLogSniffLines && readLine(line); ++i) {
+    seen += line;
+    seen += '\n';
+    probe.line(line);
+    if (probe.headers() > 0) {
+      found = true;
+      break;
+    }
+  }
+  seen.append(head_, head_pos_);
+  head_ = std::move(seen);
+  head_pos_ = 0;
+  return found;
+}
+
+Error SipLogReader::notALog() const {
+  if (auto e = gzipError(); !e.empty()) return makeError(e);
+  return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines)", kLogSniffLines));
+}
 
 Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path) {
   std::unique_ptr<SipLogReader> r(new SipLogReader);
@@ -40,19 +82,7 @@ Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path
   r->file_ = gzopen(path.c_str(), "rb");
   if (r->file_ == nullptr) return makeError(fmt::format("cannot open: {}", std::strerror(errno != 0 ? errno : ENOMEM)));
   gzbuffer(static_cast<gzFile>(r->file_), 256 * 1024);
-  std::string line;
-  bool found = false;
-  for (int i = 0; i < kLogSniffLines && r->readLine(line); ++i) {
-    if (proto::siplog::parseHeaderLine(line)) {
-      found = true;
-      break;
-    }
-  }
-  if (!found) {
-    if (auto e = r->gzipError(); !e.empty()) return makeError(e);
-    return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines)", kLogSniffLines));
-  }
-  if (gzrewind(static_cast<gzFile>(r->file_)) != 0) return makeError(fmt::format("cannot read it again: {}", r->gzipError()));
+  if (!r->sniff()) return r->notALog();
   // Year-less dates (Asterisk's default "Nov 22 20:05:17") take their year from when the file was last
   // written: a log is read after it was written, so no line is later than that.
   struct stat st{};
@@ -60,6 +90,18 @@ Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ref = st.st_mtim;
   else clock_gettime(CLOCK_REALTIME, &ref);
   r->parser_ = proto::siplog::SipLogParser(std::int64_t{ref.tv_sec} * 1'000'000'000 + ref.tv_nsec);
+  return r;
+}
+
+Result<std::unique_ptr<SipLogReader>> SipLogReader::adopt(InputStream in) {
+  std::unique_ptr<SipLogReader> r(new SipLogReader);
+  r->path_ = in.zlibName();
+  r->head_ = in.takeHead();
+  r->file_ = in.releaseGz();
+  if (!r->sniff()) return r->notALog();
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  r->parser_ = proto::siplog::SipLogParser(std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec);
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "io/input_stream.h"
 #include "proto/pkt/capture_file.h"
 #include "proto/siplog/sip_log.h"
 
@@ -26,6 +27,9 @@ class SipLogReader {
   // lines)", "gzip: ..." (a compressed file that does not inflate). Year-less log dates get their year
   // from the file's modification time (the current time for a pipe).
   static Result<std::unique_ptr<SipLogReader>> open(const std::string& path);
+  // Standard input whose head was read already (it was not a capture): the same, reading on from it.
+  // Year-less dates take the current year (see open()).
+  static Result<std::unique_ptr<SipLogReader>> adopt(InputStream in);
   // A compressed log cut short or damaged ends with an Error after its last whole message: "gzip: ...".
   Result<bool> next(proto::pkt::Record& out);
   std::uint64_t frames() const { return frames_; }
@@ -34,11 +38,18 @@ class SipLogReader {
  private:
   SipLogReader() = default;
   bool readLine(std::string& line);
+  // Reads lines until one starts a message (false: none in the first kLogSniffLines), then puts every
+  // line read back in front of the stream: a pipe cannot be rewound.
+  bool sniff();
+  // Whatever error open() reports for a stream that has no message header.
+  Error notALog() const;
 
   std::string gzipError() const;  // empty: the input so far read cleanly
 
   void* file_ = nullptr;  // gzFile, kept opaque so zlib.h stays in the .cpp
-  std::string path_;
+  std::string path_;      // what zlib calls the stream in its messages
+  std::string head_;      // bytes read ahead of the stream (sniffed lines, standard input's head)
+  std::size_t head_pos_ = 0;
   bool done_ = false;
   std::string pending_error_;  // reported once the last message is out
   std::uint64_t frames_ = 0, cut_ = 0;

@@ -2,7 +2,8 @@
 // 1 s of PCMU RTP) and a SIPp UAS echoing RTP, captured with tcpdump on lo; once plain, once with the
 // topoh module (topology hiding: another Call-ID on the UAS side). Checks `calls --json` (grouping, state,
 // counts and the link rule) against tshark on the same file, `flow --html` arrows against tshark's SIP
-// frames, and `calls --save-call` by re-reading the saved pcap with tshark.
+// frames, `calls --save-call` by re-reading the saved pcap with tshark, and Kamailio's sipdump log of the
+// plain calls against the capture of them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -50,6 +51,13 @@ std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& 
                     "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
                     "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"rr.so\"\nloadmodule \"pv.so\"\n"
                     "loadmodule \"siputils.so\"\n";
+  if (!topoh) {
+    // sipdump: every message Kamailio receives or sends, as text records (its .data file), read back by
+    // `calls` as a log of the same calls the capture holds.
+    fs::create_directories(dir.path() / "sipdump");
+    cfg += "loadmodule \"sipdump.so\"\nmodparam(\"sipdump\", \"enable\", 1)\nmodparam(\"sipdump\", \"mode\", 1)\n"
+           "modparam(\"sipdump\", \"folder\", \"" + (dir.path() / "sipdump").string() + "\")\n";
+  }
   if (topoh) {
     cfg += "loadmodule \"topoh.so\"\nmodparam(\"topoh\", \"mask_key\", \"voipscope-test\")\n"
            "modparam(\"topoh\", \"mask_ip\", \"127.0.0.1\")\nmodparam(\"topoh\", \"mask_callid\", 1)\n";
@@ -165,6 +173,89 @@ TEST(FlowCapture, ProxiedCallsAreOneCallPerCallIdWithTsharksCounts) {
     std::set<std::string> eps(l["endpoints"].begin(), l["endpoints"].end());
     EXPECT_EQ(eps, hosts);
   }
+}
+
+// Kamailio's own log of the same calls (sipdump records, as its sipdump module writes them) against the
+// capture tcpdump made of them: the same legs, states and messages, each with its two addresses, in the
+// same order and within 50 ms of the capture's time. Read as a file, from a pipe, and gzip-compressed
+// from a pipe, with the same result.
+TEST(FlowCapture, KamailioSipdumpLogGivesTheCapturedCallsMessageForMessage) {
+  if (!tools()) GTEST_SKIP() << "kamailio, sipp, tcpdump or tshark missing";
+  if (!fs::exists("/usr/lib/x86_64-linux-gnu/kamailio/modules/sipdump.so")) GTEST_SKIP() << "no sipdump module";
+  TempDir dir;
+  Ports p;
+  std::string why;
+  auto pcap = captureCalls(dir, false, p, why);
+  ASSERT_FALSE(pcap.empty()) << why;
+  std::string data;
+  for (const auto& e : fs::directory_iterator(dir.path() / "sipdump")) {
+    if (e.path().extension() == ".data") data = e.path().string();
+  }
+  ASSERT_FALSE(data.empty()) << "kamailio wrote no sipdump .data file";
+
+  auto from_pcap = run({vs::itest::voipscopeBinary(), "calls", "--json", "--all", pcap});
+  ASSERT_EQ(from_pcap.exit_code, 0) << from_pcap.all;
+  auto from_log = run({vs::itest::voipscopeBinary(), "calls", "--json", "--all", data});
+  ASSERT_EQ(from_log.exit_code, 0) << from_log.all;
+  auto jp = nlohmann::json::parse(from_pcap.out);
+  auto jl = nlohmann::json::parse(from_log.out);
+
+  // Ground truth for the counts: tshark's SIP frames per Call-ID in the capture.
+  std::map<std::string, int> per_call_id;
+  for (const auto& f : tsharkSip(pcap)) ++per_call_id[f.call_id];
+  ASSERT_EQ(per_call_id.size(), static_cast<std::size_t>(kCalls));
+  EXPECT_EQ(jl["stats"]["sip"]["messages"], jp["stats"]["sip"]["messages"]);
+  EXPECT_EQ(jl["stats"]["sip"]["requests_by_method"], jp["stats"]["sip"]["requests_by_method"]);
+  EXPECT_EQ(jl["stats"]["sip"]["responses_by_status"], jp["stats"]["sip"]["responses_by_status"]);
+
+  auto legs = [](const nlohmann::json& j) {
+    std::map<std::string, nlohmann::json> out;
+    for (const auto& c : j["calls"]) {
+      for (const auto& l : c["legs"]) out[l["call_id"].get<std::string>()] = l;
+    }
+    return out;
+  };
+  auto lp = legs(jp), ll = legs(jl);
+  ASSERT_EQ(ll.size(), per_call_id.size());
+  auto seconds = [](const std::string& iso) {  // "2026-11-24T04:28:02.681132Z" -> seconds within the day
+    return std::stoi(iso.substr(11, 2)) * 3600.0 + std::stoi(iso.substr(14, 2)) * 60.0 + std::stod(iso.substr(17));
+  };
+  for (const auto& [cid, cnt] : per_call_id) {
+    ASSERT_TRUE(ll.count(cid)) << cid << " is in the capture, not in the log's calls";
+    const auto& l = ll[cid];
+    const auto& c = lp[cid];
+    EXPECT_EQ(l["messages"], cnt) << cid;
+    EXPECT_EQ(l["state"], "COMPLETED");
+    EXPECT_EQ(l["state"], c["state"]);
+    EXPECT_EQ(l["requests_by_method"], c["requests_by_method"]);
+    EXPECT_EQ(l["responses_by_status"], c["responses_by_status"]);
+    EXPECT_EQ(l["endpoints"], c["endpoints"]);
+    EXPECT_EQ(l.at("caller"), c.at("caller"));
+    EXPECT_EQ(l.at("callee"), c.at("callee"));
+    ASSERT_EQ(l["sip"].size(), c["sip"].size()) << cid;
+    for (std::size_t i = 0; i < l["sip"].size(); ++i) {
+      const auto& a = l["sip"][i];
+      const auto& b = c["sip"][i];
+      EXPECT_EQ(a["src"], b["src"]) << cid << " message " << i;
+      EXPECT_EQ(a["dst"], b["dst"]) << cid << " message " << i;
+      EXPECT_EQ(a.value("method", ""), b.value("method", "")) << cid << " message " << i;
+      EXPECT_EQ(a.value("status", 0), b.value("status", 0)) << cid << " message " << i;
+      EXPECT_NEAR(seconds(a["time"]), seconds(b["time"]), 0.05) << a["time"] << " vs " << b["time"];
+    }
+  }
+
+  // The same log from a pipe, plain and gzip-compressed: the same output but for the file name.
+  auto strip_file = [](nlohmann::json j) {
+    j.erase("file");
+    return j;
+  };
+  const std::string list = "calls --json --all -";
+  auto piped = run({"sh", "-c", "cat '" + data + "' | '" + vs::itest::voipscopeBinary() + "' " + list});
+  ASSERT_EQ(piped.exit_code, 0) << piped.all;
+  EXPECT_EQ(strip_file(nlohmann::json::parse(piped.out)), strip_file(jl));
+  auto gz = run({"sh", "-c", "gzip -c '" + data + "' | '" + vs::itest::voipscopeBinary() + "' " + list});
+  ASSERT_EQ(gz.exit_code, 0) << gz.all;
+  EXPECT_EQ(strip_file(nlohmann::json::parse(gz.out)), strip_file(jl));
 }
 
 class TopohCapture : public ::testing::Test {
