@@ -54,7 +54,7 @@ bool SipLogReader::sniff() {
   proto::siplog::SipLogParser probe;
   std::string line;
   bool found = false;
-  for (int i = 0; i < kLogSniffLines && readLine(line); ++i) {
+  for (int i = 0; i < kLogSniffLines && seen.size() < kLogSniffBytes && readLine(line); ++i) {
     seen += line;
     seen += '\n';
     probe.line(line);
@@ -71,7 +71,8 @@ bool SipLogReader::sniff() {
 
 Error SipLogReader::notALog() const {
   if (auto e = gzipError(); !e.empty()) return makeError(e);
-  return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines)", kLogSniffLines));
+  return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines or {} MiB)",
+                               kLogSniffLines, kLogSniffBytes >> 20));
 }
 
 Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path) {

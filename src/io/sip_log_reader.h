@@ -14,8 +14,10 @@
 
 namespace vs::io {
 
-// Lines sniffed for a recognised header before a file is declared "not a SIP log".
+// Lines sniffed for a recognised header before a file is declared "not a SIP log", and the most bytes
+// those lines may take (they are kept to be read again: a pipe cannot be rewound).
 inline constexpr int kLogSniffLines = 2000;
+inline constexpr std::size_t kLogSniffBytes = std::size_t{8} << 20;
 
 class SipLogReader {
  public:

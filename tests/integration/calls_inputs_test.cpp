@@ -462,6 +462,21 @@ TEST(CallsLog, TextThatIsNoLogIsRefusedInOneLine) {
   EXPECT_EQ(r.exit_code, 3) << r.all;
   EXPECT_NE(r.all.find("not a pcap or pcapng file"), std::string::npos) << r.all;
   EXPECT_NE(r.all.find("not a SIP text log either"), std::string::npos) << r.all;
+
+  // The same from a pipe. The lines read to sniff are kept to be read again (a pipe cannot be rewound), so
+  // at most 8 MiB of them: 2 100 lines of 64 KiB (131 MiB, 2 000 of which the line count alone would keep)
+  // are refused the same way, with a peak memory nowhere near them.
+  auto piped = run({"sh", "-c", "cat '" + dir.file("notes.txt") + "' | '" + vs::itest::voipscopeBinary() + "' calls -"});
+  EXPECT_EQ(piped.exit_code, 3) << piped.all;
+  EXPECT_NE(piped.all.find("-: not a pcap or pcapng file"), std::string::npos) << piped.all;
+  EXPECT_NE(piped.all.find("not a SIP text log either"), std::string::npos) << piped.all;
+  auto big = run({"sh", "-c", "yes \"$(head -c 65535 /dev/zero | tr '\\0' x)\" | head -n 2100 | /usr/bin/time -f 'peak %M KB' '" +
+                                  vs::itest::voipscopeBinary() + "' calls -"});
+  EXPECT_EQ(big.exit_code, 3) << big.all;
+  EXPECT_NE(big.all.find("no message header line in the first 2000 lines or 8 MiB"), std::string::npos) << big.all;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(big.all, m, std::regex(R"(peak (\d+) KB)"))) << big.all;
+  EXPECT_LT(std::stoul(m[1]), 64'000U) << big.all;
 }
 
 }  // namespace
