@@ -11,7 +11,7 @@ build_pkgs=(
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   kamailio kamailio-tls-modules sip-tester sipsak tshark tcpdump dnsmasq-base iproute2 procps nftables iputils-ping
-  sngrep time wireshark-common
+  sngrep time wireshark-common sofia-sip-bin
   chromium
 )
 

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <chrono>
 #include <regex>
+#include <sstream>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -453,6 +455,91 @@ TEST(CallsLog, FlowDrawsALogsCallAndSaveCallWritesItAsAPcapTsharkReads) {
             "1.300000000\tgz-1\t1 ACK\n"
             "31.250000000\tgz-1\t2 BYE\n"
             "31.260000000\tgz-1\t2 BYE\n");
+}
+
+// sofia-sip (the SIP stack of FreeSWITCH) logs every message it sends or receives when TPORT_LOG is set:
+// sip-options (Debian's sofia-sip-bin) asks Kamailio three times while tcpdump captures the loopback.
+// `calls` on that log gives each exchange as tshark reads it from the capture: Call-ID, OPTIONS then 200,
+// the peer's address (the only one sofia-sip names), at the capture's time within 50 ms.
+TEST(CallsLog, SofiaSipTraceOfSipOptionsMatchesTsharkOnTheCapture) {
+  for (const char* p : {"sip-options", "kamailio", "tcpdump", "tshark"}) {
+    if (!vs::itest::haveProgram(p)) GTEST_SKIP() << p << " missing";
+  }
+  TempDir dir;
+  vs::itest::Kamailio kam(dir);
+  ASSERT_TRUE(kam.ready()) << kam.log();
+  const auto local = vs::itest::freeUdpAndTcpPort();
+  const auto pcap = dir.file("options.pcap");
+  Process tcpdump({"timeout", "60", "tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-w", pcap, "udp port " +
+                   std::to_string(kam.port()) + " and udp port " + std::to_string(local)});
+  ASSERT_TRUE(tcpdump.waitForLine(std::regex("listening on"), 15s)) << tcpdump.output();
+  const auto log = dir.file("sofia.log");
+  for (int i = 0; i < 3; ++i) {
+    auto r = run({"sh", "-c", fmt::format("TPORT_LOG=1 exec timeout 20 sip-options --bind=sip:127.0.0.1:{} "
+                                          "sip:voipscope@127.0.0.1:{} 2>> '{}'", local, kam.port(), log)},
+                 30s);
+    ASSERT_EQ(r.exit_code, 0) << r.all;
+  }
+  std::this_thread::sleep_for(300ms);  // the last 200 OK reaches tcpdump
+  tcpdump.terminate();
+  tcpdump.wait(10s);
+
+  // (Call-ID, method or status, peer, epoch seconds) of every SIP frame, by tshark; the peer is Kamailio
+  // both ways (the filter keeps only its exchange with sip-options).
+  auto ts = run({"tshark", "-r", pcap, "-Y", "sip", "-T", "fields", "-E", "separator=/t", "-e", "sip.Call-ID", "-e",
+                 "sip.Method", "-e", "sip.Status-Code", "-e", "udp.srcport", "-e", "udp.dstport", "-e",
+                 "frame.time_epoch"});
+  struct Ref {
+    std::string call_id, what;
+    std::string peer;
+    double t;
+  };
+  std::vector<Ref> ref;
+  std::istringstream in(ts.out);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, '\t');) f.push_back(x);
+    f.resize(6);
+    ref.push_back({f[0], f[1].empty() ? f[2] : f[1], "127.0.0.1:" + std::to_string(kam.port()), std::stod(f[5])});
+  }
+  ASSERT_EQ(ref.size(), 6U) << ts.all;
+
+  auto r = run({vs::itest::voipscopeBinary(), "calls", "--all", "--json", log});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  auto j = jsonOf(r.out);
+  EXPECT_EQ(j["stats"]["sip"]["requests_by_method"]["OPTIONS"], 3);
+  EXPECT_EQ(j["stats"]["sip"]["responses_by_status"]["200"], 3);
+  std::vector<Ref> got;
+  auto seconds = [](const std::string& iso) {  // "2026-11-24T05:08:49.355071Z" -> epoch seconds
+    std::tm t{};
+    t.tm_year = std::stoi(iso.substr(0, 4)) - 1900;
+    t.tm_mon = std::stoi(iso.substr(5, 2)) - 1;
+    t.tm_mday = std::stoi(iso.substr(8, 2));
+    t.tm_hour = std::stoi(iso.substr(11, 2));
+    t.tm_min = std::stoi(iso.substr(14, 2));
+    return static_cast<double>(timegm(&t)) + std::stod(iso.substr(17, iso.size() - 18));
+  };
+  for (const auto& c : j["calls"]) {
+    for (const auto& l : c["legs"]) {
+      for (const auto& m : l["sip"]) {
+        const bool request = m.contains("method");
+        // sofia-sip names the peer only: Kamailio is the destination of a request, the source of a reply.
+        got.push_back({l["call_id"], request ? m["method"].get<std::string>() : std::to_string(m["status"].get<int>()),
+                       request ? m["dst"].get<std::string>() : m["src"].get<std::string>(), seconds(m["time"])});
+      }
+    }
+  }
+  ASSERT_EQ(got.size(), ref.size()) << r.out;
+  auto by_time = [](const Ref& a, const Ref& b) { return a.t < b.t; };
+  std::sort(got.begin(), got.end(), by_time);
+  std::sort(ref.begin(), ref.end(), by_time);
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    EXPECT_EQ(got[i].call_id, ref[i].call_id) << i;
+    EXPECT_EQ(got[i].what, ref[i].what) << i;
+    EXPECT_EQ(got[i].peer, ref[i].peer) << i;
+    EXPECT_NEAR(got[i].t, ref[i].t, 0.05) << i;
+  }
 }
 
 TEST(CallsLog, TextThatIsNoLogIsRefusedInOneLine) {

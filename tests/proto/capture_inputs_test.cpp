@@ -348,6 +348,72 @@ TEST(SipLog, KamailioSipdumpRecordsGiveBothAddressesAndTheirMicrosecondTime) {
   EXPECT_EQ(p.headers(), 2U);
 }
 
+// sofia-sip's message log (FreeSWITCH's siptrace; TPORT_LOG=1 for the sofia-sip tools): a stamp with the
+// peer and the time of day, the message between two dash rules. sofia-sip indents the message by three
+// spaces (tests/integration/calls_inputs_test.cpp reads real output of sip-options); FreeSWITCH's log
+// shows it without indent, between its own dated log lines.
+TEST(SipLog, SofiaSipTraceTakesThePeerAndDatesTheTimeOfDayAcrossMidnight) {
+  const std::string rule(72, '-');
+  siplog::SipLogParser p(utcNs(2026, 11, 23, 12, 0, 0));  // reference: not used once a dated line is seen
+  std::vector<siplog::LogMessage> got;
+  auto feed = [&](std::string_view l) {
+    if (auto m = p.line(l)) got.push_back(*m);
+  };
+  feed("2026-11-22 23:59:59.900000 [NOTICE] switch_channel.c:1118 New Channel sofia/internal/1004@192.0.2.1");
+  feed("recv 120 bytes from udp/[192.0.2.1]:52110 at 23:59:59.950000:");
+  feed(rule);
+  feed("INVITE sip:1000@192.0.2.2 SIP/2.0");
+  feed("Call-ID: fs-1");
+  feed("Content-Length: 5");
+  feed("");
+  feed("v=0");
+  feed(rule);
+  // After midnight: the next day, not the same day's morning.
+  feed("send 80 bytes to udp/[192.0.2.1]:52110 at 00:00:00.050000:");
+  feed(rule);
+  feed("SIP/2.0 100 Trying");
+  feed("Call-ID: fs-1");
+  feed("");
+  feed(rule);
+  // sofia-sip's own indent of three spaces, an IPv6 peer with a compression suffix.
+  feed("recv 60 bytes from tcp/[2001:db8::7]:5070;comp=sigcomp at 00:00:01.000001:");
+  feed("   " + rule);
+  feed("   BYE sip:1000@192.0.2.2 SIP/2.0");
+  feed("   Call-ID: fs-1");
+  feed("   Content-Length: 0");
+  feed("   ");
+  feed("   " + rule);
+  feed("   *** message truncated at 10 ***");  // after the rule: not part of any message
+  if (auto m = p.finish()) got.push_back(*m);
+
+  ASSERT_EQ(got.size(), 3U);
+  EXPECT_EQ(got[0].text, "INVITE sip:1000@192.0.2.2 SIP/2.0\r\nCall-ID: fs-1\r\nContent-Length: 5\r\n\r\nv=0\r\n");
+  EXPECT_EQ(got[0].src.toString(), "192.0.2.1");
+  EXPECT_EQ(got[0].sport, 52110);
+  EXPECT_EQ(got[0].ts_ns, utcNs(2026, 11, 22, 23, 59, 59, 950'000'000));
+  EXPECT_EQ(got[1].text, "SIP/2.0 100 Trying\r\nCall-ID: fs-1\r\n\r\n");
+  EXPECT_EQ(got[1].dst.toString(), "192.0.2.1");
+  EXPECT_EQ(got[1].dport, 52110);
+  EXPECT_EQ(got[1].ts_ns, utcNs(2026, 11, 23, 0, 0, 0, 50'000'000));
+  EXPECT_EQ(got[2].text, "BYE sip:1000@192.0.2.2 SIP/2.0\r\nCall-ID: fs-1\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(got[2].src.toString(), "2001:db8::7");
+  EXPECT_EQ(got[2].sport, 5070);
+  EXPECT_EQ(got[2].ts_ns, utcNs(2026, 11, 23, 0, 0, 1, 1'000));
+  // Without any dated line the reference's day is taken (here the day before it, nearer to 23:30).
+  siplog::SipLogParser q(utcNs(2026, 11, 23, 3, 0, 0));
+  (void)q.line("send 10 bytes to udp/[192.0.2.1]:5060 at 23:30:00.000000:");
+  (void)q.line(rule);
+  (void)q.line("OPTIONS sip:x SIP/2.0");
+  (void)q.line("");
+  auto m = q.line(rule);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->ts_ns, utcNs(2026, 11, 22, 23, 30, 0));
+  // Look-alikes are not stamps.
+  EXPECT_FALSE(siplog::parseHeaderLine("recv 12 bytes from udp/192.0.2.1:5060 at 10:00:00.000000:"));
+  EXPECT_FALSE(siplog::parseHeaderLine("recv x bytes from udp/[192.0.2.1]:5060 at 10:00:00.000000:"));
+  EXPECT_FALSE(siplog::parseHeaderLine("recv 12 bytes from udp/[192.0.2.1]:5060 at 25:00:00.000000:"));
+}
+
 TEST(SipLog, OversizedMessageIsCutAndFlagged) {
   siplog::SipLogParser p;
   (void)p.line("2024/01/31 10:00:00.000000 192.0.2.1:5060 -> 192.0.2.2:5060");

@@ -1,7 +1,9 @@
 #include "proto/siplog/sip_log.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -155,7 +157,62 @@ std::optional<std::int64_t> findTimestamp(std::string_view s, std::int64_t year_
   return std::nullopt;
 }
 
+namespace {
+
+bool isDashRule(std::string_view t) { return t.size() >= 8 && t.find_first_not_of('-') == std::string_view::npos; }
+
+// sofia-sip's stamp: "recv 903 bytes from udp/[192.0.2.1]:5060 at 20:07:57.811303:" ("send ... to ...";
+// after the port, an IPv6 flow label "/N" or ";comp=sigcomp" may follow).
+std::optional<Header> sofiaStamp(std::string_view line) {
+  auto t = trim(line);
+  const bool recv = t.substr(0, 5) == "recv ", send = t.substr(0, 5) == "send ";
+  if (!recv && !send) return std::nullopt;
+  t.remove_prefix(5);
+  std::size_t k = 0;
+  while (k < t.size() && isDigit(t[k])) ++k;
+  if (k == 0) return std::nullopt;
+  t.remove_prefix(k);
+  const std::string_view via = recv ? " bytes from " : " bytes to ";
+  if (t.substr(0, via.size()) != via) return std::nullopt;
+  t.remove_prefix(via.size());
+  auto slash = t.find('/');
+  auto at = t.find(" at ");
+  if (slash == std::string_view::npos || at == std::string_view::npos || slash > at) return std::nullopt;
+  auto peer = t.substr(slash + 1, at - slash - 1);
+  // "[addr]:port" then an optional suffix.
+  auto close = peer.find("]:");
+  if (peer.empty() || peer.front() != '[' || close == std::string_view::npos) return std::nullopt;
+  auto port_end = close + 2;
+  while (port_end < peer.size() && isDigit(peer[port_end])) ++port_end;
+  Header h;
+  pkt::IpAddr addr;
+  std::uint16_t port = 0;
+  if (!parseHostPort(peer.substr(0, port_end), addr, port)) return std::nullopt;
+  auto tod = t.substr(at + 4);
+  auto d = [&](std::size_t x) { return x < tod.size() && isDigit(tod[x]); };
+  if (!(d(0) && d(1) && tod.size() > 8 && tod[2] == ':' && d(3) && d(4) && tod[5] == ':' && d(6) && d(7))) return std::nullopt;
+  const unsigned hh = num(tod, 0, 2), mi = num(tod, 3, 2), se = num(tod, 6, 2);
+  if (hh > 23 || mi > 59 || se > 60) return std::nullopt;
+  std::size_t f = 8;
+  const std::int64_t frac = fraction(tod, f);
+  h.time_of_day_ns = ((std::int64_t{hh} * 60 + mi) * 60 + se) * 1'000'000'000LL + frac;
+  h.sofia = true;
+  if (recv) {
+    h.src = addr;
+    h.sport = port;
+    h.dst.v6 = addr.v6;
+  } else {
+    h.dst = addr;
+    h.dport = port;
+    h.src.v6 = addr.v6;
+  }
+  return h;
+}
+
+}  // namespace
+
 std::optional<Header> parseHeaderLine(std::string_view line, std::int64_t year_ref_ns) {
+  if (auto s = sofiaStamp(line)) return s;
   Header h;
   auto arrow = line.find("<--- ");
   if (arrow != std::string_view::npos && line.find("--->", arrow + 5) != std::string_view::npos) {
@@ -200,6 +257,9 @@ void SipLogParser::start(const Header& h) {
   in_body_ = false;
   chan_sip_ = h.chan_sip;
   dump_msg_ = false;
+  sofia_ = h.sofia;
+  sofia_open_ = false;
+  sofia_indent_ = 0;
   content_length_.reset();
   body_bytes_ = 0;
   cur_ = LogMessage{};
@@ -298,15 +358,38 @@ std::optional<LogMessage> SipLogParser::line(std::string_view l) {
     --lines_;
     return done ? done : (in_msg_ ? close() : std::nullopt);
   }
+  if (in_msg_ && sofia_) {
+    if (!sofia_open_ && cur_.text.empty() && isDashRule(trim(l))) {  // the rule that opens the message
+      sofia_open_ = true;
+      sofia_indent_ = std::min(l.find_first_not_of(' '), l.size());
+      return std::nullopt;
+    }
+    if (sofia_open_) {
+      std::size_t k = 0;
+      while (k < sofia_indent_ && k < l.size() && l[k] == ' ') ++k;
+      l.remove_prefix(k);
+    }
+  }
   auto h = parseHeaderLine(l, year_ref_ns_);
   if (h) {
     auto done = in_msg_ ? close() : std::nullopt;
+    if (h->time_of_day_ns) {
+      // The day that puts the time nearest the previous one (midnight crossed: the next day).
+      constexpr std::int64_t kDay = kNsPerDay;
+      const std::int64_t base = last_ts_ != 0 ? last_ts_ : year_ref_ns_;
+      const std::int64_t day0 = (base >= 0 ? base / kDay : (base - kDay + 1) / kDay) * kDay;
+      std::int64_t best = day0 + *h->time_of_day_ns;
+      for (std::int64_t c : {day0 - kDay + *h->time_of_day_ns, day0 + kDay + *h->time_of_day_ns}) {
+        if (std::llabs(c - base) < std::llabs(best - base)) best = c;
+      }
+      h->ts_ns = best;
+    }
     if (!h->ts_ns && last_ts_ != 0) h->ts_ns = last_ts_ + 1000;
     start(*h);
     return done;
   }
   auto t = trim(l);
-  bool separator = t.substr(0, 4) == "<---" || (t.size() > 0 && t.find_first_not_of('-') == std::string_view::npos && t.size() >= 8);
+  bool separator = t.substr(0, 4) == "<---" || isDashRule(t);
   std::optional<std::int64_t> log_ts;
   if (!in_msg_ || !in_body_ || content_length_.value_or(1) > body_bytes_) {
     // A new log line ("[2024-01-31 10:00:00] VERBOSE[12] ...") ends the message in progress.

@@ -7,6 +7,12 @@
 //                              "<--- Transmitting (NAT) to 192.0.2.1:5060 --->" (ends at "<------------>")
 //   sngrep / ngrep / Kamailio-style text: "[U ]2024/01/31 10:00:00.123456 192.0.2.1:5060 -> 192.0.2.2:5060"
 //                              (dashes in the date and "[...]"-bracketed addresses accepted too).
+//   sofia-sip (FreeSWITCH "sofia global siptrace on", TPORT_LOG=1): "recv 903 bytes from
+//                              udp/[192.0.2.1]:5060 at 20:07:57.811303:", a rule of dashes, the message
+//                              (each line indented as the rule is: three spaces, or none in FreeSWITCH's
+//                              log), a closing rule. The stamp has the time of day (UTC) only: the message
+//                              gets the day that puts it nearest the previous time (a dated log line or
+//                              message before it, else the reference time), so midnight is crossed.
 //   Kamailio sipdump module (mode 1, its .data files): a record of "====================", "key: value"
 //                              lines ("time: 1795494482.681132", "srcip:", "srcport:", "dstip:", "dstport:"),
 //                              "~~~~~~~~~~~~~~~~~~~~", the message, "||||||||||||||||||||". Both addresses
@@ -37,6 +43,9 @@ struct Header {
   std::uint16_t sport = 0, dport = 0;
   std::optional<std::int64_t> ts_ns;
   bool chan_sip = false;  // message ends at a "<------------>" line
+  // sofia-sip's stamp gives the time of day only (UTC, µs): the parser dates it (see SipLogParser).
+  std::optional<std::int64_t> time_of_day_ns;
+  bool sofia = false;  // the message sits between two dash rules, its lines indented like the first rule
 };
 
 // Recognises a header line (any of the formats above); nullopt for anything else. `year_ref_ns`: the
@@ -78,6 +87,10 @@ class SipLogParser {
   };
   DumpRecord dump_;
   bool dump_msg_ = false;  // the message in progress is a sipdump record's: it ends at the "|" rule
+  // The message in progress is sofia-sip's: its opening rule was seen (then lines lose `sofia_indent_`
+  // leading spaces).
+  bool sofia_ = false, sofia_open_ = false;
+  std::size_t sofia_indent_ = 0;
   bool in_msg_ = false, in_body_ = false, chan_sip_ = false;
   std::optional<std::size_t> content_length_;
   std::size_t body_bytes_ = 0;
