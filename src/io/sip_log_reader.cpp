@@ -54,7 +54,8 @@ bool SipLogReader::sniff() {
   proto::siplog::SipLogParser probe;
   std::string line;
   bool found = false;
-  for (int i = 0; i < kLogSniffLines && seen.size() < kLogSniffBytes && readLine(line); ++i) {
+  sniffed_lines_ = 0;
+  for (; sniffed_lines_ < kLogSniffLines && seen.size() < kLogSniffBytes && readLine(line); ++sniffed_lines_) {
     seen += line;
     seen += '\n';
     probe.line(line);
@@ -63,6 +64,7 @@ bool SipLogReader::sniff() {
       break;
     }
   }
+  sniffed_bytes_ = seen.size();
   seen.append(head_, head_pos_);
   head_ = std::move(seen);
   head_pos_ = 0;
@@ -71,8 +73,9 @@ bool SipLogReader::sniff() {
 
 Error SipLogReader::notALog() const {
   if (auto e = gzipError(); !e.empty()) return makeError(e);
-  return makeError(fmt::format("not a SIP text log either (no message header line in the first {} lines or {} MiB)",
-                               kLogSniffLines, kLogSniffBytes >> 20));
+  // Which limit stopped the look (lines, or bytes for long lines), or the end of the input.
+  return makeError(fmt::format("not a SIP text log either (no message header line in its first {} lines, {} bytes)",
+                               sniffed_lines_, sniffed_bytes_));
 }
 
 Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path) {

@@ -25,8 +25,8 @@ class SipLogReader {
   SipLogReader(const SipLogReader&) = delete;
   SipLogReader& operator=(const SipLogReader&) = delete;
 
-  // Errors: "cannot open: ...", "not a SIP text log either (no message header line in the first 2000
-  // lines)", "gzip: ..." (a compressed file that does not inflate). Year-less log dates get their year
+  // Errors: "cannot open: ...", "not a SIP text log either (no message header line in its first 2000
+  // lines, 81234 bytes)" (fewer lines when the file ends or they reach kLogSniffBytes), "gzip: ..." (a compressed file that does not inflate). Year-less log dates get their year
   // from the file's modification time (the current time for a pipe).
   static Result<std::unique_ptr<SipLogReader>> open(const std::string& path);
   // Standard input whose head was read already (it was not a capture): the same, reading on from it.
@@ -52,6 +52,8 @@ class SipLogReader {
   std::string path_;      // what zlib calls the stream in its messages
   std::string head_;      // bytes read ahead of the stream (sniffed lines, standard input's head)
   std::size_t head_pos_ = 0;
+  int sniffed_lines_ = 0;          // lines the sniff read, and their bytes (for the error)
+  std::size_t sniffed_bytes_ = 0;
   bool done_ = false;
   std::string pending_error_;  // reported once the last message is out
   std::uint64_t frames_ = 0, cut_ = 0;
