@@ -159,6 +159,20 @@ std::optional<std::int64_t> findTimestamp(std::string_view s, std::int64_t year_
 
 namespace {
 
+// Formats that name only the peer: it is the source of what was received, the destination of what was
+// sent; the local side stays 0.0.0.0:0 (or :: for an IPv6 peer).
+void setPeer(Header& h, bool received, const pkt::IpAddr& peer, std::uint16_t port) {
+  if (received) {
+    h.src = peer;
+    h.sport = port;
+    h.dst.v6 = peer.v6;
+  } else {
+    h.dst = peer;
+    h.dport = port;
+    h.src.v6 = peer.v6;
+  }
+}
+
 bool isDashRule(std::string_view t) { return t.size() >= 8 && t.find_first_not_of('-') == std::string_view::npos; }
 
 // sofia-sip's stamp: "recv 903 bytes from udp/[192.0.2.1]:5060 at 20:07:57.811303:" ("send ... to ...";
@@ -197,15 +211,7 @@ std::optional<Header> sofiaStamp(std::string_view line) {
   const std::int64_t frac = fraction(tod, f);
   h.time_of_day_ns = ((std::int64_t{hh} * 60 + mi) * 60 + se) * 1'000'000'000LL + frac;
   h.sofia = true;
-  if (recv) {
-    h.src = addr;
-    h.sport = port;
-    h.dst.v6 = addr.v6;
-  } else {
-    h.dst = addr;
-    h.dport = port;
-    h.src.v6 = addr.v6;
-  }
+  setPeer(h, recv, addr, port);
   return h;
 }
 
@@ -224,15 +230,7 @@ std::optional<Header> parseHeaderLine(std::string_view line, std::int64_t year_r
     if (!received && !sent) return std::nullopt;
     if (!peerAddress(tokenAfter(body, received ? "from " : "to "), peer, port)) return std::nullopt;
     h.chan_sip = body.find("SIP read from") != std::string_view::npos || body.find("Transmitting (") != std::string_view::npos;
-    if (received) {
-      h.src = peer;
-      h.sport = port;
-      h.dst.v6 = peer.v6;
-    } else {
-      h.dst = peer;
-      h.dport = port;
-      h.src.v6 = peer.v6;
-    }
+    setPeer(h, received, peer, port);
     h.ts_ns = findTimestamp(line.substr(0, arrow), year_ref_ns);
     return h;
   }
