@@ -127,7 +127,7 @@ ExitCode runSaveCall(const CallsCmdOptions& opts) {
 
 void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& result) {
   auto* cmd = app.add_subcommand("calls", "List the SIP calls in a capture file, on an interface or sent by HEP agents");
-  auto* file = cmd->add_option("file", opts->file, "pcap or pcapng file, or a SIP text log; optionally gzip-compressed; '-' reads stdin (captures only)");
+  auto* file = cmd->add_option("file", opts->file, "pcap or pcapng file, or a SIP text log; optionally gzip-compressed; '-' reads stdin");
   auto* iface = cmd->add_option("-i,--interface", opts->iface, "Capture live on this interface (AF_PACKET; needs root)");
   auto* hep = cmd->add_option("--hep-listen", opts->hep_listen, "Receive HEPv3 on udp:PORT or udp:ADDR:PORT");
   file->excludes(iface)->excludes(hep);

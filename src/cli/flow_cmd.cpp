@@ -121,7 +121,7 @@ ExitCode runFlowCapture(const FlowOptions& opts) {
 
 void setupFlow(CLI::App& app, std::shared_ptr<FlowOptions> opts, ExitCode& result) {
   auto* cmd = app.add_subcommand("flow", "Draw a call ladder (SIP call flow) in the terminal and/or as one HTML file");
-  cmd->add_option("file", opts->file, "pcap or pcapng file, or a SIP text log; optionally gzip-compressed; '-' reads stdin (captures only)");
+  cmd->add_option("file", opts->file, "pcap or pcapng file, or a SIP text log; optionally gzip-compressed; '-' reads stdin");
   cmd->add_option("--call", opts->call, "The call to draw: its number in 'voipscope calls' or any leg's Call-ID");
   cmd->add_flag("--no-redact", opts->no_redact, "Keep Authorization digest responses in the HTML message panel");
   cmd->add_option("--model-json", opts->model_json,

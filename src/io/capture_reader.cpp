@@ -43,23 +43,10 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& pa
     }
     // Not mappable (some network file systems): read it like a stream.
   }
-  auto gz = gzdopen(fd, "rb");
-  if (gz == nullptr) {
-    ::close(fd);
-    return makeError("cannot open: out of memory");
-  }
-  gzbuffer(gz, 1 << 20);
-  std::unique_ptr<CaptureReader> r(new CaptureReader());
-  r->gz_ = gz;
-  r->gz_name_ = fmt::format("<fd:{}>", fd);
-  r->buf_.resize(kCaptureReadChunk);
-  auto filled = r->fill();
-  if (!filled) return filled.error();
-  if (r->end_ == 0) {
-    if (auto e = gzipErrorText(r->gz_, r->gz_name_); !e.empty()) return makeError(e);
-    return makeError("empty file");
-  }
-  return sniffed(std::move(r));
+  auto in = InputStream::open(fd, kCaptureReadChunk);
+  if (!in) return in.error();
+  if (in->head().empty()) return makeError("empty file");
+  return adopt(std::move(*in));
 }
 
 Result<std::unique_ptr<CaptureReader>> CaptureReader::adopt(InputStream in) {

@@ -26,7 +26,8 @@ class CaptureReader {
 
   // "-" reads standard input. Errors: "cannot open: No such file or directory", "not a pcap or pcapng file".
   static Result<std::unique_ptr<CaptureReader>> open(const std::string& path);
-  // Standard input whose head was read already (to tell a capture from a text log): read on from it.
+  // A stream whose head was read already (standard input, sniffed to tell a capture from a text log; or
+  // a file open() does not map): read on from it.
   static Result<std::unique_ptr<CaptureReader>> adopt(InputStream in);
 
   // Next packet record (valid until the next call); false at the end of the file. An Error names the

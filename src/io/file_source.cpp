@@ -5,8 +5,8 @@
 namespace vs::io {
 
 Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
-  std::unique_ptr<FileSource> s(new FileSource);
   if (path == "-") return openStdin();
+  std::unique_ptr<FileSource> s(new FileSource);
   auto r = CaptureReader::open(path);
   if (r) {
     s->capture_ = std::move(*r);

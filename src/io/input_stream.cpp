@@ -30,9 +30,7 @@ InputStream& InputStream::operator=(InputStream&& o) noexcept {
   return *this;
 }
 
-Result<InputStream> InputStream::openStdin(std::size_t head_bytes) {
-  int fd = dup(STDIN_FILENO);
-  if (fd < 0) return makeError(fmt::format("cannot open: {}", std::strerror(errno)));
+Result<InputStream> InputStream::open(int fd, std::size_t head_bytes) {
   gzFile gz = gzdopen(fd, "rb");
   if (gz == nullptr) {
     ::close(fd);
@@ -52,8 +50,15 @@ Result<InputStream> InputStream::openStdin(std::size_t head_bytes) {
   s.head_.resize(static_cast<std::size_t>(n));
   if (n == 0) {
     if (auto e = gzipErrorText(gz, s.zlib_name_); !e.empty()) return makeError(e);
-    return makeError("empty input");
   }
+  return s;
+}
+
+Result<InputStream> InputStream::openStdin(std::size_t head_bytes) {
+  int fd = dup(STDIN_FILENO);
+  if (fd < 0) return makeError(fmt::format("cannot open: {}", std::strerror(errno)));
+  auto s = open(fd, head_bytes);
+  if (s && s->head().empty()) return makeError("empty input");
   return s;
 }
 

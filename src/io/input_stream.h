@@ -1,5 +1,5 @@
 #pragma once
-// Standard input opened through zlib (gzip-compressed or plain: zlib reads plain bytes as they are), with
+// A stream (standard input, or a capture file that is not mapped) opened through zlib (gzip-compressed or plain: zlib reads plain bytes as they are), with
 // the first bytes already read. A pipe cannot be read twice, so `calls -` reads its head once to tell a
 // capture from a text log of SIP messages, and the chosen reader takes the stream over and starts from
 // those bytes (CaptureReader::adopt, SipLogReader::adopt).
@@ -19,8 +19,11 @@ class InputStream {
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
 
-  // dup(0) through zlib, and up to `head_bytes` of it read (fewer only at the end of the input). Errors:
-  // "cannot open: ...", "empty input", "gzip: ..." (compressed and damaged before `head_bytes`).
+  // `fd` (now owned) through zlib, and up to `head_bytes` of it read (fewer only at the end of the input;
+  // none for an empty one). Errors: "cannot open: out of memory", "gzip: ..." (compressed and damaged
+  // within `head_bytes`), "read error: ...". Capture files that cannot be mapped are read this way too.
+  static Result<InputStream> open(int fd, std::size_t head_bytes);
+  // open() on dup(0); an empty input is the error "empty input".
   static Result<InputStream> openStdin(std::size_t head_bytes);
 
   const std::string& head() const { return head_; }

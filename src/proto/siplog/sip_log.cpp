@@ -173,6 +173,17 @@ void setPeer(Header& h, bool received, const pkt::IpAddr& peer, std::uint16_t po
   }
 }
 
+// A time of day (ns since midnight UTC) on the day -- the one of `base`, the day before or after -- that
+// puts it nearest `base` (a log that crossed midnight: the next day). Times here are never before 1970.
+std::int64_t nearestDay(std::int64_t time_of_day, std::int64_t base) {
+  const std::int64_t day0 = base / kNsPerDay * kNsPerDay;
+  std::int64_t best = day0 + time_of_day;
+  for (std::int64_t c : {best - kNsPerDay, best + kNsPerDay}) {
+    if (std::llabs(c - base) < std::llabs(best - base)) best = c;
+  }
+  return best;
+}
+
 bool isDashRule(std::string_view t) { return t.size() >= 8 && t.find_first_not_of('-') == std::string_view::npos; }
 
 // sofia-sip's stamp: "recv 903 bytes from udp/[192.0.2.1]:5060 at 20:07:57.811303:" ("send ... to ...";
@@ -371,17 +382,7 @@ std::optional<LogMessage> SipLogParser::line(std::string_view l) {
   auto h = parseHeaderLine(l, year_ref_ns_);
   if (h) {
     auto done = in_msg_ ? close() : std::nullopt;
-    if (h->time_of_day_ns) {
-      // The day that puts the time nearest the previous one (midnight crossed: the next day).
-      constexpr std::int64_t kDay = kNsPerDay;
-      const std::int64_t base = last_ts_ != 0 ? last_ts_ : year_ref_ns_;
-      const std::int64_t day0 = (base >= 0 ? base / kDay : (base - kDay + 1) / kDay) * kDay;
-      std::int64_t best = day0 + *h->time_of_day_ns;
-      for (std::int64_t c : {day0 - kDay + *h->time_of_day_ns, day0 + kDay + *h->time_of_day_ns}) {
-        if (std::llabs(c - base) < std::llabs(best - base)) best = c;
-      }
-      h->ts_ns = best;
-    }
+    if (h->time_of_day_ns) h->ts_ns = nearestDay(*h->time_of_day_ns, last_ts_ != 0 ? last_ts_ : year_ref_ns_);
     if (!h->ts_ns && last_ts_ != 0) h->ts_ns = last_ts_ + 1000;
     start(*h);
     return done;
