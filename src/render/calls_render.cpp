@@ -28,9 +28,6 @@ std::string isoTime(std::int64_t ns) {
 std::string optJson(const std::optional<double>& v, int prec) {
   return v ? fmt::format("{:.{}f}", *v, prec) : "null";
 }
-std::string_view stateOf(const Leg& l) {
-  return l.state ? callStateName(*l.state) : std::string_view(l.kind);
-}
 // Table cells: two spaces between columns, padded to the width in characters (UTF-8 code points, as the
 // header's fmt widths count them for the names seen in SIP From/To users).
 std::size_t codePoints(std::string_view s) {
@@ -149,8 +146,18 @@ void appendFixedNs(std::string& out, std::int64_t ns, int scale_digits, int deci
   out.append(buf, static_cast<std::size_t>(writeFixedNs(buf, ns, scale_digits, decimals) - buf));
 }
 
+std::string legStateText(const Leg& leg) {
+  if (!leg.state) return leg.kind;
+  std::string s(callStateName(*leg.state));
+  if (*leg.state == CallState::kRejected && !leg.invite_final_statuses.empty()) {
+    char num[20];
+    s.append(" ").append(digits(static_cast<std::uint64_t>(leg.invite_final_statuses.back()), num));
+  }
+  return s;
+}
+
 std::string callsTableHeader() {
-  return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n",
+  return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<12}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n",
                      "CALL", "START", "LEGS", "FROM", "TO", "STATE", "PDD_MS", "SETUP_MS", "DURATION", "BYE", "MSGS",
                      "STREAMS", "MOS");
 }
@@ -183,7 +190,7 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
     row.left(digits(c.legs.size(), num), 4);
     row.right(clip(l.from_user, 20, clipped), 20);
     row.right(clip(l.to_user, 20, clipped), 20);
-    row.right(clip(stateOf(l), 10, clipped), 10);
+    row.right(clip(legStateText(l), 12, clipped), 12);
     row.left(fixed(l.setupRingingNs(), 6, 0), 7);
     row.left(fixed(l.setupAnswerNs(), 6, 0), 8);
     row.left(fixed(l.durationNs(), 9, 1, {}, "s"), 9);

@@ -7,6 +7,9 @@
 
 namespace vs::render {
 
+// A leg's state as the table and the ladder show it: a rejection carries the final status that ended it
+// ("REJECTED 486", the first thing a person asks of a failed call); a leg without an INVITE shows its kind.
+std::string legStateText(const analysis::Leg& leg);
 std::string callsTableHeader();
 std::string callsTableRow(const analysis::Call& call, std::int64_t capture_start_ns);
 std::string callsCsvHeader();

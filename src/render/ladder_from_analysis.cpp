@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "render/calls_render.h"
+
 namespace vs::render {
 namespace {
 
@@ -66,14 +68,6 @@ std::string ladderLabel(const analysis::SipMessageInfo& m) {
   return label;
 }
 
-std::string ladderLegState(const analysis::Leg& leg) {
-  if (!leg.state) return leg.kind;
-  std::string s(analysis::callStateName(*leg.state));
-  if (*leg.state == analysis::CallState::kRejected && !leg.invite_final_statuses.empty()) {
-    s += fmt::format(" {}", leg.invite_final_statuses.back());
-  }
-  return s;
-}
 
 LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisOptions& options) {
   LadderModel model;
@@ -89,7 +83,7 @@ LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisO
     ll.call_id = leg.call_id;
     ll.from = leg.from_user;
     ll.to = leg.to_user;
-    ll.state = ladderLegState(leg);
+    ll.state = legStateText(leg);
     for (const auto& link : call.links) {
       if (link.to == i && link.from != i) {
         ll.link_reason = link.reason;

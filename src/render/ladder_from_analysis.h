@@ -13,9 +13,6 @@ namespace vs::render {
 // dashed), not in the label.
 std::string ladderLabel(const analysis::SipMessageInfo& m);
 
-// "COMPLETED", "IN_CALL", "REJECTED 486", "non-call:OPTIONS".
-std::string ladderLegState(const analysis::Leg& leg);
-
 struct LadderFromAnalysisOptions {
   // Without measured streams, draw the media SDP negotiated. Off by default: the renderers print packet,
   // loss and jitter figures for every stream, and SDP has none (they would read "0 packets, 0 % loss").

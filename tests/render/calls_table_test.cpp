@@ -38,11 +38,15 @@ std::string reference(const Call& c) {
   }
   auto start = fmt::format("+{:.3f}s", static_cast<double>(l.start_ns - kStart) / 1e9);
   auto ms = [](std::optional<double> v) { return optFixed(v, 0); };
+  // A rejection names the final status that ended it: what a person asks of a failed call first.
   std::string state = l.state ? std::string(callStateName(*l.state)) : l.kind;
+  if (l.state == CallState::kRejected && !l.invite_final_statuses.empty()) {
+    state += fmt::format(" {}", l.invite_final_statuses.back());
+  }
   std::string hangup(hangupName(l.hangup));
   std::string out = fmt::format(
-      "{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<10}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n", c.id, start,
-      c.legs.size(), clipRef(l.from_user, 20), clipRef(l.to_user, 20), clipRef(state, 10), ms(l.setupRingingMs()),
+      "{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<12}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n", c.id, start,
+      c.legs.size(), clipRef(l.from_user, 20), clipRef(l.to_user, 20), clipRef(state, 12), ms(l.setupRingingMs()),
       ms(l.setupAnswerMs()), optFixed(l.durationS(), 1, "s"), hangup.empty() ? "-" : hangup, msgs, streams,
       worst ? fmt::format("{:.2f}", *worst) : "-");
   for (const auto& link : c.links) {
@@ -118,6 +122,18 @@ TEST(CallsTable, AsciiRowsMatchFmtsOwnFormatting) {
     calls.push_back(c);
   }
   {
+    Call c;  // rejected after a challenge was answered: the last final status (486), not the 407
+    c.id = 9;
+    Leg l = answeredLeg(kStart + 5'000'000);
+    l.state = CallState::kRejected;
+    l.invite_final_statuses = {407, 486};
+    l.answer_ns.reset();
+    l.bye_ns.reset();
+    l.hangup = HangupBy::kNone;
+    c.legs.push_back(l);
+    calls.push_back(c);
+  }
+  {
     Call c;  // streams, none with a MOS
     c.id = 8;
     c.legs.push_back(answeredLeg(kStart));
@@ -125,6 +141,7 @@ TEST(CallsTable, AsciiRowsMatchFmtsOwnFormatting) {
     calls.push_back(c);
   }
   for (const auto& c : calls) EXPECT_EQ(vs::render::callsTableRow(c, kStart), reference(c)) << "call " << c.id;
+  EXPECT_NE(vs::render::callsTableRow(calls[4], kStart).find("  REJECTED 486  "), std::string::npos);
 }
 
 std::size_t codePoints(std::string_view s) {
