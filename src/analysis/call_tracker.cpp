@@ -357,6 +357,19 @@ void CallTracker::updateState(Active& a) {
   else a.leg.state = CallState::kCallSetup;
 }
 
+void CallTracker::keepReason(Active& a, const sip::Message& m, ReasonFrom from) {
+  if (from < a.reason_from) return;
+  a.reason_from = from;
+  auto& out = a.leg.end_reason;
+  out.clear();
+  if (!m.header(sip::HeaderId::kReason)) return;  // the common case: no list to make
+  // One Reason per protocol (RFC 3326: "SIP;cause=...", "Q.850;cause=..."): all of them, as sent.
+  for (auto r : m.headers("Reason")) {
+    if (!out.empty()) out += ", ";
+    out += r;
+  }
+}
+
 SipDigest CallTracker::digest(const sip::Message& m, const Endpoint& src, const Endpoint& dst) {
   SipDigest d;
   if (m.isRequest()) {
@@ -524,9 +537,11 @@ void CallTracker::message(const FoundSip& f) {
         // INVITE was seen (a BYE before any INVITE compares with no tag).
         const std::string_view caller_tag = a.has_invite ? std::string_view(leg.from_tag) : std::string_view{};
         leg.hangup = (from_tag == caller_tag) ? HangupBy::kCaller : HangupBy::kCallee;
+        keepReason(a, m, kBye);
       }
       a.saw_bye = true;
     } else if (method_index == 3) {  // CANCEL
+      if (!a.saw_cancel) keepReason(a, m, kCancel);
       a.saw_cancel = true;
     }
   } else {
@@ -536,6 +551,7 @@ void CallTracker::message(const FoundSip& f) {
       if (status >= 180 && status < 200 && !leg.ringing_ns) leg.ringing_ns = f.ts_ns;
       if (status >= 200) {
         leg.invite_final_statuses.push_back(status);
+        if (status >= 300) keepReason(a, m, kFinalResponse);
         if (status < 300) {
           a.answered = true;
           if (!leg.answer_ns) leg.answer_ns = f.ts_ns;
@@ -703,6 +719,7 @@ void CallTracker::releaseLeg(std::uint32_t slot) {
   a.id_hash = 0;
   a.last_ns = 0;
   a.has_invite = a.saw_bye = a.saw_cancel = a.answered = a.header_from_invite = a.origin_key = false;
+  a.reason_from = kNoReason;
   a.queued_due = std::numeric_limits<std::int64_t>::max();
   a.endpoints.clear();
   a.to_tags.clear();
@@ -739,6 +756,13 @@ void CallTracker::buildLeg(Active& a, Leg& out) {
   out.answer_ns = h.answer_ns.get();
   out.bye_ns = h.bye_ns.get();
   out.hangup = h.hangup;
+  // Only the Reason of what ended the leg as it ended: a BYE's for a completed call, not an earlier 407's.
+  const auto ended_by = !h.state                                ? kNoReason
+                        : *h.state == CallState::kCompleted ? kBye
+                        : *h.state == CallState::kCancelled ? kCancel
+                        : *h.state == CallState::kRejected  ? kFinalResponse
+                                                            : kNoReason;
+  if (ended_by != kNoReason && a.reason_from == ended_by) out.end_reason = std::move(h.end_reason);
   out.messages = h.messages;
   out.retransmissions = h.retransmissions;
   // Both lists at their final size first: grown one entry at a time they took three heap blocks each

@@ -122,6 +122,7 @@ struct HeldLeg {
   std::uint64_t messages_not_kept = 0;
   std::unique_ptr<std::map<std::string, std::string>> link_headers;  // most legs name no other leg
   std::string sdp_origin;
+  std::string end_reason;  // the Reason of the message that ended the leg so far (see CallTracker::keepReason)
 };
 
 class CallTracker {
@@ -161,6 +162,7 @@ class CallTracker {
     std::int64_t last_ns = 0;
     bool has_invite = false, saw_bye = false, saw_cancel = false, answered = false, header_from_invite = false;
     bool origin_key = false;  // key_index_ has "o:<sdp_origin>" -> this slot (not kept in `keys`)
+    std::uint8_t reason_from = 0;  // what leg.end_reason came from: a ReasonFrom
     // Sweep bookkeeping (see sweep()): the due time of this leg's entry in due_, INT64_MAX when it has none
     // (it was found done and waits for the other legs of its call).
     std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();
@@ -203,6 +205,10 @@ class CallTracker {
   std::optional<std::uint32_t> findLeg(std::string_view call_id) const;
   std::uint32_t newLeg(std::string_view call_id, std::uint64_t h);
   void updateState(Active& a);
+  // What can end a leg, in the order that outranks: a rejection is undone by a CANCEL (its 487), both by
+  // an answered call's BYE.
+  enum ReasonFrom : std::uint8_t { kNoReason, kFinalResponse, kCancel, kBye };
+  static void keepReason(Active& a, const proto::sip::Message& m, ReasonFrom from);
   void indexLinks(Active& a, std::uint32_t slot, const proto::sip::Message& m);
   void handleSdp(Active& a, std::uint32_t slot, const FoundSip& f, const proto::sip::Message& m);
   void link(std::uint32_t slot, std::uint32_t other, std::string reason, LinkConfidence c);

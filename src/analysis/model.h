@@ -267,6 +267,10 @@ struct Leg {
   std::optional<std::int64_t> setupAnswerNs() const;
   std::optional<std::int64_t> durationNs() const;
   HangupBy hangup = HangupBy::kNone;
+  // The Reason header (RFC 3326: "Q.850;cause=16;text=...", "SIP;cause=200;...") of the message that
+  // ended the leg, as sent: the first BYE of a completed call, the CANCEL of a cancelled one, the final
+  // response of a rejected one. Empty when that message had none.
+  std::string end_reason;
 
   std::uint64_t messages = 0;
   std::uint64_t retransmissions = 0;

@@ -209,7 +209,7 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
 
 std::string callsCsvHeader() {
   return "call,leg,call_id,kind,state,from,to,caller,callee,start,setup_ringing_ms,setup_answer_ms,duration_s,"
-         "hangup,messages,retransmissions,invite_finals,link\n";
+         "hangup,messages,retransmissions,invite_finals,link,end_reason\n";
 }
 
 std::string callsCsvRows(const Call& c) {
@@ -223,12 +223,12 @@ std::string callsCsvRows(const Call& c) {
       if (k.to == i) link = fmt::format("{} ({})", k.reason, confidenceName(k.confidence));
     }
     auto fmtOpt = [](const std::optional<double>& v, int p) { return v ? fmt::format("{:.{}f}", *v, p) : std::string(); };
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
                        csvField(l.kind), l.state ? callStateName(*l.state) : "", csvField(l.from_user), csvField(l.to_user),
                        l.invite_ns ? l.caller.toString() : "", l.invite_ns ? l.callee.toString() : "",
                        isoTime(l.start_ns), fmtOpt(l.setupRingingMs(), 3), fmtOpt(l.setupAnswerMs(), 3),
                        fmtOpt(l.durationS(), 3), hangupName(l.hangup), l.messages, l.retransmissions, finals,
-                       csvField(link));
+                       csvField(link), csvField(l.end_reason));
   }
   return out;
 }
@@ -255,6 +255,7 @@ std::string callJson(const Call& c) {
     out += fmt::format(",\"setup_ringing_ms\":{},\"setup_answer_ms\":{},\"duration_s\":{},\"hangup\":{}",
                        optJson(l.setupRingingMs(), 3), optJson(l.setupAnswerMs(), 3), optJson(l.durationS(), 3),
                        l.hangup == HangupBy::kNone ? "null" : jsonString(hangupName(l.hangup)));
+    out += fmt::format(",\"end_reason\":{}", l.end_reason.empty() ? "null" : jsonString(l.end_reason));
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {

@@ -84,6 +84,7 @@ LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisO
     ll.from = leg.from_user;
     ll.to = leg.to_user;
     ll.state = legStateText(leg);
+    ll.end_reason = leg.end_reason;
     for (const auto& link : call.links) {
       if (link.to == i && link.from != i) {
         ll.link_reason = link.reason;

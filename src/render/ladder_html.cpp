@@ -138,10 +138,11 @@ class HtmlRenderer {
                 ? std::string("first leg")
                 : fmt::format("linked: {} (confidence {:.2f})", escapeHtml(leg.link_reason), leg.link_confidence);
         out += fmt::format(
-            "<li class=\"{}\" data-slot=\"{}\"><span class=\"sw\"></span><b>leg {}</b> {}<span class=\"why\">{}</span>"
+            "<li class=\"{}\" data-slot=\"{}\"><span class=\"sw\"></span><b>leg {}</b> {}{}<span class=\"why\">{}</span>"
             "{}</li>\n",
             colorClass(static_cast<int>(slot)), slot, leg.index,
-            leg.state.empty() ? std::string() : fmt::format("[{}] ", escapeHtml(leg.state)), why,
+            leg.state.empty() ? std::string() : fmt::format("[{}] ", escapeHtml(leg.state)),
+            leg.end_reason.empty() ? std::string() : fmt::format("Reason: {} ", escapeHtml(leg.end_reason)), why,
             legIds(leg));
       }
       out += "</ul>\n</details>\n";

@@ -4,7 +4,7 @@
 //   {"title": "...",
 //    "participants": [{"host": "10.0.0.1:5060", "name": "alice"}, ...],
 //    "legs":   [{"index": 0, "call_id": "...", "from": "...", "to": "...", "state": "...",
-//              "link_reason": "", "link_confidence": 1.0}, ...],
+//              "end_reason": "", "link_reason": "", "link_confidence": 1.0}, ...],
 //    "events": [{"time": 1700000000.123, "src": 0, "dst": "10.0.0.2:5060", "label": "INVITE (SDP)",
 //              "leg": 0, "call_id": "...", "message": "INVITE sip:...", "frame": 1, "transport": "UDP",
 //              "retransmission": false}, ...],

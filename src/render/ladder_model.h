@@ -46,6 +46,7 @@ struct LadderLeg {
   // "B2BUA: matching From/To and SDP"); empty for the first leg. Confidence 0..1.
   std::string link_reason;
   double link_confidence = 1.0;
+  std::string end_reason;  // the Reason header of the message that ended the leg ("Q.850;cause=16"), if any
 };
 
 struct LadderStream {  // one RTP stream (one direction, one SSRC)

@@ -229,6 +229,7 @@ class Renderer {
       int x = 2;
       x += line.text(x, fmt::format("{} leg {}", g_.swatch, leg.index), width_ - x, g_, color);
       std::string rest = leg.state.empty() ? std::string() : fmt::format("  [{}]", leg.state);
+      if (!leg.end_reason.empty()) rest += fmt::format("  Reason: {}", leg.end_reason);
       rest += leg.link_reason.empty()
                   ? std::string("  first leg")
                   : fmt::format("  linked: {} (confidence {:.2f})", leg.link_reason, leg.link_confidence);

@@ -169,6 +169,59 @@ TEST(CallCounts, RequestsByMethodAndResponsesByStatusAreInNameAndCodeOrder) {
   EXPECT_EQ(leg.messages, 13U);
 }
 
+// A leg's end_reason is the Reason header of the message that ended it, judged by how the leg ended: a
+// challenge's Reason does not outlive the answered call, a CANCEL's is not overwritten by its 487's, a
+// rejection keeps the last final response's, and a call still up has none.
+TEST(CallEndReason, TheReasonOfTheMessageThatEndedTheLegAndNoOther) {
+  Capture cap;
+  auto exchange = [&](const std::string& id, std::int64_t t, const std::string& start, const std::string& cseq,
+                      std::vector<std::string> extra = {}) {
+    Msg m;
+    m.call_id = id;
+    m.start = start;
+    m.cseq = cseq;
+    m.extra = std::move(extra);
+    cap.send(m.response() ? 2 : 1, m.response() ? 1 : 2, t, m);
+  };
+  const std::string inv = "INVITE sip:bob@192.0.2.2 SIP/2.0";
+  // Challenged with a Reason, answered, hung up with a BYE carrying none.
+  exchange("r-1", 0, inv, "1 INVITE");
+  exchange("r-1", 10, "SIP/2.0 407 Proxy Authentication Required", "1 INVITE", {"Reason: Q.850;cause=21"});
+  exchange("r-1", 20, inv, "2 INVITE");
+  exchange("r-1", 30, "SIP/2.0 200 OK", "2 INVITE");
+  exchange("r-1", 40, "BYE sip:bob@192.0.2.2 SIP/2.0", "3 BYE");
+  // Cancelled: the CANCEL's Reason (two of them, one per protocol), not the 487's.
+  exchange("r-2", 100, inv, "1 INVITE");
+  exchange("r-2", 110, "CANCEL sip:bob@192.0.2.2 SIP/2.0", "1 CANCEL",
+           {"Reason: SIP;cause=200;text=\"Call completed elsewhere\"", "Reason: Q.850;cause=26"});
+  exchange("r-2", 120, "SIP/2.0 487 Request Terminated", "1 INVITE", {"Reason: Q.850;cause=127"});
+  // Rejected twice (a 407, then a 503 after the retry): the last rejection's.
+  exchange("r-3", 200, inv, "1 INVITE");
+  exchange("r-3", 210, "SIP/2.0 407 Proxy Authentication Required", "1 INVITE", {"Reason: Q.850;cause=21"});
+  exchange("r-3", 220, inv, "2 INVITE");
+  exchange("r-3", 230, "SIP/2.0 503 Service Unavailable", "2 INVITE", {"Reason: Q.850 ;cause=34 ;text=\"no circuit\""});
+  // Answered and still up, after a rejected first attempt that carried a Reason.
+  exchange("r-4", 300, inv, "1 INVITE");
+  exchange("r-4", 310, "SIP/2.0 480 Temporarily Unavailable", "1 INVITE", {"Reason: Q.850;cause=18"});
+  exchange("r-4", 320, inv, "2 INVITE");
+  exchange("r-4", 330, "SIP/2.0 200 OK", "2 INVITE");
+  // Completed with a BYE that says why.
+  exchange("r-5", 400, inv, "1 INVITE");
+  exchange("r-5", 410, "SIP/2.0 200 OK", "1 INVITE");
+  exchange("r-5", 420, "BYE sip:bob@192.0.2.2 SIP/2.0", "2 BYE", {"Reason: Q.850;cause=16;text=\"NORMAL_CLEARING\""});
+  cap.finish();
+  std::map<std::string, std::pair<std::string, std::string>> got;  // Call-ID -> (state, end_reason)
+  for (const auto& c : cap.calls) {
+    for (const auto& l : c.legs) got[l.call_id] = {l.state ? std::string(callStateName(*l.state)) : "", l.end_reason};
+  }
+  using P = std::pair<std::string, std::string>;
+  EXPECT_EQ(got["r-1"], P("COMPLETED", ""));
+  EXPECT_EQ(got["r-2"], P("CANCELLED", "SIP;cause=200;text=\"Call completed elsewhere\", Q.850;cause=26"));
+  EXPECT_EQ(got["r-3"], P("REJECTED", "Q.850 ;cause=34 ;text=\"no circuit\""));
+  EXPECT_EQ(got["r-4"], P("IN_CALL", ""));
+  EXPECT_EQ(got["r-5"], P("COMPLETED", "Q.850;cause=16;text=\"NORMAL_CLEARING\""));
+}
+
 TEST(CallLinks, XCidHeaderLinksTheLegItNamesInEitherOrder) {
   Capture r;
   // Named leg first: a B2BUA (192.0.2.2) places the outbound leg with X-CID pointing at the inbound one.

@@ -140,6 +140,15 @@ TEST(LadderHtml, LegendShowsEachLegWithItsLinkReasonInItsColour) {
                         "<span class=\"why\">linked: B2BUA: X-CID header (confidence 0.90)</span>"),
             std::string::npos);
   EXPECT_NE(legend.find("Call-ID b2b-1@pbx"), std::string::npos);
+  // Why a leg ended, when its ending message said (RFC 3326 Reason), after its state.
+  auto m = test::sampleCall();
+  m.legs[1].end_reason = "Q.850;cause=16;text=\"NORMAL_CLEARING\"";
+  const std::string with = element(html(m), "<ul id=\"legend\"", "</ul>");
+  EXPECT_NE(with.find("<b>leg 1</b> [answered] Reason: Q.850;cause=16;text=&quot;NORMAL_CLEARING&quot; "
+                      "<span class=\"why\">linked:"),
+            std::string::npos)
+      << with;
+  EXPECT_EQ(with.find("<b>leg 0</b> [answered] Reason"), std::string::npos);
 }
 
 TEST(LadderHtml, StreamsAreBandsWithTheirFigures) {
@@ -227,6 +236,7 @@ LadderModel hostileCall() {
     l.from = "\"" + evil + "\" <sip:a@b>";
     l.to += evil;
     l.state += evil;
+    l.end_reason = "Q.850;cause=16" + evil;
     l.link_reason += evil;
   }
   for (auto& e : m.events) {

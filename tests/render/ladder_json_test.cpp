@@ -10,7 +10,7 @@ TEST(LadderJson, ReadsEveryFieldWithHostStringsOrIndices) {
     "title": "t",
     "participants": [{"host": "10.0.0.1:5060", "name": "a"}, {"host": "10.0.0.2"}],
     "legs": [{"index": 4, "call_id": "c", "from": "f", "to": "o", "state": "s", "link_reason": "r",
-              "link_confidence": 0.5}],
+              "link_confidence": 0.5, "end_reason": "Q.850;cause=16"}],
     "events": [{"time": 1700000000.123456, "src": "10.0.0.1:5060", "dst": 1, "label": "INVITE", "leg": 4,
                 "call_id": "c", "message": "INVITE sip:x SIP/2.0", "frame": 7, "transport": "TCP",
                 "retransmission": true}],
@@ -25,6 +25,7 @@ TEST(LadderJson, ReadsEveryFieldWithHostStringsOrIndices) {
   ASSERT_EQ(m->legs.size(), 1u);
   EXPECT_EQ(m->legs[0].index, 4);
   EXPECT_EQ(m->legs[0].link_reason, "r");
+  EXPECT_EQ(m->legs[0].end_reason, "Q.850;cause=16");
   EXPECT_DOUBLE_EQ(m->legs[0].link_confidence, 0.5);
   ASSERT_EQ(m->events.size(), 1u);
   const auto& e = m->events[0];

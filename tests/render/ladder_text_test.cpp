@@ -143,6 +143,12 @@ TEST(LadderText, LegendNamesEveryLegWithItsLinkReason) {
   EXPECT_NE(out.find("# leg 0  [answered]  first leg"), std::string::npos) << out;
   EXPECT_NE(out.find("# leg 1  [answered]  linked: B2BUA: X-CID header (confidence 0.90)"), std::string::npos);
   EXPECT_NE(out.find("Call-ID b2b-1@pbx  <sip:+4930123@pbx> -> <sip:bob@carrier>"), std::string::npos);
+  // Why a leg ended, when its ending message said (RFC 3326 Reason), after its state.
+  auto m = test::sampleCall();
+  m.legs[0].end_reason = "Q.850;cause=16";
+  const std::string with = render(m, 120);
+  EXPECT_NE(with.find("# leg 0  [answered]  Reason: Q.850;cause=16  first leg"), std::string::npos) << with;
+  EXPECT_EQ(with.find("[answered]  Reason: Q.850;cause=16  linked"), std::string::npos);
 }
 
 TEST(LadderText, LegendWrapsAtWordsInsteadOfCuttingTheLinkReason) {
@@ -266,7 +272,7 @@ TEST(LadderText, LongHostsAreStaggeredOverTwoRowsAndStayWhole) {
 
 TEST(LadderText, TooManyHostsForTheWidthBecomesAList) {
   LadderModel m;
-  m.legs = {{0, "c", "a", "b", "", "", 1.0}};
+  m.legs = {{0, "c", "a", "b", "", "", 1.0, ""}};
   for (int i = 0; i < 8; ++i) m.participants.push_back({"192.0.2." + std::to_string(i + 1) + ":5060", ""});
   for (std::size_t i = 0; i + 1 < 8; ++i) {
     LadderEvent e;
@@ -293,6 +299,7 @@ TEST(LadderText, CaptureTextCannotDriveTheTerminal) {
   m.events[0].label = "INVITE\x1b]0;pwned\x07\x1b[2J\r\n\xe2\x80\xae" "evil\xff";
   m.legs[0].from = "\"\x1b[31mred\" <sip:a@b>";
   m.participants[0].name = "al\x9bice";  // a raw C1 byte (invalid UTF-8 on its own)
+  m.legs[1].end_reason = "Q.850;cause=16\x1b[2J\x07";
   for (bool color : {false, true}) {
     const std::string out = render(m, 160, color);
     // Colour on: the only escapes are our SGR codes.

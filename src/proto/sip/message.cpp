@@ -408,7 +408,8 @@ constexpr FoldedName kTo = foldName("to"), kVia = foldName("via"), kFrom = foldN
                      kCSeq = foldName("cseq"), kRSeq = foldName("rseq"), kRAck = foldName("rack"),
                      kCallIdName = foldName("call-id"), kContact = foldName("contact"),
                      kSessionId = foldName("session-id"), kContentType = foldName("content-type"),
-                     kContentLength = foldName("content-length"), kPChargingVector = foldName("p-charging-vector");
+                     kContentLength = foldName("content-length"), kPChargingVector = foldName("p-charging-vector"),
+                     kReason = foldName("reason");
 }  // namespace
 
 HeaderId headerId(std::string_view n) {
@@ -423,6 +424,7 @@ HeaderId headerId(std::string_view n) {
       if (matchesFolded<4>(p, kRSeq)) return HeaderId::kRSeq;
       if (matchesFolded<4>(p, kRAck)) return HeaderId::kRAck;
       return HeaderId::kOther;
+    case 6: return matchesFolded<6>(p, kReason) ? HeaderId::kReason : HeaderId::kOther;
     case 7:
       if (matchesFolded<7>(p, kCallIdName)) return HeaderId::kCallId;
       if (matchesFolded<7>(p, kContact)) return HeaderId::kContact;

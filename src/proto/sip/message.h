@@ -69,7 +69,7 @@ std::size_t tokenLength(std::string_view s);
 // looking one up costs an array read instead of a case-insensitive walk over every header.
 enum class HeaderId : std::uint8_t {
   kOther, kCallId, kFrom, kTo, kVia, kCSeq, kContentLength, kContentType, kContact, kRSeq, kRAck, kSessionId,
-  kPChargingVector, kCount
+  kPChargingVector, kReason, kCount
 };
 // Of a long (canonical) header name, any case; kOther for the rest.
 HeaderId headerId(std::string_view name);
