@@ -277,6 +277,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   std::int64_t start_ns = 0;
   bool first_call = true;
   std::uint64_t not_listed = 0;  // Call-IDs without an INVITE, left out of the table without --all
+  render::CallOutcomes outcomes;  // of the listed calls, under the table
   if (opts.rtp && opts.json) {
     fmt::print(stderr, "calls: --rtp is a table; use --json (streams are in each leg and in \"streams\")\n");
     return ExitCode::kUsage;
@@ -317,6 +318,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
       fmt::print("{}", render::callsCsvRows(c));
     } else {
       fmt::print("{}", render::callsTableRow(c, start_ns));
+      outcomes.add(c);
     }
     if (endless) std::fflush(stdout);
     first_call = false;
@@ -371,6 +373,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   }
   else if (!opts.csv) {
     fmt::print("\n{}", render::captureStatsText(st));
+    if (!opts.rtp) fmt::print("{}", outcomes.text());
     // What the table leaves out, and how to see it: an empty table over a capture full of SIP should
     // not look like a capture without SIP.
     if (!opts.rtp && not_listed > 0) {

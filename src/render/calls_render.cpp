@@ -1,10 +1,12 @@
 #include "render/calls_render.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <optional>
+#include <vector>
 
 #include <fmt/compile.h>
 #include <fmt/format.h>
@@ -351,6 +353,50 @@ std::string captureStatsJson(const CaptureStats& s) {
       s.sip.messages, s.sip.requests, s.sip.responses, s.sip.retransmissions, s.sip.distinct_call_ids, methods, codes,
       transports, s.calls, s.legs, s.rtp_packets, s.rtcp_packets, s.rtp_streams, s.rtp_streams_unattached,
       s.rtp_streams_dropped, s.malformed, malformed);
+}
+
+void CallOutcomes::add(const Call& call) {
+  if (call.legs.empty()) return;
+  ++calls_;
+  const auto& first = call.legs.front();
+  if (!first.state) {
+    ++no_state_;
+    return;
+  }
+  ++by_state_[static_cast<std::size_t>(*first.state) % by_state_.size()];
+  if (*first.state == CallState::kRejected && !first.invite_final_statuses.empty()) {
+    ++rejected_by_status_[first.invite_final_statuses.back()];
+  }
+}
+
+std::string CallOutcomes::text() const {
+  if (calls_ == 0) return {};
+  std::string out = fmt::format("{} call{}:", calls_, calls_ == 1 ? "" : "s");
+  const char* sep = " ";
+  // Outcomes from the best to the still open; each only when some call had it.
+  for (auto s : {CallState::kCompleted, CallState::kInCall, CallState::kRejected, CallState::kCancelled,
+                 CallState::kCallSetup}) {
+    const auto n = by_state_[static_cast<std::size_t>(s)];
+    if (n == 0) continue;
+    out += fmt::format("{}{} {}", sep, callStateName(s), n);
+    sep = ", ";
+    if (s != CallState::kRejected || rejected_by_status_.empty()) continue;
+    // The commonest status first: where the failures come from.
+    std::vector<std::pair<int, std::uint64_t>> codes(rejected_by_status_.begin(), rejected_by_status_.end());
+    std::stable_sort(codes.begin(), codes.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    out += " (";
+    for (std::size_t i = 0; i < codes.size(); ++i) out += fmt::format("{}{} x{}", i ? ", " : "", codes[i].first, codes[i].second);
+    out += ")";
+  }
+  if (no_state_ > 0) out += fmt::format("{}no INVITE {}", sep, no_state_);
+  const auto invited = calls_ - no_state_;
+  if (invited > 0) {
+    const auto answered = by_state_[static_cast<std::size_t>(CallState::kCompleted)] +
+                          by_state_[static_cast<std::size_t>(CallState::kInCall)];
+    out += fmt::format("; answered {} (ASR {:.1f} %)", answered,
+                       100.0 * static_cast<double>(answered) / static_cast<double>(invited));
+  }
+  return out + "\n";
 }
 
 std::string captureStatsText(const CaptureStats& s) {

@@ -1,6 +1,9 @@
 #pragma once
 // `voipscope calls` output: a terminal table (one row per call), CSV (one row per leg) and JSON
 // (one object per call, the analysis model of analysis/model.h). Rows are produced as calls finish.
+#include <array>
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "analysis/model.h"
@@ -17,6 +20,23 @@ std::string callsCsvRows(const analysis::Call& call);
 std::string callJson(const analysis::Call& call);
 std::string captureStatsJson(const analysis::CaptureStats& stats);
 std::string captureStatsText(const analysis::CaptureStats& stats);
+
+// How the calls of a capture ended, tallied as they stream past: what a NOC reads first of a capture of
+// hundreds of calls. text() is one line, e.g. "316 calls: COMPLETED 280, IN_CALL 3, REJECTED 20 (503 x12,
+// 486 x8), CANCELLED 12, CALL_SETUP 1; answered 283 (ASR 89.6 %)"; empty before any call. A call counts
+// by its first leg (what the caller saw); the answer-seizure ratio is answered calls over all of them.
+class CallOutcomes {
+ public:
+  void add(const analysis::Call& call);
+  std::uint64_t calls() const { return calls_; }
+  std::string text() const;
+
+ private:
+  std::uint64_t calls_ = 0;
+  std::array<std::uint64_t, 5> by_state_{};  // by analysis::CallState
+  std::uint64_t no_state_ = 0;               // a first leg without an INVITE (--all lists such calls)
+  std::map<int, std::uint64_t> rejected_by_status_;
+};
 
 // Appends fmt's "{:.<decimals>f}" of static_cast<double>(ns) / 10^scale_digits (a duration in
 // nanoseconds shown in seconds or milliseconds), with the digits taken from the integer: fmt's float

@@ -2,14 +2,17 @@
 // leg linking, and bad input (not a capture, empty, truncated, a 64 kB SIP body in tiny TCP segments).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "integration/harness.h"
@@ -145,6 +148,68 @@ TEST(CallsCli, TableSaysWhatItLeavesOutAndHow) {
   EXPECT_EQ(tableRows(calls.out), static_cast<long>(only_ref["calls_derived_from_sip"].size()));
   EXPECT_EQ(calls.out.find("not listed"), std::string::npos) << calls.out;
   EXPECT_EQ(calls.out.find("not tied to a call:"), std::string::npos) << calls.out;
+}
+
+// The outcome line under the table, on every corpus capture whose calls are one leg each (so that a call is
+// a Call-ID of tshark's reference): calls by state, rejections by final status, and the answer-seizure
+// ratio, all counted here from tshark's reference states and INVITE final statuses.
+TEST(CallsCli, OutcomeLineCountsTsharksStatesAndRejectionCodes) {
+  std::size_t compared = 0, with_rejections = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(vs::test::corpusDir() / "reference")) {
+    const auto& p = entry.path();
+    const bool capture_reference = p.string().ends_with(".pcap.json") || p.string().ends_with(".pcapng.json");
+    if (!entry.is_regular_file() || !capture_reference) continue;
+    const auto rel = fs::relative(p, vs::test::corpusDir() / "reference").string();
+    const auto capture = rel.substr(0, rel.size() - 5);
+    SCOPED_TRACE(capture);
+    auto json = callsOn(capture, "--json");
+    ASSERT_TRUE(json.exit_code == 0 || json.exit_code == 1) << json.all;
+    bool linked = false;
+    const auto doc = nlohmann::json::parse(json.out);  // kept: a loop over a temporary's member would dangle
+    for (const auto& c : doc["calls"]) linked = linked || c["legs"].size() > 1;
+    if (linked) continue;  // a call of several legs is several of tshark's Call-IDs
+    const auto ref = reference(capture);
+    std::map<std::string, long> by_state;
+    std::map<int, long> rejected;
+    long calls = 0;
+    for (const auto& c : ref["calls_derived_from_sip"]) {
+      if (c["kind"] != "call") continue;
+      ++calls;
+      const auto state = c["state"].get<std::string>();
+      ++by_state[state];
+      if (state == "REJECTED") ++rejected[c["invite_final_statuses"].back().get<int>()];
+    }
+    auto table = callsOn(capture);
+    ASSERT_TRUE(table.exit_code == 0 || table.exit_code == 1) << table.all;
+    if (calls == 0) {
+      EXPECT_FALSE(std::regex_search(table.out, std::regex("\n[0-9]+ calls?: "))) << table.out;
+      continue;
+    }
+    std::string want = std::to_string(calls) + (calls == 1 ? " call:" : " calls:");
+    const char* sep = " ";
+    for (const char* s : {"COMPLETED", "IN_CALL", "REJECTED", "CANCELLED", "CALL_SETUP"}) {
+      if (by_state[s] == 0) continue;
+      want += sep + std::string(s) + " " + std::to_string(by_state[s]);
+      sep = ", ";
+      if (std::string(s) == "REJECTED") {
+        std::vector<std::pair<long, int>> codes;  // (-count, status): most first, then by status
+        for (auto [code, n] : rejected) codes.emplace_back(-n, code);
+        std::sort(codes.begin(), codes.end());
+        want += " (";
+        for (std::size_t i = 0; i < codes.size(); ++i) {
+          want += (i ? ", " : "") + std::to_string(codes[i].second) + " x" + std::to_string(-codes[i].first);
+        }
+        want += ")";
+        ++with_rejections;
+      }
+    }
+    const long answered = by_state["COMPLETED"] + by_state["IN_CALL"];
+    want += fmt::format("; answered {} (ASR {:.1f} %)\n", answered, 100.0 * static_cast<double>(answered) / static_cast<double>(calls));
+    EXPECT_NE(table.out.find("\n" + want), std::string::npos) << "want: " << want << "\n" << table.out;
+    ++compared;
+  }
+  EXPECT_GE(compared, 10U);
+  EXPECT_GE(with_rejections, 1U);
 }
 
 TEST(CallsCli, BadInputIsOneLineAndExitCode) {

@@ -215,4 +215,37 @@ TEST(CallsTable, Utf8CharactersAnywhereInANameKeepTheColumns) {
   }
 }
 
+// The outcome line: states from the best to the still open, each only when present; rejections by their
+// final status, the commonest first (ties in status order); the ASR over calls with an INVITE only.
+TEST(CallOutcomes, StatesRejectionCodesAndTheAnswerSeizureRatio) {
+  vs::render::CallOutcomes o;
+  EXPECT_EQ(o.text(), "");
+  auto add = [&](std::optional<CallState> state, std::vector<int> finals = {}) {
+    Call c;
+    c.legs.push_back(answeredLeg(kStart));
+    c.legs.front().state = state;
+    c.legs.front().invite_final_statuses = std::move(finals);
+    Leg second = answeredLeg(kStart);  // a later leg's state does not count: the caller saw the first's
+    second.state = CallState::kRejected;
+    second.invite_final_statuses = {404};
+    c.legs.push_back(second);
+    o.add(c);
+  };
+  add(CallState::kCompleted);
+  EXPECT_EQ(o.text(), "1 call: COMPLETED 1; answered 1 (ASR 100.0 %)\n");
+  add(CallState::kCompleted);
+  add(CallState::kInCall);
+  add(CallState::kRejected, {407, 503});
+  add(CallState::kRejected, {486});
+  add(CallState::kRejected, {503});
+  add(CallState::kRejected, {480});
+  add(CallState::kCancelled, {487});
+  add(CallState::kCallSetup);
+  add(std::nullopt);  // listed with --all: no INVITE, not in the ratio
+  EXPECT_EQ(o.calls(), 10U);
+  EXPECT_EQ(o.text(),
+            "10 calls: COMPLETED 2, IN_CALL 1, REJECTED 4 (503 x2, 480 x1, 486 x1), CANCELLED 1, CALL_SETUP 1, "
+            "no INVITE 1; answered 3 (ASR 33.3 %)\n");
+}
+
 }  // namespace
