@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "proto/sip/reason.h"
 #include "render/calls_render.h"
 
 namespace vs::render {
@@ -84,7 +85,7 @@ LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisO
     ll.from = leg.from_user;
     ll.to = leg.to_user;
     ll.state = legStateText(leg);
-    ll.end_reason = leg.end_reason;
+    ll.end_reason = proto::sip::describeReason(leg.end_reason);  // Q.850 causes named
     for (const auto& link : call.links) {
       if (link.to == i && link.from != i) {
         ll.link_reason = link.reason;
