@@ -166,7 +166,10 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     deliver(std::move(c));
   }
   void deliver(Call&& c) {
-    for (auto& leg : c.legs) leg.streams = rtp.takeLeg(leg.call_id, leg.media);
+    for (auto& leg : c.legs) {
+      leg.streams = rtp.takeLeg(leg.call_id, leg.media);
+      leg.audio = judgeAudio(leg);
+    }
     on_call(std::move(c));
   }
 

@@ -1,5 +1,6 @@
 #include "analysis/model.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -191,5 +192,47 @@ std::optional<double> scaled(std::optional<std::int64_t> ns, double per_unit) {
 std::optional<double> Leg::setupRingingMs() const { return scaled(setupRingingNs(), 1e6); }
 std::optional<double> Leg::setupAnswerMs() const { return scaled(setupAnswerNs(), 1e6); }
 std::optional<double> Leg::durationS() const { return scaled(durationNs(), 1e9); }
+
+std::string_view audioFlowName(AudioFlow f) {
+  switch (f) {
+    case AudioFlow::kBothWays: return "both";
+    case AudioFlow::kCallerToCalleeOnly: return "caller_to_callee_only";
+    case AudioFlow::kCalleeToCallerOnly: return "callee_to_caller_only";
+  }
+  return "";
+}
+
+std::optional<AudioFlow> judgeAudio(const Leg& leg) {
+  if (leg.streams.empty() || !leg.answer_ns) return std::nullopt;  // cheap way out first: no media unpacked
+  std::int64_t end = leg.bye_ns ? *leg.bye_ns : leg.end_ns;
+  if (!leg.bye_ns) {
+    for (const auto& s : leg.streams) end = std::max(end, s.end_ns);
+  }
+  if (end - *leg.answer_ns < kAudioJudgeNs) return std::nullopt;
+  // The last audio description each side sent.
+  std::optional<MediaDescription> caller_sdp, callee_sdp;
+  for (auto& d : leg.media.unpack()) {
+    if (d.media != "audio") continue;
+    (d.from_caller ? caller_sdp : callee_sdp) = std::move(d);
+  }
+  if (!caller_sdp || !callee_sdp || caller_sdp->port == 0 || callee_sdp->port == 0) return std::nullopt;
+  auto both_ways = [](const std::string& dir) { return dir.empty() || dir == "sendrecv"; };
+  if (!both_ways(caller_sdp->direction) || !both_ways(callee_sdp->direction)) return std::nullopt;
+  const auto caller_ip = proto::pkt::IpAddr::parse(caller_sdp->address);
+  const auto callee_ip = proto::pkt::IpAddr::parse(callee_sdp->address);
+  auto at = [](const Endpoint& e, const std::optional<proto::pkt::IpAddr>& ip, std::uint16_t port) {
+    return ip && e.ip == *ip && e.port == port;
+  };
+  std::uint64_t to_callee = 0, to_caller = 0;
+  for (const auto& s : leg.streams) {
+    if (at(s.dst, callee_ip, callee_sdp->port) || at(s.src, caller_ip, caller_sdp->port)) to_callee += s.packets;
+    if (at(s.dst, caller_ip, caller_sdp->port) || at(s.src, callee_ip, callee_sdp->port)) to_caller += s.packets;
+  }
+  const bool forward = to_callee >= kAudioMinPackets, back = to_caller >= kAudioMinPackets;
+  if (forward && back) return AudioFlow::kBothWays;
+  if (forward) return AudioFlow::kCallerToCalleeOnly;
+  if (back) return AudioFlow::kCalleeToCallerOnly;
+  return std::nullopt;  // RTP, but not enough of it either way to say
+}
 
 }  // namespace vs::analysis

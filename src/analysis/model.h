@@ -248,6 +248,10 @@ struct RtpStream {
   std::uint64_t dtmf_not_kept = 0;
 };
 
+// Which way a leg's RTP flowed, where both ways were due (see judgeAudio()).
+enum class AudioFlow : std::uint8_t { kBothWays, kCallerToCalleeOnly, kCalleeToCallerOnly };
+std::string_view audioFlowName(AudioFlow f);  // "both", "caller_to_callee_only", "callee_to_caller_only"
+
 struct Leg {
   std::string call_id;
   std::string kind;  // "call" (has an INVITE) or "non-call:<first method>"
@@ -283,6 +287,9 @@ struct Leg {
   std::vector<Dialog> dialogs;
   MediaList media;                 // SDP m= lines, offers and answers, in order (unpack() to read them)
   std::vector<RtpStream> streams;  // RTP streams tied to this leg's SDP
+  // One-way audio, the classic NAT / SIP ALG / firewall fault: set from `streams` and `media` by
+  // judgeAudio() when the leg leaves the analysis; nullopt when not judged.
+  std::optional<AudioFlow> audio;
   std::vector<SipMessageInfo> message_list;  // capped at AnalyzerOptions::max_messages_per_leg
   std::uint64_t messages_not_kept = 0;
 
@@ -290,6 +297,17 @@ struct Leg {
   std::map<std::string, std::string> link_headers;
   std::string sdp_origin;  // "username sess-id address" of the caller's first SDP
 };
+
+// A leg is judged when both directions were due and the capture shows RTP of the call: answered and up
+// for at least kAudioJudgeNs (to the BYE, else to its last message or packet), the last SDP of each side
+// offering audio with a port and neither on hold (sendonly/recvonly/inactive), and at least
+// kAudioMinPackets RTP packets in one direction. A direction counts when its streams carry that many:
+// caller -> callee is a stream to the callee's SDP address or from the caller's (a capture either side of
+// a NAT), and the other way round. A leg with no RTP at all is not judged: the capture may be of
+// signalling only.
+inline constexpr std::int64_t kAudioJudgeNs = 2'000'000'000;
+inline constexpr std::uint64_t kAudioMinPackets = 10;
+std::optional<AudioFlow> judgeAudio(const Leg& leg);
 
 enum class LinkConfidence : std::uint8_t { kHigh, kMedium, kLow };
 std::string_view confidenceName(LinkConfidence c);

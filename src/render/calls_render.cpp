@@ -206,12 +206,19 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
     out += fmt::format("{:>5}  leg {} -> leg {} ({} confidence): {}\n", "", link.from + 1, link.to + 1,
                        confidenceName(link.confidence), link.reason);
   }
+  for (std::size_t i = 0; i < c.legs.size(); ++i) {
+    const auto& a = c.legs[i].audio;
+    if (!a || *a == AudioFlow::kBothWays) continue;
+    out += fmt::format("{:>5}  leg {}: one-way audio: RTP from the {} only, none from the {}\n", "", i + 1,
+                       *a == AudioFlow::kCallerToCalleeOnly ? "caller" : "callee",
+                       *a == AudioFlow::kCallerToCalleeOnly ? "callee" : "caller");
+  }
   return out;
 }
 
 std::string callsCsvHeader() {
   return "call,leg,call_id,kind,state,from,to,caller,callee,start,setup_ringing_ms,setup_answer_ms,duration_s,"
-         "hangup,messages,retransmissions,invite_finals,link,end_reason\n";
+         "hangup,messages,retransmissions,invite_finals,link,end_reason,audio\n";
 }
 
 std::string callsCsvRows(const Call& c) {
@@ -225,12 +232,12 @@ std::string callsCsvRows(const Call& c) {
       if (k.to == i) link = fmt::format("{} ({})", k.reason, confidenceName(k.confidence));
     }
     auto fmtOpt = [](const std::optional<double>& v, int p) { return v ? fmt::format("{:.{}f}", *v, p) : std::string(); };
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
                        csvField(l.kind), l.state ? callStateName(*l.state) : "", csvField(l.from_user), csvField(l.to_user),
                        l.invite_ns ? l.caller.toString() : "", l.invite_ns ? l.callee.toString() : "",
                        isoTime(l.start_ns), fmtOpt(l.setupRingingMs(), 3), fmtOpt(l.setupAnswerMs(), 3),
                        fmtOpt(l.durationS(), 3), hangupName(l.hangup), l.messages, l.retransmissions, finals,
-                       csvField(link), csvField(l.end_reason));
+                       csvField(link), csvField(l.end_reason), l.audio ? audioFlowName(*l.audio) : "");
   }
   return out;
 }
@@ -257,7 +264,8 @@ std::string callJson(const Call& c) {
     out += fmt::format(",\"setup_ringing_ms\":{},\"setup_answer_ms\":{},\"duration_s\":{},\"hangup\":{}",
                        optJson(l.setupRingingMs(), 3), optJson(l.setupAnswerMs(), 3), optJson(l.durationS(), 3),
                        l.hangup == HangupBy::kNone ? "null" : jsonString(hangupName(l.hangup)));
-    out += fmt::format(",\"end_reason\":{}", l.end_reason.empty() ? "null" : jsonString(l.end_reason));
+    out += fmt::format(",\"end_reason\":{},\"audio\":{}", l.end_reason.empty() ? "null" : jsonString(l.end_reason),
+                       l.audio ? jsonString(audioFlowName(*l.audio)) : "null");
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {

@@ -39,7 +39,10 @@ struct Ports {
 
 // Runs the three peers and tcpdump; returns the capture path ("" when a peer did not come up: `why`).
 // same_origin: every INVITE carries the same SDP o= line (as SIPp's built-in scenarios do).
-std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& why, bool same_origin = false) {
+// uas_echo: the UAS sends the RTP it gets back (else it sends none: one-way audio, injected).
+// talk_s: seconds of RTP the UAC sends (and of the call), 1 by default.
+std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& why, bool same_origin = false,
+                         bool uas_echo = true, int talk_s = 1) {
   p.proxy = vs::itest::freeUdpAndTcpPort();
   p.uas = vs::itest::freeUdpAndTcpPort();
   p.uac = vs::itest::freeUdpAndTcpPort();
@@ -77,8 +80,11 @@ std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& 
     why = "kamailio did not start: " + kamailio.output();
     return {};
   }
-  Process uas({"timeout", "90", "sipp", "-sf", vs::itest::sippScenario("uas_record_route.xml"), "-i", "127.0.0.1", "-p",
-               s(p.uas), "-mp", s(p.uas_media), "-rtp_echo", "-nostdin", "-m", std::to_string(kCalls)});
+  std::vector<std::string> uas_args{"timeout", "90", "sipp", "-sf", vs::itest::sippScenario("uas_record_route.xml"),
+                                    "-i", "127.0.0.1", "-p", s(p.uas), "-mp", s(p.uas_media), "-nostdin", "-m",
+                                    std::to_string(kCalls)};
+  if (uas_echo) uas_args.push_back("-rtp_echo");
+  Process uas(uas_args);
   // 1 s of PCMU silence for rtp_stream (sipp reads it relative to its working directory).
   vs::itest::writeFile(dir.path() / "silence.pcmu", std::string(8000, '\xff'));
   {
@@ -87,6 +93,12 @@ std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& 
     xml << in.rdbuf();
     std::string text = xml.str();
     if (same_origin) text = std::regex_replace(text, std::regex(R"(o=user1 \[pid\]\[call_number\] 1)"), "o=user1 53655765 2353687637");
+    if (talk_s != 1) {
+      // The 1 s file played talk_s times, and the BYE 200 ms after the last packet, as in the 1 s call.
+      text = std::regex_replace(text, std::regex("silence.pcmu,1,0"), "silence.pcmu," + std::to_string(talk_s) + ",0");
+      text = std::regex_replace(text, std::regex("<pause milliseconds=\"1200\"/>"),
+                                "<pause milliseconds=\"" + std::to_string(talk_s * 1000 + 200) + "\"/>");
+    }
     vs::itest::writeFile(dir.path() / "uac.xml", text);
   }
   const auto pcap = (dir.path() / (topoh ? "topoh.pcap" : "plain.pcap")).string();
@@ -172,6 +184,46 @@ TEST(FlowCapture, ProxiedCallsAreOneCallPerCallIdWithTsharksCounts) {
     EXPECT_EQ(l["messages"], per_call_id[l["call_id"].get<std::string>()]);
     std::set<std::string> eps(l["endpoints"].begin(), l["endpoints"].end());
     EXPECT_EQ(eps, hosts);
+  }
+}
+
+// One-way audio, injected: the UAC sends 3 s of RTP in each call; the UAS echoes it back in one run and
+// sends nothing in the other. tshark on each capture confirms what went which way (packets to and from
+// the UAS's media port); `calls` must judge every leg "both" in the first and "caller_to_callee_only" in
+// the second, and the table say so under each call of the second only.
+TEST(FlowCapture, OneWayAudioIsJudgedFromTheRtpEachWay) {
+  if (!tools()) GTEST_SKIP() << "kamailio, sipp, tcpdump or tshark missing";
+  for (bool echo : {true, false}) {
+    SCOPED_TRACE(echo ? "UAS echoes RTP" : "UAS sends no RTP");
+    TempDir dir;
+    Ports p;
+    std::string why;
+    auto pcap = captureCalls(dir, false, p, why, false, echo, 3);
+    ASSERT_FALSE(pcap.empty()) << why;
+    auto udpCount = [&](const std::string& filter) {
+      auto r = run({"tshark", "-r", pcap, "-Y", filter});
+      return std::count(r.out.begin(), r.out.end(), '\n');
+    };
+    const auto media = std::to_string(p.uas_media);
+    const auto to_uas = udpCount("udp.dstport == " + media), from_uas = udpCount("udp.srcport == " + media);
+    ASSERT_GE(to_uas, 2 * 100) << "the UAC's 3 s of 20 ms packets, twice";
+    if (echo) ASSERT_GE(from_uas, 2 * 100);
+    else ASSERT_EQ(from_uas, 0);
+
+    auto j = run({vs::itest::voipscopeBinary(), "calls", "--json", pcap});
+    ASSERT_EQ(j.exit_code, 0) << j.all;
+    auto doc = nlohmann::json::parse(j.out);
+    ASSERT_EQ(doc["calls"].size(), static_cast<std::size_t>(kCalls));
+    for (const auto& c : doc["calls"]) {
+      ASSERT_EQ(c["legs"].size(), 1U);
+      EXPECT_EQ(c["legs"][0]["audio"], echo ? "both" : "caller_to_callee_only") << c.dump();
+    }
+    auto table = run({vs::itest::voipscopeBinary(), "calls", pcap});
+    ASSERT_EQ(table.exit_code, 0) << table.all;
+    const std::regex note("leg 1: one-way audio: RTP from the caller only, none from the callee");
+    const auto flagged = static_cast<int>(
+        std::distance(std::sregex_iterator(table.out.begin(), table.out.end(), note), std::sregex_iterator()));
+    EXPECT_EQ(flagged, echo ? 0 : kCalls) << table.out;
   }
 }
 
