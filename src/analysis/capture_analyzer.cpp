@@ -169,6 +169,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
     for (auto& leg : c.legs) {
       leg.streams = rtp.takeLeg(leg.call_id, leg.media);
       leg.audio = judgeAudio(leg);
+      findPrivateMedia(leg);
     }
     on_call(std::move(c));
   }

@@ -235,4 +235,35 @@ std::optional<AudioFlow> judgeAudio(const Leg& leg) {
   return std::nullopt;  // RTP, but not enough of it either way to say
 }
 
+bool isPrivateAddress(const proto::pkt::IpAddr& ip) {
+  const auto& b = ip.bytes;
+  if (ip.v6) return (b[0] & 0xFEU) == 0xFC;
+  return b[0] == 10 || (b[0] == 172 && (b[1] & 0xF0U) == 16) || (b[0] == 192 && b[1] == 168) ||
+         (b[0] == 100 && (b[1] & 0xC0U) == 64);
+}
+
+bool isPublicAddress(const proto::pkt::IpAddr& ip) {
+  if (isPrivateAddress(ip)) return false;
+  const auto& b = ip.bytes;
+  if (!ip.v6) return b[0] != 0 && b[0] != 127 && !(b[0] == 169 && b[1] == 254) && b[0] < 224;
+  bool zero_but_last = true;  // :: and ::1
+  for (std::size_t i = 0; i < 15; ++i) zero_but_last = zero_but_last && b[i] == 0;
+  if (zero_but_last && b[15] <= 1) return false;
+  if (b[0] == 0xFE && (b[1] & 0xC0U) == 0x80) return false;  // fe80::/10 link-local
+  return b[0] != 0xFF;                                       // multicast
+}
+
+void findPrivateMedia(Leg& leg) {
+  if (!leg.invite_ns || leg.media.empty()) return;
+  const bool caller_public = isPublicAddress(leg.caller.ip), callee_public = isPublicAddress(leg.callee.ip);
+  if (!caller_public && !callee_public) return;  // a LAN capture: private SDP is what it should be
+  leg.media.forEachEnd([&](bool from_caller, std::string_view address, std::uint16_t port) {
+    auto& out = from_caller ? leg.caller_private_media : leg.callee_private_media;
+    if (port == 0 || !out.empty() || !(from_caller ? caller_public : callee_public)) return;
+    // Cheap test first: a private IPv4 address starts with 1 (10., 100., 172., 192.), a ULA with f.
+    if (address.empty() || (address[0] != '1' && address[0] != 'f' && address[0] != 'F')) return;
+    if (auto ip = proto::pkt::IpAddr::parse(address); ip && isPrivateAddress(*ip)) out.assign(address);
+  });
+}
+
 }  // namespace vs::analysis

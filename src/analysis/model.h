@@ -136,6 +136,21 @@ class MediaList {
   bool empty() const { return count_ == 0; }
   // Every description, in the order they were added.
   std::vector<MediaDescription> unpack() const;
+  // fn(bool from_caller, std::string_view address, std::uint16_t port) for each description, without
+  // unpacking the rest.
+  template <class F>
+  void forEachEnd(F&& fn) const {
+    Reader r{bytes_.data()};
+    for (std::size_t i = 0; i < count_; ++i) {
+      r.num();  // frame
+      const bool from_caller = *r.p++ != 0;
+      const auto port = static_cast<std::uint16_t>(r.num());
+      r.str();  // media
+      const auto address = r.str();
+      fn(from_caller, address, port);
+      r.skipTail();
+    }
+  }
   // fn(std::string_view address, std::uint16_t port) for each description, without unpacking the rest.
   template <class F>
   void forEachAddress(F&& fn) const {
@@ -290,6 +305,11 @@ struct Leg {
   // One-way audio, the classic NAT / SIP ALG / firewall fault: set from `streams` and `media` by
   // judgeAudio() when the leg leaves the analysis; nullopt when not judged.
   std::optional<AudioFlow> audio;
+  // A side whose SDP names a private media address (RFC 1918, RFC 6598 shared space, IPv6 ULA) while its
+  // SIP came from a public one (the caller's INVITE source, the callee's INVITE destination): a NAT that
+  // nothing fixed up, so the other end sends its RTP to an address it cannot reach unless the server uses
+  // symmetric RTP. The first such address each side named; empty when none. Set by findPrivateMedia().
+  std::string caller_private_media, callee_private_media;
   std::vector<SipMessageInfo> message_list;  // capped at AnalyzerOptions::max_messages_per_leg
   std::uint64_t messages_not_kept = 0;
 
@@ -308,6 +328,12 @@ struct Leg {
 inline constexpr std::int64_t kAudioJudgeNs = 2'000'000'000;
 inline constexpr std::uint64_t kAudioMinPackets = 10;
 std::optional<AudioFlow> judgeAudio(const Leg& leg);
+// RFC 1918 (10/8, 172.16/12, 192.168/16), RFC 6598 shared address space (100.64/10), IPv6 ULA (fc00::/7):
+// addresses a NAT hides. Public: none of those, nor loopback, link-local or unspecified.
+bool isPrivateAddress(const proto::pkt::IpAddr& ip);
+bool isPublicAddress(const proto::pkt::IpAddr& ip);
+// Sets leg.caller_private_media / callee_private_media from its SDP and its INVITE's addresses.
+void findPrivateMedia(Leg& leg);
 
 enum class LinkConfidence : std::uint8_t { kHigh, kMedium, kLow };
 std::string_view confidenceName(LinkConfidence c);

@@ -207,7 +207,15 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
                        confidenceName(link.confidence), link.reason);
   }
   for (std::size_t i = 0; i < c.legs.size(); ++i) {
-    const auto& a = c.legs[i].audio;
+    const auto& leg = c.legs[i];
+    for (bool caller : {true, false}) {
+      const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;
+      if (priv.empty()) continue;
+      out += fmt::format("{:>5}  leg {}: the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up\n",
+                         "", i + 1, caller ? "caller" : "callee", priv,
+                         (caller ? leg.caller.ip : leg.callee.ip).toString());
+    }
+    const auto& a = leg.audio;
     if (!a || *a == AudioFlow::kBothWays) continue;
     out += fmt::format("{:>5}  leg {}: one-way audio: RTP from the {} only, none from the {}\n", "", i + 1,
                        *a == AudioFlow::kCallerToCalleeOnly ? "caller" : "callee",
@@ -218,7 +226,8 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
 
 std::string callsCsvHeader() {
   return "call,leg,call_id,kind,state,from,to,caller,callee,start,setup_ringing_ms,setup_answer_ms,duration_s,"
-         "hangup,messages,retransmissions,invite_finals,link,end_reason,audio\n";
+         "hangup,messages,retransmissions,invite_finals,link,end_reason,audio,caller_private_media,"
+         "callee_private_media\n";
 }
 
 std::string callsCsvRows(const Call& c) {
@@ -232,12 +241,13 @@ std::string callsCsvRows(const Call& c) {
       if (k.to == i) link = fmt::format("{} ({})", k.reason, confidenceName(k.confidence));
     }
     auto fmtOpt = [](const std::optional<double>& v, int p) { return v ? fmt::format("{:.{}f}", *v, p) : std::string(); };
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
                        csvField(l.kind), l.state ? callStateName(*l.state) : "", csvField(l.from_user), csvField(l.to_user),
                        l.invite_ns ? l.caller.toString() : "", l.invite_ns ? l.callee.toString() : "",
                        isoTime(l.start_ns), fmtOpt(l.setupRingingMs(), 3), fmtOpt(l.setupAnswerMs(), 3),
                        fmtOpt(l.durationS(), 3), hangupName(l.hangup), l.messages, l.retransmissions, finals,
-                       csvField(link), csvField(l.end_reason), l.audio ? audioFlowName(*l.audio) : "");
+                       csvField(link), csvField(l.end_reason), l.audio ? audioFlowName(*l.audio) : "",
+                       csvField(l.caller_private_media), csvField(l.callee_private_media));
   }
   return out;
 }
@@ -266,6 +276,9 @@ std::string callJson(const Call& c) {
                        l.hangup == HangupBy::kNone ? "null" : jsonString(hangupName(l.hangup)));
     out += fmt::format(",\"end_reason\":{},\"audio\":{}", l.end_reason.empty() ? "null" : jsonString(l.end_reason),
                        l.audio ? jsonString(audioFlowName(*l.audio)) : "null");
+    out += fmt::format(",\"caller_private_media\":{},\"callee_private_media\":{}",
+                       l.caller_private_media.empty() ? "null" : jsonString(l.caller_private_media),
+                       l.callee_private_media.empty() ? "null" : jsonString(l.callee_private_media));
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {

@@ -1,4 +1,5 @@
-// judgeAudio(): which way a leg's RTP flowed, judged only where both ways were due. Hand-made legs for
+// judgeAudio() and findPrivateMedia(): which way a leg's RTP flowed, and which side's SDP hides behind a
+// NAT. judgeAudio(): which way a leg's RTP flowed, judged only where both ways were due. Hand-made legs for
 // each rule; the same judgement on real SIPp calls with one direction withheld is in
 // tests/integration/flow_capture_test.cpp (OneWayAudioIsJudgedFromTheRtpEachWay).
 #include <gtest/gtest.h>
@@ -129,6 +130,57 @@ TEST(AudioFlow, NotJudgedWhereBothWaysWereNotDue) {
     l.streams = {one_way};
     EXPECT_EQ(judgeAudio(l), std::nullopt);
   }
+}
+
+TEST(PrivateMedia, AddressClasses) {
+  for (const char* a : {"10.0.0.1", "172.16.0.1", "172.31.255.254", "192.168.1.2", "100.64.0.1", "100.127.255.1",
+                        "fd00::1", "fc00::5"}) {
+    EXPECT_TRUE(isPrivateAddress(*IpAddr::parse(a))) << a;
+    EXPECT_FALSE(isPublicAddress(*IpAddr::parse(a))) << a;
+  }
+  for (const char* a : {"172.32.0.1", "172.15.0.1", "100.128.0.1", "192.169.0.1", "11.0.0.1", "198.18.0.1",
+                        "2001:db8::1", "fe00::1"}) {
+    EXPECT_FALSE(isPrivateAddress(*IpAddr::parse(a))) << a;
+  }
+  for (const char* a : {"127.0.0.1", "169.254.1.1", "0.0.0.0", "224.0.0.1", "::1", "::", "fe80::1", "ff02::1"}) {
+    EXPECT_FALSE(isPublicAddress(*IpAddr::parse(a))) << a;
+  }
+  EXPECT_TRUE(isPublicAddress(*IpAddr::parse("198.18.0.1")));
+  EXPECT_TRUE(isPublicAddress(*IpAddr::parse("2001:db8::1")));
+}
+
+TEST(PrivateMedia, EachSideWhoseSdpIsPrivateWhileItsSipIsPublic) {
+  auto l = call();  // SIP at 198.18.0.1 -> 198.18.0.2
+  l.caller = ep("198.18.0.1", 5060);
+  l.callee = ep("198.18.0.2", 5060);
+  l.media = {};
+  l.media.push_back(sdp(true, "192.168.1.20", 4000));
+  l.media.push_back(sdp(false, "198.18.0.2", 5000));
+  l.media.push_back(sdp(true, "10.9.9.9", 4000));  // a re-INVITE: the first private address is kept
+  findPrivateMedia(l);
+  EXPECT_EQ(l.caller_private_media, "192.168.1.20");
+  EXPECT_EQ(l.callee_private_media, "");
+  // A capture inside the LAN: private SIP and private SDP are as they should be.
+  auto lan = call();
+  lan.caller = ep("192.168.1.20", 5060);
+  lan.callee = ep("192.168.1.1", 5060);
+  lan.media = {};
+  lan.media.push_back(sdp(true, "192.168.1.20", 4000));
+  lan.media.push_back(sdp(false, "192.168.1.1", 5000));
+  findPrivateMedia(lan);
+  EXPECT_EQ(lan.caller_private_media, "");
+  EXPECT_EQ(lan.callee_private_media, "");
+  // The callee behind NAT (its 200 OK names its LAN address), over IPv6 too; a refused stream (port 0)
+  // names nothing.
+  auto v6 = call();
+  v6.caller = ep("2001:db8::1", 5060);
+  v6.callee = ep("2001:db8::2", 5060);
+  v6.media = {};
+  v6.media.push_back(sdp(true, "fd12::5", 0));
+  v6.media.push_back(sdp(false, "fd12::7", 5000));
+  findPrivateMedia(v6);
+  EXPECT_EQ(v6.caller_private_media, "");
+  EXPECT_EQ(v6.callee_private_media, "fd12::7");
 }
 
 }  // namespace
