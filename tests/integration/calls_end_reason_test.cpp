@@ -69,11 +69,7 @@ std::map<std::string, Ending> tsharkEndings(const fs::path& file) {
 TEST(CallsEndReason, EveryEndedLegCarriesTheReasonTsharkDecodesInItsEndingMessage) {
   if (!haveProgram("tshark")) GTEST_SKIP() << "tshark is not installed (scripts/install-deps.sh installs it)";
   std::size_t files = 0, compared = 0, with_reason = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(vs::test::corpusDir())) {
-    const auto& p = entry.path();
-    auto name = p.filename().string();
-    if (!entry.is_regular_file() || p.string().find("/reference/") != std::string::npos) continue;
-    if (name.find(".pcap") == std::string::npos || name.ends_with(".json")) continue;
+  for (const auto& p : vs::test::corpusCaptures()) {
     SCOPED_TRACE(p.string());
     ++files;
     const auto endings = tsharkEndings(p);
