@@ -379,6 +379,13 @@ std::string captureStatsJson(const CaptureStats& s) {
 void CallOutcomes::add(const Call& call) {
   if (call.legs.empty()) return;
   ++calls_;
+  bool one_way = false, private_media = false;
+  for (const auto& l : call.legs) {
+    one_way = one_way || (l.audio && *l.audio != AudioFlow::kBothWays);
+    private_media = private_media || !l.caller_private_media.empty() || !l.callee_private_media.empty();
+  }
+  one_way_ += one_way ? 1 : 0;
+  private_media_ += private_media ? 1 : 0;
   const auto& first = call.legs.front();
   if (!first.state) {
     ++no_state_;
@@ -417,6 +424,8 @@ std::string CallOutcomes::text() const {
     out += fmt::format("; answered {} (ASR {:.1f} %)", answered,
                        100.0 * static_cast<double>(answered) / static_cast<double>(invited));
   }
+  if (one_way_ > 0) out += fmt::format("; one-way audio {}", one_way_);
+  if (private_media_ > 0) out += fmt::format("; private SDP behind NAT {}", private_media_);
   return out + "\n";
 }
 

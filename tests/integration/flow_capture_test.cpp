@@ -224,6 +224,8 @@ TEST(FlowCapture, OneWayAudioIsJudgedFromTheRtpEachWay) {
     const auto flagged = static_cast<int>(
         std::distance(std::sregex_iterator(table.out.begin(), table.out.end(), note), std::sregex_iterator()));
     EXPECT_EQ(flagged, echo ? 0 : kCalls) << table.out;
+    EXPECT_EQ(table.out.find("; one-way audio " + std::to_string(kCalls) + "\n") != std::string::npos, !echo)
+        << table.out;
   }
 }
 

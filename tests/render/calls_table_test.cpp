@@ -246,6 +246,22 @@ TEST(CallOutcomes, StatesRejectionCodesAndTheAnswerSeizureRatio) {
   EXPECT_EQ(o.text(),
             "10 calls: COMPLETED 2, IN_CALL 1, REJECTED 4 (503 x2, 480 x1, 486 x1), CANCELLED 1, CALL_SETUP 1, "
             "no INVITE 1; answered 3 (ASR 33.3 %)\n");
+  // Calls with a one-way leg (any leg) and with private media behind a NAT, each call once. ASR: 5 of the
+  // 11 calls with an INVITE.
+  Call odd;
+  odd.legs = {answeredLeg(kStart), answeredLeg(kStart)};
+  odd.legs[0].audio = AudioFlow::kBothWays;
+  odd.legs[1].audio = AudioFlow::kCalleeToCallerOnly;
+  odd.legs[1].caller_private_media = "10.0.0.5";
+  odd.legs[1].callee_private_media = "10.0.0.6";
+  o.add(odd);
+  Call fine;
+  fine.legs = {answeredLeg(kStart)};
+  fine.legs[0].audio = AudioFlow::kBothWays;
+  o.add(fine);
+  EXPECT_EQ(o.text(),
+            "12 calls: COMPLETED 4, IN_CALL 1, REJECTED 4 (503 x2, 480 x1, 486 x1), CANCELLED 1, CALL_SETUP 1, "
+            "no INVITE 1; answered 5 (ASR 45.5 %); one-way audio 1; private SDP behind NAT 1\n");
 }
 
 }  // namespace
