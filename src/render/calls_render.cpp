@@ -158,6 +158,22 @@ std::string legStateText(const Leg& leg) {
   return s;
 }
 
+std::vector<std::string> legFindings(const Leg& leg) {
+  std::vector<std::string> out;
+  for (bool caller : {true, false}) {
+    const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;
+    if (priv.empty()) continue;
+    out.push_back(fmt::format("the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up",
+                              caller ? "caller" : "callee", priv, (caller ? leg.caller.ip : leg.callee.ip).toString()));
+  }
+  if (leg.audio && *leg.audio != AudioFlow::kBothWays) {
+    const bool forward = *leg.audio == AudioFlow::kCallerToCalleeOnly;
+    out.push_back(fmt::format("one-way audio: RTP from the {} only, none from the {}", forward ? "caller" : "callee",
+                              forward ? "callee" : "caller"));
+  }
+  return out;
+}
+
 std::string callsTableHeader() {
   return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<12}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n",
                      "CALL", "START", "LEGS", "FROM", "TO", "STATE", "PDD_MS", "SETUP_MS", "DURATION", "BYE", "MSGS",
@@ -207,19 +223,7 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
                        confidenceName(link.confidence), link.reason);
   }
   for (std::size_t i = 0; i < c.legs.size(); ++i) {
-    const auto& leg = c.legs[i];
-    for (bool caller : {true, false}) {
-      const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;
-      if (priv.empty()) continue;
-      out += fmt::format("{:>5}  leg {}: the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up\n",
-                         "", i + 1, caller ? "caller" : "callee", priv,
-                         (caller ? leg.caller.ip : leg.callee.ip).toString());
-    }
-    const auto& a = leg.audio;
-    if (!a || *a == AudioFlow::kBothWays) continue;
-    out += fmt::format("{:>5}  leg {}: one-way audio: RTP from the {} only, none from the {}\n", "", i + 1,
-                       *a == AudioFlow::kCallerToCalleeOnly ? "caller" : "callee",
-                       *a == AudioFlow::kCallerToCalleeOnly ? "callee" : "caller");
+    for (const auto& f : legFindings(c.legs[i])) out += fmt::format("{:>5}  leg {}: {}\n", "", i + 1, f);
   }
   return out;
 }

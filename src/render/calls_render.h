@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "analysis/model.h"
 
@@ -13,6 +14,9 @@ namespace vs::render {
 // A leg's state as the table and the ladder show it: a rejection carries the final status that ended it
 // ("REJECTED 486", the first thing a person asks of a failed call); a leg without an INVITE shows its kind.
 std::string legStateText(const analysis::Leg& leg);
+// What is wrong with a leg's media, one sentence each, as the table (under the call) and the ladder
+// (under the leg) show it: a side's private SDP address behind a public SIP address, one-way audio.
+std::vector<std::string> legFindings(const analysis::Leg& leg);
 std::string callsTableHeader();
 std::string callsTableRow(const analysis::Call& call, std::int64_t capture_start_ns);
 std::string callsCsvHeader();

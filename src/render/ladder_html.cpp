@@ -120,7 +120,9 @@ class HtmlRenderer {
     if (!leg.from.empty() || !leg.to.empty()) {
       ids += fmt::format("{}{} &rarr; {}", ids.empty() ? "" : " &middot; ", escapeHtml(leg.from), escapeHtml(leg.to));
     }
-    return ids.empty() ? ids : "<span class=\"ids\">" + ids + "</span>";
+    std::string out = ids.empty() ? ids : "<span class=\"ids\">" + ids + "</span>";
+    for (const auto& f : leg.findings) out += "<span class=\"warn\">" + escapeHtml(f) + "</span>";
+    return out;
   }
 
   void header(std::string& out, const std::string& title) const {

@@ -18,6 +18,7 @@ summary{cursor:pointer;font-weight:600}
 #legend .sw{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:-1px;border-radius:2px;background:var(--c)}
 #legend .why{color:#444}
 #legend .ids{color:#666;font-size:12px;margin-left:24px;display:block}
+#legend .warn{color:#b00020;font-size:12px;margin-left:24px;display:block}
 table{border-collapse:collapse;font-size:12px;margin:2px 0 6px}
 td,th{border:1px solid #ddd;padding:1px 6px;text-align:left;white-space:nowrap}
 td.n{text-align:right}

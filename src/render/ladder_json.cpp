@@ -192,7 +192,7 @@ Result<LadderModel> ladderModelFromJson(std::string_view text) {
       e.frame = rd.count(o, where, "frame", std::numeric_limits<std::uint64_t>::max());
       e.transport = rd.str(o, where, "transport");
       e.retransmission = rd.flag(o, where, "retransmission");
-      if (made_up_legs && seen_legs.insert(e.leg).second) m.legs.push_back({e.leg, e.call_id, "", "", "", "", 1.0, ""});
+      if (made_up_legs && seen_legs.insert(e.leg).second) m.legs.push_back({e.leg, e.call_id, "", "", "", "", 1.0, "", {}});
       m.events.push_back(std::move(e));
     }
   }
@@ -220,7 +220,7 @@ Result<LadderModel> ladderModelFromJson(std::string_view text) {
       s.end_us = rd.time(o, where, "end", false);
       if (!o.contains("end")) s.end_us = s.start_us;
       s.leg = rd.index(o, where, "leg", -1);
-      if (made_up_legs && s.leg != -1 && seen_legs.insert(s.leg).second) m.legs.push_back({s.leg, "", "", "", "", "", 1.0, ""});
+      if (made_up_legs && s.leg != -1 && seen_legs.insert(s.leg).second) m.legs.push_back({s.leg, "", "", "", "", "", 1.0, "", {}});
       m.streams.push_back(std::move(s));
     }
   }

@@ -47,6 +47,7 @@ struct LadderLeg {
   std::string link_reason;
   double link_confidence = 1.0;
   std::string end_reason;  // the Reason header of the message that ended the leg ("Q.850;cause=16"), if any
+  std::vector<std::string> findings;  // what is wrong with its media ("one-way audio: ..."), shown under it
 };
 
 struct LadderStream {  // one RTP stream (one direction, one SSRC)

@@ -239,6 +239,7 @@ class Renderer {
         ids += fmt::format("{}{} {} {}", ids.empty() ? "" : "  ", leg.from, g_.arrow, leg.to);
       }
       if (!ids.empty()) wrapped(Line(width_), 6, ids, 6);
+      for (const auto& f : leg.findings) wrapped(Line(width_), 6, "! " + f, 8);
     }
     emit(Line(width_));
   }

@@ -226,6 +226,12 @@ TEST(FlowCapture, OneWayAudioIsJudgedFromTheRtpEachWay) {
     EXPECT_EQ(flagged, echo ? 0 : kCalls) << table.out;
     EXPECT_EQ(table.out.find("; one-way audio " + std::to_string(kCalls) + "\n") != std::string::npos, !echo)
         << table.out;
+    // The ladder says it under the leg.
+    auto flow = run({vs::itest::voipscopeBinary(), "flow", pcap, "--call", "1"});
+    ASSERT_EQ(flow.exit_code, 0) << flow.all;
+    EXPECT_EQ(flow.out.find("! one-way audio: RTP from the caller only, none from the callee") != std::string::npos,
+              !echo)
+        << flow.out;
   }
 }
 

@@ -149,6 +149,12 @@ TEST(LadderHtml, LegendShowsEachLegWithItsLinkReasonInItsColour) {
             std::string::npos)
       << with;
   EXPECT_EQ(with.find("<b>leg 0</b> [answered] Reason"), std::string::npos);
+  m.legs[0].findings = {"one-way audio: RTP from the callee only, none from the caller", "<b>x</b>"};
+  const std::string flagged = element(html(m), "<ul id=\"legend\"", "</ul>");
+  EXPECT_NE(flagged.find("<span class=\"warn\">one-way audio: RTP from the callee only, none from the caller</span>"
+                         "<span class=\"warn\">&lt;b&gt;x&lt;/b&gt;</span></li>"),
+            std::string::npos)
+      << flagged;
 }
 
 TEST(LadderHtml, StreamsAreBandsWithTheirFigures) {

@@ -16,8 +16,8 @@ inline LadderModel sampleCall() {
   LadderModel m;
   m.title = "Call from alice to bob";
   m.participants = {{"10.0.0.1:5060", "alice"}, {"10.0.0.2:5060", "pbx"}, {"203.0.113.5:5060", "carrier"}};
-  m.legs = {{0, "leg0@alice", "\"Alice\" <sip:alice@example.com>", "<sip:bob@example.com>", "answered", "", 1.0, ""},
-            {1, "b2b-1@pbx", "<sip:+4930123@pbx>", "<sip:bob@carrier>", "answered", "B2BUA: X-CID header", 0.9, ""}};
+  m.legs = {{0, "leg0@alice", "\"Alice\" <sip:alice@example.com>", "<sip:bob@example.com>", "answered", "", 1.0, "", {}},
+            {1, "b2b-1@pbx", "<sip:+4930123@pbx>", "<sip:bob@carrier>", "answered", "B2BUA: X-CID header", 0.9, "", {}}};
   const std::int64_t t0 = 1'700'000'000'000'000;
   auto add = [&](std::int64_t ms, std::size_t src, std::size_t dst, std::string label, int leg, bool retx = false) {
     LadderEvent e;

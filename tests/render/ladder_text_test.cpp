@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <regex>
 #include <set>
 #include <sstream>
@@ -149,6 +151,13 @@ TEST(LadderText, LegendNamesEveryLegWithItsLinkReason) {
   const std::string with = render(m, 120);
   EXPECT_NE(with.find("# leg 0  [answered]  Reason: Q.850;cause=16  first leg"), std::string::npos) << with;
   EXPECT_EQ(with.find("[answered]  Reason: Q.850;cause=16  linked"), std::string::npos);
+  // What is wrong with a leg's media, one line each under its identifiers.
+  m.legs[1].findings = {"one-way audio: RTP from the caller only, none from the callee"};
+  const auto ls = lines(render(m, 120));
+  const auto ids = std::find_if(ls.begin(), ls.end(), [](const std::string& l) { return l.find("Call-ID b2b-1@pbx") != std::string::npos; });
+  ASSERT_NE(ids, ls.end());
+  ASSERT_NE(ids + 1, ls.end());
+  EXPECT_EQ(*(ids + 1), "      ! one-way audio: RTP from the caller only, none from the callee");
 }
 
 TEST(LadderText, LegendWrapsAtWordsInsteadOfCuttingTheLinkReason) {
@@ -272,7 +281,7 @@ TEST(LadderText, LongHostsAreStaggeredOverTwoRowsAndStayWhole) {
 
 TEST(LadderText, TooManyHostsForTheWidthBecomesAList) {
   LadderModel m;
-  m.legs = {{0, "c", "a", "b", "", "", 1.0, ""}};
+  m.legs = {{0, "c", "a", "b", "", "", 1.0, "", {}}};
   for (int i = 0; i < 8; ++i) m.participants.push_back({"192.0.2." + std::to_string(i + 1) + ":5060", ""});
   for (std::size_t i = 0; i + 1 < 8; ++i) {
     LadderEvent e;
