@@ -549,6 +549,7 @@ void CallTracker::message(const FoundSip& f) {
     else a.status_counts.push_back({status, 1});
     if (cseq_method == "INVITE") {
       if (status >= 180 && status < 200 && !leg.ringing_ns) leg.ringing_ns = f.ts_ns;
+      if (status >= 200 && status < 300 && retransmission && a.ok_resends < std::numeric_limits<std::uint16_t>::max()) ++a.ok_resends;
       if (status >= 200) {
         leg.invite_final_statuses.push_back(status);
         if (status >= 300) keepReason(a, m, kFinalResponse);
@@ -720,6 +721,7 @@ void CallTracker::releaseLeg(std::uint32_t slot) {
   a.last_ns = 0;
   a.has_invite = a.saw_bye = a.saw_cancel = a.answered = a.header_from_invite = a.origin_key = false;
   a.reason_from = kNoReason;
+  a.ok_resends = 0;
   a.queued_due = std::numeric_limits<std::int64_t>::max();
   a.endpoints.clear();
   a.to_tags.clear();
@@ -765,6 +767,7 @@ void CallTracker::buildLeg(Active& a, Leg& out) {
   if (ended_by != kNoReason && a.reason_from == ended_by) out.end_reason = std::move(h.end_reason);
   out.messages = h.messages;
   out.retransmissions = h.retransmissions;
+  if (a.method_counts[1] == 0) out.unacked_2xx_resends = a.ok_resends;  // 1: ACK
   // Both lists at their final size first: grown one entry at a time they took three heap blocks each
   // for a plain INVITE, ACK, BYE leg with its 100, 180, 200.
   auto& by_method = out.requests_by_method;

@@ -163,6 +163,7 @@ class CallTracker {
     bool has_invite = false, saw_bye = false, saw_cancel = false, answered = false, header_from_invite = false;
     bool origin_key = false;  // key_index_ has "o:<sdp_origin>" -> this slot (not kept in `keys`)
     std::uint8_t reason_from = 0;  // what leg.end_reason came from: a ReasonFrom
+    std::uint16_t ok_resends = 0;  // retransmitted 2xx responses to INVITE (saturating)
     // Sweep bookkeeping (see sweep()): the due time of this leg's entry in due_, INT64_MAX when it has none
     // (it was found done and waits for the other legs of its call).
     std::int64_t queued_due = std::numeric_limits<std::int64_t>::max();

@@ -293,6 +293,10 @@ struct Leg {
 
   std::uint64_t messages = 0;
   std::uint64_t retransmissions = 0;
+  // The callee sent its 2xx to the INVITE again this many times and no ACK was seen at all: the ACK is lost
+  // on the way (a NAT, firewall or proxy dropping or misrouting it), and the callee gives up after 32 s
+  // (RFC 3261 Timer H), the "calls drop after 30 seconds" fault. 0 when an ACK was seen.
+  std::uint32_t unacked_2xx_resends = 0;
   // Sorted by method name and by status code, each once. Lists, not maps: a leg has two to five of
   // each, and a map cost a heap node per entry to make and to free (tens of thousands of legs a file).
   std::vector<std::pair<std::string, std::uint64_t>> requests_by_method;

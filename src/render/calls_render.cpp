@@ -166,6 +166,11 @@ std::vector<std::string> legFindings(const Leg& leg) {
     out.push_back(fmt::format("the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up",
                               caller ? "caller" : "callee", priv, (caller ? leg.caller.ip : leg.callee.ip).toString()));
   }
+  if (leg.unacked_2xx_resends > 0) {
+    out.push_back(fmt::format("no ACK for the 2xx, sent {} more time{}: the callee gives up after 32 s (a NAT, "
+                              "firewall or proxy losing the ACK)",
+                              leg.unacked_2xx_resends, leg.unacked_2xx_resends == 1 ? "" : "s"));
+  }
   if (leg.audio && *leg.audio != AudioFlow::kBothWays) {
     const bool forward = *leg.audio == AudioFlow::kCallerToCalleeOnly;
     out.push_back(fmt::format("one-way audio: RTP from the {} only, none from the {}", forward ? "caller" : "callee",
@@ -231,7 +236,7 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
 std::string callsCsvHeader() {
   return "call,leg,call_id,kind,state,from,to,caller,callee,start,setup_ringing_ms,setup_answer_ms,duration_s,"
          "hangup,messages,retransmissions,invite_finals,link,end_reason,audio,caller_private_media,"
-         "callee_private_media\n";
+         "callee_private_media,unacked_2xx_resends\n";
 }
 
 std::string callsCsvRows(const Call& c) {
@@ -245,13 +250,13 @@ std::string callsCsvRows(const Call& c) {
       if (k.to == i) link = fmt::format("{} ({})", k.reason, confidenceName(k.confidence));
     }
     auto fmtOpt = [](const std::optional<double>& v, int p) { return v ? fmt::format("{:.{}f}", *v, p) : std::string(); };
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
                        csvField(l.kind), l.state ? callStateName(*l.state) : "", csvField(l.from_user), csvField(l.to_user),
                        l.invite_ns ? l.caller.toString() : "", l.invite_ns ? l.callee.toString() : "",
                        isoTime(l.start_ns), fmtOpt(l.setupRingingMs(), 3), fmtOpt(l.setupAnswerMs(), 3),
                        fmtOpt(l.durationS(), 3), hangupName(l.hangup), l.messages, l.retransmissions, finals,
                        csvField(link), csvField(l.end_reason), l.audio ? audioFlowName(*l.audio) : "",
-                       csvField(l.caller_private_media), csvField(l.callee_private_media));
+                       csvField(l.caller_private_media), csvField(l.callee_private_media), l.unacked_2xx_resends);
   }
   return out;
 }
@@ -283,6 +288,7 @@ std::string callJson(const Call& c) {
     out += fmt::format(",\"caller_private_media\":{},\"callee_private_media\":{}",
                        l.caller_private_media.empty() ? "null" : jsonString(l.caller_private_media),
                        l.callee_private_media.empty() ? "null" : jsonString(l.callee_private_media));
+    out += fmt::format(",\"unacked_2xx_resends\":{}", l.unacked_2xx_resends);
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {
@@ -383,13 +389,15 @@ std::string captureStatsJson(const CaptureStats& s) {
 void CallOutcomes::add(const Call& call) {
   if (call.legs.empty()) return;
   ++calls_;
-  bool one_way = false, private_media = false;
+  bool one_way = false, private_media = false, no_ack = false;
   for (const auto& l : call.legs) {
+    no_ack = no_ack || l.unacked_2xx_resends > 0;
     one_way = one_way || (l.audio && *l.audio != AudioFlow::kBothWays);
     private_media = private_media || !l.caller_private_media.empty() || !l.callee_private_media.empty();
   }
   one_way_ += one_way ? 1 : 0;
   private_media_ += private_media ? 1 : 0;
+  no_ack_ += no_ack ? 1 : 0;
   const auto& first = call.legs.front();
   if (!first.state) {
     ++no_state_;
@@ -428,6 +436,7 @@ std::string CallOutcomes::text() const {
     out += fmt::format("; answered {} (ASR {:.1f} %)", answered,
                        100.0 * static_cast<double>(answered) / static_cast<double>(invited));
   }
+  if (no_ack_ > 0) out += fmt::format("; no ACK {}", no_ack_);
   if (one_way_ > 0) out += fmt::format("; one-way audio {}", one_way_);
   if (private_media_ > 0) out += fmt::format("; private SDP behind NAT {}", private_media_);
   return out + "\n";

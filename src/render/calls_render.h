@@ -27,9 +27,10 @@ std::string captureStatsText(const analysis::CaptureStats& stats);
 
 // How the calls of a capture ended, tallied as they stream past: what a NOC reads first of a capture of
 // hundreds of calls. text() is one line, e.g. "316 calls: COMPLETED 280, IN_CALL 3, REJECTED 20 (503 x12,
-// 486 x8), CANCELLED 12, CALL_SETUP 1; answered 283 (ASR 89.6 %); one-way audio 2; private SDP behind
-// NAT 5"; empty before any call. A call counts by its first leg (what the caller saw); the answer-seizure
-// ratio is answered calls over all of them; the last two count calls with such a leg, when there are any.
+// 486 x8), CANCELLED 12, CALL_SETUP 1; answered 283 (ASR 89.6 %); no ACK 1; one-way audio 2; private SDP
+// behind NAT 5"; empty before any call. A call counts by its first leg (what the caller saw); the
+// answer-seizure ratio is answered calls over all of them; the last three count calls with such a leg,
+// when there are any.
 class CallOutcomes {
  public:
   void add(const analysis::Call& call);
@@ -41,7 +42,7 @@ class CallOutcomes {
   std::array<std::uint64_t, 5> by_state_{};  // by analysis::CallState
   std::uint64_t no_state_ = 0;               // a first leg without an INVITE (--all lists such calls)
   std::map<int, std::uint64_t> rejected_by_status_;
-  std::uint64_t one_way_ = 0, private_media_ = 0;
+  std::uint64_t one_way_ = 0, private_media_ = 0, no_ack_ = 0;
 };
 
 // Appends fmt's "{:.<decimals>f}" of static_cast<double>(ns) / 10^scale_digits (a duration in

@@ -222,6 +222,36 @@ TEST(CallEndReason, TheReasonOfTheMessageThatEndedTheLegAndNoOther) {
   EXPECT_EQ(got["r-5"], P("COMPLETED", "Q.850;cause=16;text=\"NORMAL_CLEARING\""));
 }
 
+// unacked_2xx_resends: the 2xx resent with no ACK at all. An ACK, even late, clears it; a 2xx sent once
+// and not yet acknowledged when the capture ends is not counted (nothing shows the ACK was lost).
+TEST(CallNoAck, ResentTwoHundredsCountOnlyWhenNoAckCame) {
+  Capture cap;
+  auto exchange = [&](const std::string& id, std::int64_t t, const std::string& start, const std::string& cseq) {
+    Msg m;
+    m.call_id = id;
+    m.start = start;
+    m.cseq = cseq;
+    cap.send(m.response() ? 2 : 1, m.response() ? 1 : 2, t, m);
+  };
+  const std::string inv = "INVITE sip:bob@192.0.2.2 SIP/2.0", ack = "ACK sip:bob@192.0.2.2 SIP/2.0";
+  for (const char* id : {"lost", "late", "fine", "once"}) {
+    exchange(id, 0, inv, "1 INVITE");
+    exchange(id, 10, "SIP/2.0 200 OK", "1 INVITE");
+  }
+  exchange("lost", 510, "SIP/2.0 200 OK", "1 INVITE");
+  exchange("lost", 1510, "SIP/2.0 200 OK", "1 INVITE");
+  exchange("lost", 3510, "SIP/2.0 200 OK", "1 INVITE");
+  exchange("late", 510, "SIP/2.0 200 OK", "1 INVITE");
+  exchange("late", 600, ack, "1 ACK");
+  exchange("fine", 20, ack, "1 ACK");
+  cap.finish();
+  std::map<std::string, std::uint32_t> got;
+  for (const auto& c : cap.calls) {
+    for (const auto& l : c.legs) got[l.call_id] = l.unacked_2xx_resends;
+  }
+  EXPECT_EQ(got, (std::map<std::string, std::uint32_t>{{"lost", 3}, {"late", 0}, {"fine", 0}, {"once", 0}}));
+}
+
 TEST(CallLinks, XCidHeaderLinksTheLegItNamesInEitherOrder) {
   Capture r;
   // Named leg first: a B2BUA (192.0.2.2) places the outbound leg with X-CID pointing at the inbound one.
