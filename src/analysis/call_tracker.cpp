@@ -547,6 +547,7 @@ void CallTracker::message(const FoundSip& f) {
   } else {
     if (auto* c = a.status_counts.find([&](const auto& e) { return e.first == status; })) ++c->second;
     else a.status_counts.push_back({status, 1});
+    if (status >= 200) leg.last_final_status = status;
     if (cseq_method == "INVITE") {
       if (status >= 180 && status < 200 && !leg.ringing_ns) leg.ringing_ns = f.ts_ns;
       if (status >= 200 && status < 300 && retransmission && a.ok_resends < std::numeric_limits<std::uint16_t>::max()) ++a.ok_resends;
@@ -758,6 +759,7 @@ void CallTracker::buildLeg(Active& a, Leg& out) {
   out.answer_ns = h.answer_ns.get();
   out.bye_ns = h.bye_ns.get();
   out.hangup = h.hangup;
+  out.last_final_status = h.last_final_status;
   // Only the Reason of what ended the leg as it ended: a BYE's for a completed call, not an earlier 407's.
   const auto ended_by = !h.state                                ? kNoReason
                         : *h.state == CallState::kCompleted ? kBye

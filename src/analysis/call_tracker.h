@@ -108,6 +108,7 @@ struct HeldLeg {
   std::string kind;  // as Leg::kind; empty until the first request
   std::optional<CallState> state;
   HangupBy hangup = HangupBy::kNone;
+  int last_final_status = 0;
   std::string from_user, to_user, from_tag;
   Endpoint caller, callee;
   std::uint64_t first_frame = 0, last_frame = 0;

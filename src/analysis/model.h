@@ -302,6 +302,7 @@ struct Leg {
   std::vector<std::pair<std::string, std::uint64_t>> requests_by_method;
   std::vector<std::pair<int, std::uint64_t>> responses_by_status;
   std::vector<int> invite_final_statuses;  // every final response to an INVITE, in order
+  int last_final_status = 0;               // of the last final response of any method; 0 when none
   std::vector<std::string> endpoints;      // sorted "ip:port" of every message's source and destination
   std::vector<Dialog> dialogs;
   MediaList media;                 // SDP m= lines, offers and answers, in order (unpack() to read them)

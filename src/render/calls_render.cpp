@@ -149,7 +149,17 @@ void appendFixedNs(std::string& out, std::int64_t ns, int scale_digits, int deci
 }
 
 std::string legStateText(const Leg& leg) {
-  if (!leg.state) return leg.kind;
+  if (!leg.state) {
+    // A leg without an INVITE: its method and how it was last answered ("REGISTER 403", "OPTIONS 200").
+    std::string_view method = leg.kind;
+    if (method.starts_with("non-call:")) method.remove_prefix(9);
+    std::string s(method);
+    if (leg.last_final_status != 0) {
+      char num[20];
+      s.append(" ").append(digits(static_cast<std::uint64_t>(leg.last_final_status), num));
+    }
+    return s;
+  }
   std::string s(callStateName(*leg.state));
   if (*leg.state == CallState::kRejected && !leg.invite_final_statuses.empty()) {
     char num[20];
@@ -180,7 +190,7 @@ std::vector<std::string> legFindings(const Leg& leg) {
 }
 
 std::string callsTableHeader() {
-  return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<12}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n",
+  return fmt::format("{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<13}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n",
                      "CALL", "START", "LEGS", "FROM", "TO", "STATE", "PDD_MS", "SETUP_MS", "DURATION", "BYE", "MSGS",
                      "STREAMS", "MOS");
 }
@@ -213,7 +223,7 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
     row.left(digits(c.legs.size(), num), 4);
     row.right(clip(l.from_user, 20, clipped), 20);
     row.right(clip(l.to_user, 20, clipped), 20);
-    row.right(clip(legStateText(l), 12, clipped), 12);
+    row.right(clip(legStateText(l), 13, clipped), 13);
     row.left(fixed(l.setupRingingNs(), 6, 0), 7);
     row.left(fixed(l.setupAnswerNs(), 6, 0), 8);
     row.left(fixed(l.durationNs(), 9, 1, {}, "s"), 9);
@@ -288,7 +298,8 @@ std::string callJson(const Call& c) {
     out += fmt::format(",\"caller_private_media\":{},\"callee_private_media\":{}",
                        l.caller_private_media.empty() ? "null" : jsonString(l.caller_private_media),
                        l.callee_private_media.empty() ? "null" : jsonString(l.callee_private_media));
-    out += fmt::format(",\"unacked_2xx_resends\":{}", l.unacked_2xx_resends);
+    out += fmt::format(",\"unacked_2xx_resends\":{},\"last_final_status\":{}", l.unacked_2xx_resends,
+                       l.last_final_status != 0 ? std::to_string(l.last_final_status) : "null");
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {

@@ -12,7 +12,8 @@
 namespace vs::render {
 
 // A leg's state as the table and the ladder show it: a rejection carries the final status that ended it
-// ("REJECTED 486", the first thing a person asks of a failed call); a leg without an INVITE shows its kind.
+// ("REJECTED 486", the first thing a person asks of a failed call); a leg without an INVITE shows its
+// method and its last final status ("REGISTER 403": a phone that cannot register).
 std::string legStateText(const analysis::Leg& leg);
 // What is wrong with a leg's media, one sentence each, as the table (under the call) and the ladder
 // (under the leg) show it: a side's private SDP address behind a public SIP address, one-way audio.

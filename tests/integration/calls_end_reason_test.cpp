@@ -34,6 +34,7 @@ std::vector<std::string> tabs(const std::string& line) {
 struct Ending {
   bool bye = false, cancel = false, rejected = false;  // whether tshark saw such a message
   std::string bye_reason, cancel_reason, rejected_reason;
+  int last_final = 0;  // status of the last final response of any method
 };
 
 // Call-ID -> the Reason of each kind of ending message, from tshark's decode. Several Reason headers in one
@@ -62,6 +63,7 @@ std::map<std::string, Ending> tsharkEndings(const fs::path& file) {
       e.rejected = true;
       e.rejected_reason = reason;  // the last one wins
     }
+    if (f[1].empty() && !f[2].empty() && std::stoi(f[2]) >= 200) e.last_final = std::stoi(f[2]);
   }
   return out;
 }
@@ -105,6 +107,32 @@ TEST(CallsEndReason, EveryEndedLegCarriesTheReasonTsharkDecodesInItsEndingMessag
   // The corpus has Reason headers on BYEs (Q.850 cause 16) and on rejections (Q.850 cause 21) over UDP, TCP
   // and SCTP: each must have been compared, not only legs without one.
   EXPECT_GE(with_reason, 5U);
+}
+
+// A leg's last_final_status (what the table shows for a REGISTER or OPTIONS leg: "REGISTER 403") is the
+// status of the last final response tshark decodes for its Call-ID, on every corpus capture.
+TEST(CallsEndReason, LastFinalStatusIsTsharksLastFinalResponse) {
+  if (!haveProgram("tshark")) GTEST_SKIP() << "tshark is not installed (scripts/install-deps.sh installs it)";
+  std::size_t compared = 0, non_call = 0;
+  for (const auto& p : vs::test::corpusCaptures()) {
+    SCOPED_TRACE(p.string());
+    const auto endings = tsharkEndings(p);
+    auto r = run({voipscopeBinary(), "calls", "--all", "--json", p.string()}, 120s);
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.all;
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& call : doc["calls"]) {
+      for (const auto& leg : call["legs"]) {
+        auto it = endings.find(leg["call_id"].get<std::string>());
+        if (it == endings.end()) continue;  // SIP tshark does not decode here
+        const int got = leg["last_final_status"].is_null() ? 0 : leg["last_final_status"].get<int>();
+        EXPECT_EQ(got, it->second.last_final) << leg["call_id"];
+        ++compared;
+        if (leg["state"].is_null() && got != 0) ++non_call;
+      }
+    }
+  }
+  EXPECT_GE(compared, 40U);
+  EXPECT_GE(non_call, 5U);  // REGISTER, OPTIONS, SUBSCRIBE legs with an answer
 }
 
 }  // namespace

@@ -39,14 +39,15 @@ std::string reference(const Call& c) {
   auto start = fmt::format("+{:.3f}s", static_cast<double>(l.start_ns - kStart) / 1e9);
   auto ms = [](std::optional<double> v) { return optFixed(v, 0); };
   // A rejection names the final status that ended it: what a person asks of a failed call first.
-  std::string state = l.state ? std::string(callStateName(*l.state)) : l.kind;
+  std::string state = l.state ? std::string(callStateName(*l.state)) : l.kind.substr(l.kind.find(':') + 1);
+  if (!l.state && l.last_final_status != 0) state += fmt::format(" {}", l.last_final_status);
   if (l.state == CallState::kRejected && !l.invite_final_statuses.empty()) {
     state += fmt::format(" {}", l.invite_final_statuses.back());
   }
   std::string hangup(hangupName(l.hangup));
   std::string out = fmt::format(
-      "{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<12}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n", c.id, start,
-      c.legs.size(), clipRef(l.from_user, 20), clipRef(l.to_user, 20), clipRef(state, 12), ms(l.setupRingingMs()),
+      "{:>5}  {:<15}  {:>4}  {:<20}  {:<20}  {:<13}  {:>7}  {:>8}  {:>9}  {:<6}  {:>5}  {:>7}  {:>4}\n", c.id, start,
+      c.legs.size(), clipRef(l.from_user, 20), clipRef(l.to_user, 20), clipRef(state, 13), ms(l.setupRingingMs()),
       ms(l.setupAnswerMs()), optFixed(l.durationS(), 1, "s"), hangup.empty() ? "-" : hangup, msgs, streams,
       worst ? fmt::format("{:.2f}", *worst) : "-");
   for (const auto& link : c.links) {
@@ -96,13 +97,25 @@ TEST(CallsTable, AsciiRowsMatchFmtsOwnFormatting) {
     calls.push_back(c);
   }
   {
-    Call c;  // a non-call leg: its kind in the state column, clipped; no times
+    Call c;  // a non-call leg: its method and last final status in the state column; no times
     c.id = 7;
     Leg l;
     l.call_id = "reg@host";
     l.kind = "non-call:REGISTER";
+    l.last_final_status = 403;
     l.start_ns = kStart;
     l.messages = 2;
+    c.legs.push_back(l);
+    calls.push_back(c);
+  }
+  {
+    Call c;  // a non-call leg of a long method, unanswered: clipped to the column
+    c.id = 10;
+    Leg l;
+    l.call_id = "sub@host";
+    l.kind = "non-call:SUBSCRIBE-SOMETHING-LONG";
+    l.start_ns = kStart;
+    l.messages = 1;
     c.legs.push_back(l);
     calls.push_back(c);
   }
@@ -141,7 +154,8 @@ TEST(CallsTable, AsciiRowsMatchFmtsOwnFormatting) {
     calls.push_back(c);
   }
   for (const auto& c : calls) EXPECT_EQ(vs::render::callsTableRow(c, kStart), reference(c)) << "call " << c.id;
-  EXPECT_NE(vs::render::callsTableRow(calls[4], kStart).find("  REJECTED 486  "), std::string::npos);
+  EXPECT_NE(vs::render::callsTableRow(calls[5], kStart).find("  REJECTED 486   "), std::string::npos);
+  EXPECT_NE(vs::render::callsTableRow(calls[2], kStart).find("  REGISTER 403   "), std::string::npos);
 }
 
 std::size_t codePoints(std::string_view s) {
