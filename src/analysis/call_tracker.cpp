@@ -451,6 +451,10 @@ void CallTracker::message(const FoundSip& f) {
   leg.end_ns = f.ts_ns;
   a.last_ns = f.ts_ns;
   ++leg.messages;
+  if (f.transport == SipTransport::kUdp && !f.segment_frames.empty()) {  // rebuilt from IP fragments
+    ++leg.udp_fragmented;
+    leg.udp_fragmented_max_bytes = std::max(leg.udp_fragmented_max_bytes, static_cast<std::uint32_t>(m.raw().size()));
+  }
   for (const auto& e : {f.src, f.dst}) {
     EndpointEq eq;
     if (!a.endpoints.find([&](const Endpoint& x) { return eq(x, e); })) a.endpoints.push_back(e);
@@ -760,6 +764,8 @@ void CallTracker::buildLeg(Active& a, Leg& out) {
   out.bye_ns = h.bye_ns.get();
   out.hangup = h.hangup;
   out.last_final_status = h.last_final_status;
+  out.udp_fragmented_messages = h.udp_fragmented;
+  out.udp_fragmented_max_bytes = h.udp_fragmented_max_bytes;
   // Only the Reason of what ended the leg as it ended: a BYE's for a completed call, not an earlier 407's.
   const auto ended_by = !h.state                                ? kNoReason
                         : *h.state == CallState::kCompleted ? kBye

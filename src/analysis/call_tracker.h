@@ -109,6 +109,7 @@ struct HeldLeg {
   std::optional<CallState> state;
   HangupBy hangup = HangupBy::kNone;
   int last_final_status = 0;
+  std::uint32_t udp_fragmented = 0, udp_fragmented_max_bytes = 0;
   std::string from_user, to_user, from_tag;
   Endpoint caller, callee;
   std::uint64_t first_frame = 0, last_frame = 0;

@@ -303,6 +303,9 @@ struct Leg {
   std::vector<std::pair<int, std::uint64_t>> responses_by_status;
   std::vector<int> invite_final_statuses;  // every final response to an INVITE, in order
   int last_final_status = 0;               // of the last final response of any method; 0 when none
+  // SIP messages over UDP that travelled in IP fragments (a large INVITE: many codecs, long headers), and
+  // the largest: firewalls and NATs often drop fragments, so such calls fail at random. SIP over TCP avoids it.
+  std::uint32_t udp_fragmented_messages = 0, udp_fragmented_max_bytes = 0;
   std::vector<std::string> endpoints;      // sorted "ip:port" of every message's source and destination
   std::vector<Dialog> dialogs;
   MediaList media;                 // SDP m= lines, offers and answers, in order (unpack() to read them)

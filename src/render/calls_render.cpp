@@ -176,6 +176,23 @@ std::vector<std::string> legFindings(const Leg& leg) {
     out.push_back(fmt::format("the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up",
                               caller ? "caller" : "callee", priv, (caller ? leg.caller.ip : leg.callee.ip).toString()));
   }
+  if (leg.udp_fragmented_messages > 0) {
+    out.push_back(fmt::format("{} SIP message{} over UDP in IP fragments (up to {} bytes): firewalls and NATs "
+                              "often drop fragments; SIP over TCP avoids them",
+                              leg.udp_fragmented_messages, leg.udp_fragmented_messages == 1 ? "" : "s",
+                              leg.udp_fragmented_max_bytes));
+  }
+  // INVITE sent again and again with no answer at all, not even 100 Trying: nothing at the callee's
+  // address and port took it (unreachable, filtered, wrong port or transport).
+  if (leg.invite_ns && leg.responses_by_status.empty()) {
+    for (const auto& [method, n] : leg.requests_by_method) {
+      if (method == "INVITE" && n >= 2) {
+        out.push_back(fmt::format("INVITE sent {} times, no answer at all (not even 100 Trying): {} unreachable "
+                                  "or filtered",
+                                  n, leg.callee.toString()));
+      }
+    }
+  }
   if (leg.unacked_2xx_resends > 0) {
     out.push_back(fmt::format("no ACK for the 2xx, sent {} more time{}: the callee gives up after 32 s (a NAT, "
                               "firewall or proxy losing the ACK)",
@@ -300,6 +317,8 @@ std::string callJson(const Call& c) {
                        l.callee_private_media.empty() ? "null" : jsonString(l.callee_private_media));
     out += fmt::format(",\"unacked_2xx_resends\":{},\"last_final_status\":{}", l.unacked_2xx_resends,
                        l.last_final_status != 0 ? std::to_string(l.last_final_status) : "null");
+    out += fmt::format(",\"udp_fragmented_messages\":{},\"udp_fragmented_max_bytes\":{}", l.udp_fragmented_messages,
+                       l.udp_fragmented_max_bytes);
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {
