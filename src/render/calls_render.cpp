@@ -168,40 +168,56 @@ std::string legStateText(const Leg& leg) {
   return s;
 }
 
-std::vector<std::string> legFindings(const Leg& leg) {
-  std::vector<std::string> out;
-  for (bool caller : {true, false}) {
-    const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;
-    if (priv.empty()) continue;
-    out.push_back(fmt::format("the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up",
-                              caller ? "caller" : "callee", priv, (caller ? leg.caller.ip : leg.callee.ip).toString()));
+std::string_view findingKindName(FindingKind k) {
+  switch (k) {
+    case FindingKind::kInviteUnanswered: return "INVITE unanswered";
+    case FindingKind::kNoAck: return "no ACK";
+    case FindingKind::kOneWayAudio: return "one-way audio";
+    case FindingKind::kPrivateMedia: return "private SDP behind NAT";
+    case FindingKind::kUdpFragments: return "SIP in IP fragments";
   }
-  if (leg.udp_fragmented_messages > 0) {
-    out.push_back(fmt::format("{} SIP message{} over UDP in IP fragments (up to {} bytes): firewalls and NATs "
-                              "often drop fragments; SIP over TCP avoids them",
-                              leg.udp_fragmented_messages, leg.udp_fragmented_messages == 1 ? "" : "s",
-                              leg.udp_fragmented_max_bytes));
-  }
+  return "";
+}
+
+std::vector<Finding> legFindings(const Leg& leg) {
+  std::vector<Finding> out;
   // INVITE sent again and again with no answer at all, not even 100 Trying: nothing at the callee's
   // address and port took it (unreachable, filtered, wrong port or transport).
   if (leg.invite_ns && leg.responses_by_status.empty()) {
     for (const auto& [method, n] : leg.requests_by_method) {
       if (method == "INVITE" && n >= 2) {
-        out.push_back(fmt::format("INVITE sent {} times, no answer at all (not even 100 Trying): {} unreachable "
-                                  "or filtered",
-                                  n, leg.callee.toString()));
+        out.push_back({FindingKind::kInviteUnanswered,
+                       fmt::format("INVITE sent {} times, no answer at all (not even 100 Trying): {} unreachable "
+                                   "or filtered",
+                                   n, leg.callee.toString())});
       }
     }
   }
   if (leg.unacked_2xx_resends > 0) {
-    out.push_back(fmt::format("no ACK for the 2xx, sent {} more time{}: the callee gives up after 32 s (a NAT, "
-                              "firewall or proxy losing the ACK)",
-                              leg.unacked_2xx_resends, leg.unacked_2xx_resends == 1 ? "" : "s"));
+    out.push_back({FindingKind::kNoAck,
+                   fmt::format("no ACK for the 2xx, sent {} more time{}: the callee gives up after 32 s (a NAT, "
+                               "firewall or proxy losing the ACK)",
+                               leg.unacked_2xx_resends, leg.unacked_2xx_resends == 1 ? "" : "s")});
   }
   if (leg.audio && *leg.audio != AudioFlow::kBothWays) {
     const bool forward = *leg.audio == AudioFlow::kCallerToCalleeOnly;
-    out.push_back(fmt::format("one-way audio: RTP from the {} only, none from the {}", forward ? "caller" : "callee",
-                              forward ? "callee" : "caller"));
+    out.push_back({FindingKind::kOneWayAudio,
+                   fmt::format("one-way audio: RTP from the {} only, none from the {}", forward ? "caller" : "callee",
+                               forward ? "callee" : "caller")});
+  }
+  for (bool caller : {true, false}) {
+    const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;
+    if (priv.empty()) continue;
+    out.push_back({FindingKind::kPrivateMedia,
+                   fmt::format("the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up",
+                               caller ? "caller" : "callee", priv, (caller ? leg.caller.ip : leg.callee.ip).toString())});
+  }
+  if (leg.udp_fragmented_messages > 0) {
+    out.push_back({FindingKind::kUdpFragments,
+                   fmt::format("{} SIP message{} over UDP in IP fragments (up to {} bytes): firewalls and NATs "
+                               "often drop fragments; SIP over TCP avoids them",
+                               leg.udp_fragmented_messages, leg.udp_fragmented_messages == 1 ? "" : "s",
+                               leg.udp_fragmented_max_bytes)});
   }
   return out;
 }
@@ -255,7 +271,7 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
                        confidenceName(link.confidence), link.reason);
   }
   for (std::size_t i = 0; i < c.legs.size(); ++i) {
-    for (const auto& f : legFindings(c.legs[i])) out += fmt::format("{:>5}  leg {}: {}\n", "", i + 1, f);
+    for (const auto& f : legFindings(c.legs[i])) out += fmt::format("{:>5}  leg {}: {}\n", "", i + 1, f.text);
   }
   return out;
 }
@@ -419,15 +435,13 @@ std::string captureStatsJson(const CaptureStats& s) {
 void CallOutcomes::add(const Call& call) {
   if (call.legs.empty()) return;
   ++calls_;
-  bool one_way = false, private_media = false, no_ack = false;
+  std::array<bool, kFindingKinds> has{};
   for (const auto& l : call.legs) {
-    no_ack = no_ack || l.unacked_2xx_resends > 0;
-    one_way = one_way || (l.audio && *l.audio != AudioFlow::kBothWays);
-    private_media = private_media || !l.caller_private_media.empty() || !l.callee_private_media.empty();
+    for (const auto& f : legFindings(l)) has[static_cast<std::size_t>(f.kind)] = true;
   }
-  one_way_ += one_way ? 1 : 0;
-  private_media_ += private_media ? 1 : 0;
-  no_ack_ += no_ack ? 1 : 0;
+  for (std::size_t k = 0; k < kFindingKinds; ++k) {
+    if (has[k]) ++with_finding_[k];
+  }
   const auto& first = call.legs.front();
   if (!first.state) {
     ++no_state_;
@@ -466,9 +480,9 @@ std::string CallOutcomes::text() const {
     out += fmt::format("; answered {} (ASR {:.1f} %)", answered,
                        100.0 * static_cast<double>(answered) / static_cast<double>(invited));
   }
-  if (no_ack_ > 0) out += fmt::format("; no ACK {}", no_ack_);
-  if (one_way_ > 0) out += fmt::format("; one-way audio {}", one_way_);
-  if (private_media_ > 0) out += fmt::format("; private SDP behind NAT {}", private_media_);
+  for (std::size_t k = 0; k < kFindingKinds; ++k) {
+    if (with_finding_[k] > 0) out += fmt::format("; {} {}", findingKindName(static_cast<FindingKind>(k)), with_finding_[k]);
+  }
   return out + "\n";
 }
 

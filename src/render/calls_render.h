@@ -15,9 +15,16 @@ namespace vs::render {
 // ("REJECTED 486", the first thing a person asks of a failed call); a leg without an INVITE shows its
 // method and its last final status ("REGISTER 403": a phone that cannot register).
 std::string legStateText(const analysis::Leg& leg);
-// What is wrong with a leg's media, one sentence each, as the table (under the call) and the ladder
-// (under the leg) show it: a side's private SDP address behind a public SIP address, one-way audio.
-std::vector<std::string> legFindings(const analysis::Leg& leg);
+// What is wrong with a leg, one sentence each, as the table (under the call) and the ladder (under the
+// leg) show it. Kinds, in the order they are given and tallied (CallOutcomes):
+enum class FindingKind : std::uint8_t { kInviteUnanswered, kNoAck, kOneWayAudio, kPrivateMedia, kUdpFragments };
+inline constexpr std::size_t kFindingKinds = 5;
+std::string_view findingKindName(FindingKind k);  // "INVITE unanswered", "no ACK", "one-way audio", ...
+struct Finding {
+  FindingKind kind;
+  std::string text;
+};
+std::vector<Finding> legFindings(const analysis::Leg& leg);
 std::string callsTableHeader();
 std::string callsTableRow(const analysis::Call& call, std::int64_t capture_start_ns);
 std::string callsCsvHeader();
@@ -30,8 +37,8 @@ std::string captureStatsText(const analysis::CaptureStats& stats);
 // hundreds of calls. text() is one line, e.g. "316 calls: COMPLETED 280, IN_CALL 3, REJECTED 20 (503 x12,
 // 486 x8), CANCELLED 12, CALL_SETUP 1; answered 283 (ASR 89.6 %); no ACK 1; one-way audio 2; private SDP
 // behind NAT 5"; empty before any call. A call counts by its first leg (what the caller saw); the
-// answer-seizure ratio is answered calls over all of them; the last three count calls with such a leg,
-// when there are any.
+// answer-seizure ratio is answered calls over all of them; then, for each kind of finding some call has,
+// the calls with it (each call once, whichever of its legs).
 class CallOutcomes {
  public:
   void add(const analysis::Call& call);
@@ -43,7 +50,7 @@ class CallOutcomes {
   std::array<std::uint64_t, 5> by_state_{};  // by analysis::CallState
   std::uint64_t no_state_ = 0;               // a first leg without an INVITE (--all lists such calls)
   std::map<int, std::uint64_t> rejected_by_status_;
-  std::uint64_t one_way_ = 0, private_media_ = 0, no_ack_ = 0;
+  std::array<std::uint64_t, kFindingKinds> with_finding_{};
 };
 
 // Appends fmt's "{:.<decimals>f}" of static_cast<double>(ns) / 10^scale_digits (a duration in

@@ -86,7 +86,7 @@ LadderModel ladderFromCall(const analysis::Call& call, const LadderFromAnalysisO
     ll.to = leg.to_user;
     ll.state = legStateText(leg);
     ll.end_reason = proto::sip::describeReason(leg.end_reason);  // Q.850 causes named
-    ll.findings = legFindings(leg);
+    for (auto& f : legFindings(leg)) ll.findings.push_back(std::move(f.text));
     for (const auto& link : call.links) {
       if (link.to == i && link.from != i) {
         ll.link_reason = link.reason;

@@ -69,6 +69,12 @@ TEST(CallsFindings, UdpFragmentedSipIsCountedAsTsharkReassemblesIt) {
   }
   EXPECT_GE(compared, 30U);
   EXPECT_GE(fragmented, 2U);  // sngrep's ipv6frag.pcap: two INVITEs of 1 691 and 1 871 bytes
+  // There the table says so under the call and counts the call in its outcome line.
+  auto table = run({voipscopeBinary(), "calls", (vs::test::corpusDir() / "irontec_sngrep/ipv6frag.pcap").string()});
+  ASSERT_EQ(table.exit_code, 0) << table.all;
+  EXPECT_NE(table.out.find("leg 1: 2 SIP messages over UDP in IP fragments (up to 1871 bytes)"), std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("; SIP in IP fragments 1\n"), std::string::npos) << table.out;
 }
 
 TEST(CallsFindings, AnInviteNothingAnswersIsNamed) {
@@ -105,7 +111,8 @@ TEST(CallsFindings, AnInviteNothingAnswersIsNamed) {
                            " unreachable or filtered"),
             std::string::npos)
       << table.out;
-  EXPECT_NE(table.out.find("1 call: CALL_SETUP 1; answered 0 (ASR 0.0 %)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("1 call: CALL_SETUP 1; answered 0 (ASR 0.0 %); INVITE unanswered 1\n"), std::string::npos)
+      << table.out;
 }
 
 }  // namespace
