@@ -2,6 +2,8 @@
 // (its output re-read by the pcapng parser), with hand-made bytes.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <ctime>
 
 #include <string>
@@ -146,6 +148,44 @@ TEST(PcapngWriter, OutputIsReadBackByTheParserWithNanosecondTimes) {
   EXPECT_EQ(data[0], f1);
   EXPECT_EQ(data[1], f2);
   EXPECT_EQ(recs[1].orig_len, 1500U);
+}
+
+// pcapng timestamps are 64-bit units at the interface's resolution: a hostile file reaches any value, and
+// the product once overflowed int64 (the calls fuzzer then found a capture-time difference overflowing
+// in the RTP tracker). Times past 2200-01-01 are read as that bound; ordinary ones are exact.
+TEST(PcapngReader, TimestampsPastTheBoundAreReadAsTheBound) {
+  auto readTimes = [](const std::string& file) {
+    pkt::CaptureParser p;
+    std::vector<std::int64_t> out;
+    for (std::size_t off = 0; off < file.size();) {
+      auto st = p.next(bytes(file).subspan(off));
+      if (st.status == pkt::CaptureParser::Status::kError || st.status == pkt::CaptureParser::Status::kNeedMore) break;
+      if (st.status == pkt::CaptureParser::Status::kRecord) out.push_back(st.record.ts_ns);
+      off += st.consumed;
+    }
+    return out;
+  };
+  const std::string frame(60, '\x11');
+  {
+    std::string ns;  // nanosecond units: the largest value is past the bound
+    pkt::appendPcapngHeader(ns, pkt::link::kEthernet, 65535, "lo");
+    pkt::appendPcapngPacket(ns, pkt::kMaxCaptureNs - 1, bytes(frame), 60);
+    pkt::appendPcapngPacket(ns, std::numeric_limits<std::int64_t>::max(), bytes(frame), 60);
+    EXPECT_EQ(readTimes(ns), (std::vector<std::int64_t>{pkt::kMaxCaptureNs - 1, pkt::kMaxCaptureNs}));
+  }
+  {
+    std::string s;  // the same writer with if_tsresol 0: units are whole seconds
+    pkt::appendPcapngHeader(s, pkt::link::kEthernet, 65535, "lo");
+    const std::string resol9("\x09\x00\x01\x00\x09", 5);
+    const auto at = s.find(resol9);
+    ASSERT_NE(at, std::string::npos);
+    s[at + 4] = '\x00';
+    pkt::appendPcapngPacket(s, 1'700'000'000, bytes(frame), 60);           // 2023: exact
+    pkt::appendPcapngPacket(s, 1'000'000'000'000'000, bytes(frame), 60);   // 10^24 ns: past the bound
+    pkt::appendPcapngPacket(s, 18'446'744'073'709'551LL, bytes(frame), 60);  // near 2^64 / 1000
+    EXPECT_EQ(readTimes(s), (std::vector<std::int64_t>{1'700'000'000'000'000'000LL, pkt::kMaxCaptureNs,
+                                                       pkt::kMaxCaptureNs}));
+  }
 }
 
 TEST(SynthFrame, DecodesToTheGivenAddressesPortsAndPayload) {

@@ -95,19 +95,23 @@ CaptureParser::Step CaptureParser::fail(std::string message, std::size_t at) con
 }
 
 std::int64_t CaptureParser::toNs(const Interface& itf, std::uint64_t units) const {
+  // In 128 bits, so that no resolution overflows before the bound is applied.
+  unsigned __int128 ns = 0;
   if (itf.decimal) {
     if (itf.exp <= 9) {
-      std::uint64_t mul = 1;
+      unsigned __int128 mul = 1;
       for (int i = itf.exp; i < 9; ++i) mul *= 10;
-      return static_cast<std::int64_t>(units * mul);
+      ns = units * mul;
+    } else {
+      std::uint64_t div = 1;
+      for (int i = 9; i < itf.exp && i < 28; ++i) div *= 10;
+      ns = units / div;
     }
-    std::uint64_t div = 1;
-    for (int i = 9; i < itf.exp && i < 28; ++i) div *= 10;
-    return static_cast<std::int64_t>(units / div);
+  } else {
+    auto exp = itf.exp > 63 ? 63 : itf.exp;
+    ns = (static_cast<unsigned __int128>(units) * 1000000000U) >> exp;
   }
-  auto exp = itf.exp > 63 ? 63 : itf.exp;
-  auto wide = static_cast<unsigned __int128>(units) * 1000000000U;
-  return static_cast<std::int64_t>(wide >> exp);
+  return ns > static_cast<unsigned __int128>(kMaxCaptureNs) ? kMaxCaptureNs : static_cast<std::int64_t>(ns);
 }
 
 CaptureParser::Step CaptureParser::next(std::span<const std::byte> buf) {

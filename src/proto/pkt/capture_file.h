@@ -46,6 +46,11 @@ struct Record {
   std::span<const std::byte> data;  // captured bytes (orig_len may be larger when the snaplen cut it)
 };
 
+// The latest capture time a file can give: 2200-01-01T00:00:00Z. A pcapng timestamp past it (64-bit units
+// at a hostile resolution reach any value) is read as this bound, so that the difference of any two capture
+// times, or a time plus a timeout, stays within int64 (the fuzzer found a difference that overflowed).
+inline constexpr std::int64_t kMaxCaptureNs = 7'258'118'400LL * 1'000'000'000LL;
+
 class CaptureParser {
  public:
   enum class Status { kRecord, kNeedMore, kSkipped, kError };
