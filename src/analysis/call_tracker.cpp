@@ -360,9 +360,10 @@ void CallTracker::updateState(Active& a) {
 void CallTracker::keepReason(Active& a, const sip::Message& m, ReasonFrom from) {
   if (from < a.reason_from) return;
   a.reason_from = from;
-  auto& out = a.leg.end_reason;
-  out.clear();
+  if (a.leg.end_reason) a.leg.end_reason->clear();
   if (!m.header(sip::HeaderId::kReason)) return;  // the common case: no list to make
+  if (!a.leg.end_reason) a.leg.end_reason = std::make_unique<std::string>();
+  auto& out = *a.leg.end_reason;
   // One Reason per protocol (RFC 3326: "SIP;cause=...", "Q.850;cause=..."): all of them, as sent.
   for (auto r : m.headers("Reason")) {
     if (!out.empty()) out += ", ";
@@ -772,7 +773,7 @@ void CallTracker::buildLeg(Active& a, Leg& out) {
                         : *h.state == CallState::kCancelled ? kCancel
                         : *h.state == CallState::kRejected  ? kFinalResponse
                                                             : kNoReason;
-  if (ended_by != kNoReason && a.reason_from == ended_by) out.end_reason = std::move(h.end_reason);
+  if (ended_by != kNoReason && a.reason_from == ended_by && h.end_reason) out.end_reason = std::move(*h.end_reason);
   out.messages = h.messages;
   out.retransmissions = h.retransmissions;
   if (a.method_counts[1] == 0) out.unacked_2xx_resends = a.ok_resends;  // 1: ACK

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -293,14 +294,24 @@ TEST(FlowCapture, KamailioSipdumpLogGivesTheCapturedCallsMessageForMessage) {
     EXPECT_EQ(l.at("caller"), c.at("caller"));
     EXPECT_EQ(l.at("callee"), c.at("callee"));
     ASSERT_EQ(l["sip"].size(), c["sip"].size()) << cid;
-    for (std::size_t i = 0; i < l["sip"].size(); ++i) {
+    // Message for message: the same addresses, method or status, within 50 ms, in the same order but for
+    // neighbours. Kamailio writes a sipdump record from whichever of its processes handled the message, so
+    // two sent within microseconds of each other (a 200 OK relayed as the ACK arrives) can be logged in the
+    // other order than tcpdump saw them on the wire (seen once here, with other tests running alongside).
+    const auto n = l["sip"].size();
+    std::vector<bool> used(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
       const auto& a = l["sip"][i];
-      const auto& b = c["sip"][i];
-      EXPECT_EQ(a["src"], b["src"]) << cid << " message " << i;
-      EXPECT_EQ(a["dst"], b["dst"]) << cid << " message " << i;
-      EXPECT_EQ(a.value("method", ""), b.value("method", "")) << cid << " message " << i;
-      EXPECT_EQ(a.value("status", 0), b.value("status", 0)) << cid << " message " << i;
-      EXPECT_NEAR(seconds(a["time"]), seconds(b["time"]), 0.05) << a["time"] << " vs " << b["time"];
+      bool matched = false;
+      for (std::size_t j = i >= 2 ? i - 2 : 0; j < std::min(n, i + 3) && !matched; ++j) {
+        const auto& b = c["sip"][j];
+        if (used[j] || a["src"] != b["src"] || a["dst"] != b["dst"] || a.value("method", "") != b.value("method", "") ||
+            a.value("status", 0) != b.value("status", 0) || std::abs(seconds(a["time"]) - seconds(b["time"])) > 0.05) {
+          continue;
+        }
+        used[j] = matched = true;
+      }
+      EXPECT_TRUE(matched) << cid << " log message " << i << " (" << a.dump() << ") has no counterpart in the capture";
     }
   }
 
