@@ -1,6 +1,5 @@
 #include "proto/sip/reason.h"
 
-#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -73,23 +72,6 @@ constexpr std::pair<int, std::string_view> kQ850[] = {
     {127, "interworking, unspecified"},
 };
 
-bool isSpace(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string_view q850CauseName(int cause) {
@@ -100,29 +82,20 @@ std::string_view q850CauseName(int cause) {
 }
 
 std::optional<int> q850Cause(std::string_view value) {
-  // reason-value = protocol *(SEMI reason-params); several are joined by commas, and a quoted text may
-  // hold a comma, so items end at a comma outside quotes.
-  std::size_t at = 0;
-  while (at < value.size()) {
-    bool quoted = false;
-    std::size_t end = at;
-    for (; end < value.size(); ++end) {
-      if (value[end] == '"') quoted = !quoted;
-      else if (value[end] == '\\' && quoted) ++end;
-      else if (value[end] == ',' && !quoted) break;
-    }
-    const auto item = value.substr(at, std::min(end, value.size()) - at);
+  // reason-value = protocol *(SEMI reason-params), several joined by commas (splitList keeps a quoted
+  // text's commas inside its item).
+  for (auto item : splitList(value)) {
     const auto semi = item.find(';');
-    if (semi != std::string_view::npos && iequal(trimmed(item.substr(0, semi)), "Q.850")) {
-      if (auto c = headerParam(item.substr(semi), "cause")) {
-        int v = 0;
-        const auto s = trimmed(*c);
-        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (ec == std::errc() && p == s.data() + s.size()) return v;
-      }
-      return std::nullopt;
+    if (semi == std::string_view::npos) continue;
+    auto protocol = item.substr(0, semi);
+    while (!protocol.empty() && (protocol.back() == ' ' || protocol.back() == '\t')) protocol.remove_suffix(1);
+    if (!iequals(protocol, "Q.850")) continue;
+    if (auto c = headerParam(item.substr(semi), "cause")) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(c->data(), c->data() + c->size(), v);
+      if (ec == std::errc() && p == c->data() + c->size()) return v;
     }
-    at = end + 1;
+    return std::nullopt;
   }
   return std::nullopt;
 }
