@@ -253,6 +253,46 @@ bool isPublicAddress(const proto::pkt::IpAddr& ip) {
   return b[0] != 0xFF;                                       // multicast
 }
 
+std::string_view findingKindName(FindingKind k) {
+  switch (k) {
+    case FindingKind::kInviteUnanswered: return "INVITE unanswered";
+    case FindingKind::kNoAck: return "no ACK";
+    case FindingKind::kOneWayAudio: return "one-way audio";
+    case FindingKind::kPrivateMedia: return "private SDP behind NAT";
+    case FindingKind::kUdpFragments: return "SIP in IP fragments";
+  }
+  return "";
+}
+
+std::string_view findingKindKey(FindingKind k) {
+  switch (k) {
+    case FindingKind::kInviteUnanswered: return "invite_unanswered";
+    case FindingKind::kNoAck: return "no_ack";
+    case FindingKind::kOneWayAudio: return "one_way_audio";
+    case FindingKind::kPrivateMedia: return "private_media";
+    case FindingKind::kUdpFragments: return "udp_fragments";
+  }
+  return "";
+}
+
+std::uint64_t unansweredInvites(const Leg& leg) {
+  if (!leg.invite_ns || !leg.responses_by_status.empty()) return 0;
+  for (const auto& [method, n] : leg.requests_by_method) {
+    if (method == "INVITE") return n >= 2 ? n : 0;
+  }
+  return 0;
+}
+
+FindingSet legFindingKinds(const Leg& leg) {
+  FindingSet out;
+  if (unansweredInvites(leg) > 0) out.add(FindingKind::kInviteUnanswered);
+  if (leg.unacked_2xx_resends > 0) out.add(FindingKind::kNoAck);
+  if (leg.audio && *leg.audio != AudioFlow::kBothWays) out.add(FindingKind::kOneWayAudio);
+  if (!leg.caller_private_media.empty() || !leg.callee_private_media.empty()) out.add(FindingKind::kPrivateMedia);
+  if (leg.udp_fragmented_messages > 0) out.add(FindingKind::kUdpFragments);
+  return out;
+}
+
 void findPrivateMedia(Leg& leg) {
   if (!leg.invite_ns || leg.media.empty()) return;
   const bool caller_public = isPublicAddress(leg.caller.ip), callee_public = isPublicAddress(leg.callee.ip);

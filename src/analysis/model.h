@@ -343,6 +343,39 @@ bool isPublicAddress(const proto::pkt::IpAddr& ip);
 // Sets leg.caller_private_media / callee_private_media from its SDP and its INVITE's addresses.
 void findPrivateMedia(Leg& leg);
 
+// What is wrong with a leg, judged from the facts above; render/ words each kind (legFindings()) and
+// tallies them (CallOutcomes). Kinds in the order the output lists them:
+// - kInviteUnanswered: the INVITE was sent at least twice and nothing answered at all, not even 100 Trying
+//   (nothing at the callee's address and port took it: unreachable, filtered, wrong port or transport);
+// - kNoAck: unacked_2xx_resends > 0;
+// - kOneWayAudio: audio judged one way only;
+// - kPrivateMedia: caller_private_media or callee_private_media set;
+// - kUdpFragments: udp_fragmented_messages > 0.
+enum class FindingKind : std::uint8_t { kInviteUnanswered, kNoAck, kOneWayAudio, kPrivateMedia, kUdpFragments };
+inline constexpr std::size_t kFindingKinds = 5;
+std::string_view findingKindName(FindingKind k);  // "INVITE unanswered", "no ACK", "one-way audio", ...
+std::string_view findingKindKey(FindingKind k);   // for JSON: "invite_unanswered", "no_ack", "one_way_audio", ...
+// A set of kinds, iterated in kind order.
+class FindingSet {
+ public:
+  void add(FindingKind k) { bits_ = static_cast<std::uint8_t>(bits_ | (1U << static_cast<unsigned>(k))); }
+  bool has(FindingKind k) const { return (bits_ >> static_cast<unsigned>(k)) & 1U; }
+  bool empty() const { return bits_ == 0; }
+  template <class F>
+  void forEach(F&& f) const {
+    for (std::size_t k = 0; k < kFindingKinds; ++k) {
+      if (has(static_cast<FindingKind>(k))) f(static_cast<FindingKind>(k));
+    }
+  }
+
+ private:
+  std::uint8_t bits_ = 0;
+};
+FindingSet legFindingKinds(const Leg& leg);
+// How many times the INVITE was sent when nothing answered it at all (kInviteUnanswered); 0 when something
+// answered, it was sent once, or the leg has no INVITE.
+std::uint64_t unansweredInvites(const Leg& leg);
+
 enum class LinkConfidence : std::uint8_t { kHigh, kMedium, kLow };
 std::string_view confidenceName(LinkConfidence c);
 

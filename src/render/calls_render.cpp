@@ -168,57 +168,43 @@ std::string legStateText(const Leg& leg) {
   return s;
 }
 
-std::string_view findingKindName(FindingKind k) {
-  switch (k) {
-    case FindingKind::kInviteUnanswered: return "INVITE unanswered";
-    case FindingKind::kNoAck: return "no ACK";
-    case FindingKind::kOneWayAudio: return "one-way audio";
-    case FindingKind::kPrivateMedia: return "private SDP behind NAT";
-    case FindingKind::kUdpFragments: return "SIP in IP fragments";
-  }
-  return "";
-}
-
 std::vector<Finding> legFindings(const Leg& leg) {
   std::vector<Finding> out;
-  // INVITE sent again and again with no answer at all, not even 100 Trying: nothing at the callee's
-  // address and port took it (unreachable, filtered, wrong port or transport).
-  if (leg.invite_ns && leg.responses_by_status.empty()) {
-    for (const auto& [method, n] : leg.requests_by_method) {
-      if (method == "INVITE" && n >= 2) {
-        out.push_back({FindingKind::kInviteUnanswered,
-                       fmt::format("INVITE sent {} times, no answer at all (not even 100 Trying): {} unreachable "
-                                   "or filtered",
-                                   n, leg.callee.toString())});
+  legFindingKinds(leg).forEach([&](FindingKind k) {
+    switch (k) {
+      case FindingKind::kInviteUnanswered:
+        out.push_back({k, fmt::format("INVITE sent {} times, no answer at all (not even 100 Trying): {} unreachable "
+                                      "or filtered",
+                                      unansweredInvites(leg), leg.callee.toString())});
+        break;
+      case FindingKind::kNoAck:
+        out.push_back({k, fmt::format("no ACK for the 2xx, sent {} more time{}: the callee gives up after 32 s (a "
+                                      "NAT, firewall or proxy losing the ACK)",
+                                      leg.unacked_2xx_resends, leg.unacked_2xx_resends == 1 ? "" : "s")});
+        break;
+      case FindingKind::kOneWayAudio: {
+        const bool forward = leg.audio == AudioFlow::kCallerToCalleeOnly;
+        out.push_back({k, fmt::format("one-way audio: RTP from the {} only, none from the {}",
+                                      forward ? "caller" : "callee", forward ? "callee" : "caller")});
+        break;
       }
+      case FindingKind::kPrivateMedia:
+        for (bool caller : {true, false}) {
+          const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;
+          if (priv.empty()) continue;
+          out.push_back({k, fmt::format("the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up",
+                                        caller ? "caller" : "callee", priv,
+                                        (caller ? leg.caller.ip : leg.callee.ip).toString())});
+        }
+        break;
+      case FindingKind::kUdpFragments:
+        out.push_back({k, fmt::format("{} SIP message{} over UDP in IP fragments (up to {} bytes): firewalls and "
+                                      "NATs often drop fragments; SIP over TCP avoids them",
+                                      leg.udp_fragmented_messages, leg.udp_fragmented_messages == 1 ? "" : "s",
+                                      leg.udp_fragmented_max_bytes)});
+        break;
     }
-  }
-  if (leg.unacked_2xx_resends > 0) {
-    out.push_back({FindingKind::kNoAck,
-                   fmt::format("no ACK for the 2xx, sent {} more time{}: the callee gives up after 32 s (a NAT, "
-                               "firewall or proxy losing the ACK)",
-                               leg.unacked_2xx_resends, leg.unacked_2xx_resends == 1 ? "" : "s")});
-  }
-  if (leg.audio && *leg.audio != AudioFlow::kBothWays) {
-    const bool forward = *leg.audio == AudioFlow::kCallerToCalleeOnly;
-    out.push_back({FindingKind::kOneWayAudio,
-                   fmt::format("one-way audio: RTP from the {} only, none from the {}", forward ? "caller" : "callee",
-                               forward ? "callee" : "caller")});
-  }
-  for (bool caller : {true, false}) {
-    const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;
-    if (priv.empty()) continue;
-    out.push_back({FindingKind::kPrivateMedia,
-                   fmt::format("the {}'s SDP names private address {} but its SIP is at {}: NAT not fixed up",
-                               caller ? "caller" : "callee", priv, (caller ? leg.caller.ip : leg.callee.ip).toString())});
-  }
-  if (leg.udp_fragmented_messages > 0) {
-    out.push_back({FindingKind::kUdpFragments,
-                   fmt::format("{} SIP message{} over UDP in IP fragments (up to {} bytes): firewalls and NATs "
-                               "often drop fragments; SIP over TCP avoids them",
-                               leg.udp_fragmented_messages, leg.udp_fragmented_messages == 1 ? "" : "s",
-                               leg.udp_fragmented_max_bytes)});
-  }
+  });
   return out;
 }
 
@@ -335,6 +321,15 @@ std::string callJson(const Call& c) {
                        l.last_final_status != 0 ? std::to_string(l.last_final_status) : "null");
     out += fmt::format(",\"udp_fragmented_messages\":{},\"udp_fragmented_max_bytes\":{}", l.udp_fragmented_messages,
                        l.udp_fragmented_max_bytes);
+    out += ",\"findings\":[";
+    bool first_finding = true;
+    legFindingKinds(l).forEach([&](FindingKind k) {
+      out += (first_finding ? "\"" : ",\"");
+      out += findingKindKey(k);
+      out += '"';
+      first_finding = false;
+    });
+    out += "]";
     out += fmt::format(",\"messages\":{},\"retransmissions\":{},\"requests_by_method\":{{", l.messages, l.retransmissions);
     bool first = true;
     for (const auto& [m, n] : l.requests_by_method) {
@@ -435,13 +430,9 @@ std::string captureStatsJson(const CaptureStats& s) {
 void CallOutcomes::add(const Call& call) {
   if (call.legs.empty()) return;
   ++calls_;
-  std::array<bool, kFindingKinds> has{};
-  for (const auto& l : call.legs) {
-    for (const auto& f : legFindings(l)) has[static_cast<std::size_t>(f.kind)] = true;
-  }
-  for (std::size_t k = 0; k < kFindingKinds; ++k) {
-    if (has[k]) ++with_finding_[k];
-  }
+  FindingSet has;
+  for (const auto& l : call.legs) legFindingKinds(l).forEach([&](FindingKind k) { has.add(k); });
+  has.forEach([&](FindingKind k) { ++with_finding_[static_cast<std::size_t>(k)]; });
   const auto& first = call.legs.front();
   if (!first.state) {
     ++no_state_;

@@ -15,13 +15,10 @@ namespace vs::render {
 // ("REJECTED 486", the first thing a person asks of a failed call); a leg without an INVITE shows its
 // method and its last final status ("REGISTER 403": a phone that cannot register).
 std::string legStateText(const analysis::Leg& leg);
-// What is wrong with a leg, one sentence each, as the table (under the call) and the ladder (under the
-// leg) show it. Kinds, in the order they are given and tallied (CallOutcomes):
-enum class FindingKind : std::uint8_t { kInviteUnanswered, kNoAck, kOneWayAudio, kPrivateMedia, kUdpFragments };
-inline constexpr std::size_t kFindingKinds = 5;
-std::string_view findingKindName(FindingKind k);  // "INVITE unanswered", "no ACK", "one-way audio", ...
+// What is wrong with a leg (analysis::legFindingKinds()), one sentence each, as the table (under the call)
+// and the ladder (under the leg) show it. A kind can give two sentences (private SDP on both sides).
 struct Finding {
-  FindingKind kind;
+  analysis::FindingKind kind;
   std::string text;
 };
 std::vector<Finding> legFindings(const analysis::Leg& leg);
@@ -50,7 +47,7 @@ class CallOutcomes {
   std::array<std::uint64_t, 5> by_state_{};  // by analysis::CallState
   std::uint64_t no_state_ = 0;               // a first leg without an INVITE (--all lists such calls)
   std::map<int, std::uint64_t> rejected_by_status_;
-  std::array<std::uint64_t, kFindingKinds> with_finding_{};
+  std::array<std::uint64_t, analysis::kFindingKinds> with_finding_{};
 };
 
 // Appends fmt's "{:.<decimals>f}" of static_cast<double>(ns) / 10^scale_digits (a duration in

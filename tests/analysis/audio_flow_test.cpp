@@ -1,8 +1,10 @@
-// judgeAudio() and findPrivateMedia(): which way a leg's RTP flowed, and which side's SDP hides behind a
-// NAT. judgeAudio(): which way a leg's RTP flowed, judged only where both ways were due. Hand-made legs for
+// judgeAudio(), findPrivateMedia() and legFindingKinds(): which way a leg's RTP flowed (judged only where
+// both ways were due), which side's SDP hides behind a NAT, and which findings a leg's facts make. Hand-made legs for
 // each rule; the same judgement on real SIPp calls with one direction withheld is in
 // tests/integration/flow_capture_test.cpp (OneWayAudioIsJudgedFromTheRtpEachWay).
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "analysis/model.h"
 
@@ -181,6 +183,42 @@ TEST(PrivateMedia, EachSideWhoseSdpIsPrivateWhileItsSipIsPublic) {
   findPrivateMedia(v6);
   EXPECT_EQ(v6.caller_private_media, "");
   EXPECT_EQ(v6.callee_private_media, "fd12::7");
+}
+
+TEST(LegFindings, EachKindFollowsItsFactAndNothingElse) {
+  auto l = call();
+  EXPECT_TRUE(legFindingKinds(l).empty());
+  // INVITE unanswered: sent twice or more and no response at all, not even 100 Trying.
+  auto u = call();
+  u.state = CallState::kCallSetup;
+  u.answer_ns.reset();
+  u.requests_by_method = {{"INVITE", 4}};
+  EXPECT_EQ(unansweredInvites(u), 4U);
+  EXPECT_TRUE(legFindingKinds(u).has(FindingKind::kInviteUnanswered));
+  u.requests_by_method = {{"INVITE", 1}};  // once: the capture may have stopped before the answer
+  EXPECT_EQ(unansweredInvites(u), 0U);
+  u.requests_by_method = {{"INVITE", 3}};
+  u.responses_by_status = {{100, 1}};  // a 100 Trying: something took it
+  EXPECT_EQ(unansweredInvites(u), 0U);
+  EXPECT_TRUE(legFindingKinds(u).empty());
+  auto reg = Leg{};  // no INVITE: a REGISTER resent unanswered is not this finding
+  reg.requests_by_method = {{"REGISTER", 5}};
+  EXPECT_EQ(unansweredInvites(reg), 0U);
+
+  auto k = call();
+  k.unacked_2xx_resends = 2;
+  k.audio = AudioFlow::kCalleeToCallerOnly;
+  k.callee_private_media = "10.0.0.7";
+  k.udp_fragmented_messages = 1;
+  const auto set = legFindingKinds(k);
+  std::vector<FindingKind> order;
+  set.forEach([&](FindingKind f) { order.push_back(f); });
+  EXPECT_EQ(order, (std::vector<FindingKind>{FindingKind::kNoAck, FindingKind::kOneWayAudio,
+                                             FindingKind::kPrivateMedia, FindingKind::kUdpFragments}));
+  k.audio = AudioFlow::kBothWays;  // judged, and both ways: no finding
+  EXPECT_FALSE(legFindingKinds(k).has(FindingKind::kOneWayAudio));
+  EXPECT_EQ(findingKindKey(FindingKind::kNoAck), "no_ack");
+  EXPECT_EQ(findingKindName(FindingKind::kPrivateMedia), "private SDP behind NAT");
 }
 
 }  // namespace

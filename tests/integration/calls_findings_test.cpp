@@ -62,6 +62,9 @@ TEST(CallsFindings, UdpFragmentedSipIsCountedAsTsharkReassemblesIt) {
         if (it == want.end()) continue;  // not SIP over UDP for tshark
         EXPECT_EQ(leg["udp_fragmented_messages"], it->second.first) << leg["call_id"];
         EXPECT_EQ(leg["udp_fragmented_max_bytes"], it->second.second) << leg["call_id"];
+        const auto& kinds = leg["findings"];
+        EXPECT_EQ(std::find(kinds.begin(), kinds.end(), "udp_fragments") != kinds.end(), it->second.first > 0)
+            << leg.dump();
         ++compared;
         fragmented += it->second.first;
       }
@@ -103,6 +106,12 @@ TEST(CallsFindings, AnInviteNothingAnswersIsNamed) {
   ASSERT_GE(invites, 3) << t.out;
   ASSERT_EQ(t.out.find("\t1"), std::string::npos) << "no response at all\n" << t.out;
   ASSERT_EQ(t.out.find("\t2"), std::string::npos) << t.out;
+
+  auto j = run({voipscopeBinary(), "calls", "--json", pcap});
+  ASSERT_EQ(j.exit_code, 0) << j.all;
+  const auto doc = nlohmann::json::parse(j.out);
+  ASSERT_EQ(doc["calls"].size(), 1U);
+  EXPECT_EQ(doc["calls"][0]["legs"][0]["findings"], nlohmann::json::array({"invite_unanswered"})) << j.out;
 
   auto table = run({voipscopeBinary(), "calls", pcap});
   ASSERT_EQ(table.exit_code, 0) << table.all;

@@ -128,6 +128,7 @@ TEST(CallsNatMedia, PrivateSdpAddressBehindAPublicSipAddressIsNamed) {
   EXPECT_EQ(leg["caller_private_media"], "10.1.1.5");
   EXPECT_TRUE(leg["callee_private_media"].is_null()) << leg.dump();
   EXPECT_EQ(leg["audio"], "both") << leg.dump();
+  EXPECT_EQ(leg["findings"], nlohmann::json::array({"private_media"})) << leg.dump();
 
   auto table = run({vs::itest::voipscopeBinary(), "calls", pcap});
   ASSERT_EQ(table.exit_code, 0) << table.all;

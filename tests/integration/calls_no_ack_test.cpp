@@ -65,6 +65,7 @@ TEST(CallsNoAck, ResentTwoHundredWithoutAckIsCountedAsTsharkSeesIt) {
   const auto& leg = doc["calls"][0]["legs"][0];
   EXPECT_EQ(leg["unacked_2xx_resends"], resent_200) << leg.dump();
   EXPECT_EQ(leg["state"], "IN_CALL");
+  EXPECT_EQ(leg["findings"], nlohmann::json::array({"no_ack"})) << leg.dump();
 
   const std::string note = "no ACK for the 2xx, sent " + std::to_string(resent_200) +
                            " more times: the callee gives up after 32 s (a NAT, firewall or proxy losing the ACK)";

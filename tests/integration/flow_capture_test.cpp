@@ -218,6 +218,8 @@ TEST(FlowCapture, OneWayAudioIsJudgedFromTheRtpEachWay) {
     for (const auto& c : doc["calls"]) {
       ASSERT_EQ(c["legs"].size(), 1U);
       EXPECT_EQ(c["legs"][0]["audio"], echo ? "both" : "caller_to_callee_only") << c.dump();
+      EXPECT_EQ(c["legs"][0]["findings"], echo ? nlohmann::json::array() : nlohmann::json::array({"one_way_audio"}))
+          << c.dump();
     }
     auto table = run({vs::itest::voipscopeBinary(), "calls", pcap});
     ASSERT_EQ(table.exit_code, 0) << table.all;
