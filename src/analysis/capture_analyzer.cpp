@@ -160,6 +160,11 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
+  // judgeAudio()'s evidence for a leg without RTP; none once a stream was dropped for want of room (it may
+  // have been that leg's).
+  const RtpHostSeen rtp_host_seen = [this](const proto::pkt::IpAddr& ip) {
+    return rtp.streamsDropped() == 0 && rtp.rtpHostSeen(ip);
+  };
   // A finished call takes its legs' RTP streams with it.
   void emitCall(Call&& c) {
     if (handoff) return handOver(std::move(c));
@@ -168,7 +173,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   void deliver(Call&& c) {
     for (auto& leg : c.legs) {
       leg.streams = rtp.takeLeg(leg.call_id, leg.media);
-      leg.audio = judgeAudio(leg);
+      leg.audio = judgeAudio(leg, rtp_host_seen);
       findPrivateMedia(leg);
     }
     on_call(std::move(c));

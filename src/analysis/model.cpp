@@ -198,12 +198,14 @@ std::string_view audioFlowName(AudioFlow f) {
     case AudioFlow::kBothWays: return "both";
     case AudioFlow::kCallerToCalleeOnly: return "caller_to_callee_only";
     case AudioFlow::kCalleeToCallerOnly: return "callee_to_caller_only";
+    case AudioFlow::kNone: return "none";
   }
   return "";
 }
 
-std::optional<AudioFlow> judgeAudio(const Leg& leg) {
-  if (leg.streams.empty() || !leg.answer_ns) return std::nullopt;  // cheap way out first: no media unpacked
+std::optional<AudioFlow> judgeAudio(const Leg& leg, const RtpHostSeen& rtp_host_seen) {
+  // Cheap ways out first: no media unpacked.
+  if (!leg.answer_ns || (leg.streams.empty() && !rtp_host_seen)) return std::nullopt;
   std::int64_t end = leg.bye_ns ? *leg.bye_ns : leg.end_ns;
   if (!leg.bye_ns) {
     for (const auto& s : leg.streams) end = std::max(end, s.end_ns);
@@ -232,6 +234,9 @@ std::optional<AudioFlow> judgeAudio(const Leg& leg) {
   if (forward && back) return AudioFlow::kBothWays;
   if (forward) return AudioFlow::kCallerToCalleeOnly;
   if (back) return AudioFlow::kCalleeToCallerOnly;
+  if (leg.streams.empty() && ((caller_ip && rtp_host_seen(*caller_ip)) || (callee_ip && rtp_host_seen(*callee_ip)))) {
+    return AudioFlow::kNone;
+  }
   return std::nullopt;  // RTP, but not enough of it either way to say
 }
 
@@ -258,6 +263,7 @@ std::string_view findingKindName(FindingKind k) {
     case FindingKind::kInviteUnanswered: return "INVITE unanswered";
     case FindingKind::kNoAck: return "no ACK";
     case FindingKind::kOneWayAudio: return "one-way audio";
+    case FindingKind::kNoAudio: return "no audio";
     case FindingKind::kPrivateMedia: return "private SDP behind NAT";
     case FindingKind::kUdpFragments: return "SIP in IP fragments";
   }
@@ -269,6 +275,7 @@ std::string_view findingKindKey(FindingKind k) {
     case FindingKind::kInviteUnanswered: return "invite_unanswered";
     case FindingKind::kNoAck: return "no_ack";
     case FindingKind::kOneWayAudio: return "one_way_audio";
+    case FindingKind::kNoAudio: return "no_audio";
     case FindingKind::kPrivateMedia: return "private_media";
     case FindingKind::kUdpFragments: return "udp_fragments";
   }
@@ -287,7 +294,10 @@ FindingSet legFindingKinds(const Leg& leg) {
   FindingSet out;
   if (unansweredInvites(leg) > 0) out.add(FindingKind::kInviteUnanswered);
   if (leg.unacked_2xx_resends > 0) out.add(FindingKind::kNoAck);
-  if (leg.audio && *leg.audio != AudioFlow::kBothWays) out.add(FindingKind::kOneWayAudio);
+  if (leg.audio == AudioFlow::kCallerToCalleeOnly || leg.audio == AudioFlow::kCalleeToCallerOnly) {
+    out.add(FindingKind::kOneWayAudio);
+  }
+  if (leg.audio == AudioFlow::kNone) out.add(FindingKind::kNoAudio);
   if (!leg.caller_private_media.empty() || !leg.callee_private_media.empty()) out.add(FindingKind::kPrivateMedia);
   if (leg.udp_fragmented_messages > 0) out.add(FindingKind::kUdpFragments);
   return out;

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -263,9 +264,10 @@ struct RtpStream {
   std::uint64_t dtmf_not_kept = 0;
 };
 
-// Which way a leg's RTP flowed, where both ways were due (see judgeAudio()).
-enum class AudioFlow : std::uint8_t { kBothWays, kCallerToCalleeOnly, kCalleeToCallerOnly };
-std::string_view audioFlowName(AudioFlow f);  // "both", "caller_to_callee_only", "callee_to_caller_only"
+// Which way a leg's RTP flowed, where both ways were due (see judgeAudio()); kNone: neither.
+enum class AudioFlow : std::uint8_t { kBothWays, kCallerToCalleeOnly, kCalleeToCallerOnly, kNone };
+// "both", "caller_to_callee_only", "callee_to_caller_only", "none"
+std::string_view audioFlowName(AudioFlow f);
 
 struct Leg {
   std::string call_id;
@@ -331,11 +333,15 @@ struct Leg {
 // offering audio with a port and neither on hold (sendonly/recvonly/inactive), and at least
 // kAudioMinPackets RTP packets in one direction. A direction counts when its streams carry that many:
 // caller -> callee is a stream to the callee's SDP address or from the caller's (a capture either side of
-// a NAT), and the other way round. A leg with no RTP at all is not judged: the capture may be of
-// signalling only.
+// a NAT), and the other way round.
+// A leg with no RTP tied to it at all is judged kNone only when `rtp_host_seen` says the capture held RTP
+// (of other calls, or other ports) to or from one of the media addresses the leg's last SDP named: the
+// capture point is on that host's media path. Else the capture may be of signalling only, or taken where
+// this leg's media does not pass (the other side of a B2BUA), and nothing is said.
 inline constexpr std::int64_t kAudioJudgeNs = 2'000'000'000;
 inline constexpr std::uint64_t kAudioMinPackets = 10;
-std::optional<AudioFlow> judgeAudio(const Leg& leg);
+using RtpHostSeen = std::function<bool(const proto::pkt::IpAddr&)>;
+std::optional<AudioFlow> judgeAudio(const Leg& leg, const RtpHostSeen& rtp_host_seen);
 // RFC 1918 (10/8, 172.16/12, 192.168/16), RFC 6598 shared address space (100.64/10), IPv6 ULA (fc00::/7):
 // addresses a NAT hides. Public: none of those, nor loopback, link-local or unspecified.
 bool isPrivateAddress(const proto::pkt::IpAddr& ip);
@@ -349,10 +355,18 @@ void findPrivateMedia(Leg& leg);
 //   (nothing at the callee's address and port took it: unreachable, filtered, wrong port or transport);
 // - kNoAck: unacked_2xx_resends > 0;
 // - kOneWayAudio: audio judged one way only;
+// - kNoAudio: audio judged kNone (no RTP either way, while the capture holds other calls' RTP);
 // - kPrivateMedia: caller_private_media or callee_private_media set;
 // - kUdpFragments: udp_fragmented_messages > 0.
-enum class FindingKind : std::uint8_t { kInviteUnanswered, kNoAck, kOneWayAudio, kPrivateMedia, kUdpFragments };
-inline constexpr std::size_t kFindingKinds = 5;
+enum class FindingKind : std::uint8_t {
+  kInviteUnanswered,
+  kNoAck,
+  kOneWayAudio,
+  kNoAudio,
+  kPrivateMedia,
+  kUdpFragments
+};
+inline constexpr std::size_t kFindingKinds = 6;
 std::string_view findingKindName(FindingKind k);  // "INVITE unanswered", "no ACK", "one-way audio", ...
 std::string_view findingKindKey(FindingKind k);   // for JSON: "invite_unanswered", "no_ack", "one_way_audio", ...
 // A set of kinds, iterated in kind order.

@@ -94,6 +94,9 @@ const RtpTracker::Tie* RtpTracker::findTie(const Endpoint& src, const Endpoint& 
 
 void RtpTracker::tieStream(Active& a, const Tie& tie) {
   if (a.s.call_id.empty() && untied_ > 0) --untied_;
+  for (const auto& ip : {a.s.src.ip, a.s.dst.ip}) {
+    if (rtp_hosts_.size() < kMaxRtpHosts) rtp_hosts_.insert(Endpoint{ip, 0});
+  }
   a.s.call_id = tie.call_id;
   a.encodings = tie.encodings;
   for (const auto& [pt, enc] : tie.encodings) {
@@ -108,6 +111,8 @@ void RtpTracker::tieStream(Active& a, const Tie& tie) {
   }
   by_call_[tie.call_id].push_back(Key{a.s.src, a.s.dst, a.s.ssrc});
 }
+
+bool RtpTracker::rtpHostSeen(const proto::pkt::IpAddr& ip) const { return rtp_hosts_.contains(Endpoint{ip, 0}); }
 
 RtpTracker::Active* RtpTracker::create(const Key& k, const Tie* tie, bool heuristic) {
   if (streams_.size() >= options_.max_active_streams) {

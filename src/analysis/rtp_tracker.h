@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "analysis/capture_analyzer.h"
@@ -64,6 +65,10 @@ class RtpTracker {
   std::uint64_t rtpPackets() const { return rtp_packets_; }
   std::uint64_t rtcpPackets() const { return rtcp_packets_; }
   std::uint64_t streamsSeen() const { return streams_seen_; }
+  // Whether a stream tied to a call's SDP has been sent to or from `ip`: evidence that the capture point is
+  // on the media path of that host (judgeAudio()). The first kMaxRtpHosts addresses are remembered.
+  static constexpr std::size_t kMaxRtpHosts = 65'536;
+  bool rtpHostSeen(const proto::pkt::IpAddr& ip) const;
   std::uint64_t unattachedEmitted() const { return unattached_emitted_; }
   std::uint64_t streamsDropped() const { return streams_dropped_; }
   std::size_t activeStreams() const { return streams_.size(); }
@@ -143,6 +148,7 @@ class RtpTracker {
   std::unordered_map<std::string, std::vector<Key>> by_call_;
   std::unordered_map<Key, Candidate, KeyHash, KeyEq> candidates_;
   std::int64_t last_sweep_ns_ = 0;
+  std::unordered_set<Endpoint, EndpointHash, EndpointEq> rtp_hosts_;  // addresses, port 0
   std::uint64_t rtp_packets_ = 0, rtcp_packets_ = 0, streams_seen_ = 0, unattached_emitted_ = 0,
                 streams_dropped_ = 0;
 };

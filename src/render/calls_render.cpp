@@ -188,6 +188,12 @@ std::vector<Finding> legFindings(const Leg& leg) {
                                       forward ? "caller" : "callee", forward ? "callee" : "caller")});
         break;
       }
+      case FindingKind::kNoAudio:
+        out.push_back({k, fmt::format("no audio: no RTP either way in the {:.1f} s the call was up, though the capture "
+                                      "holds other RTP of its media hosts: media blocked (firewall, SIP ALG) or sent "
+                                      "around this capture point (direct media)",
+                                      leg.durationS().value_or(0))});
+        break;
       case FindingKind::kPrivateMedia:
         for (bool caller : {true, false}) {
           const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;

@@ -57,17 +57,17 @@ TEST(AudioFlow, BothWaysOneWayEitherWayAndTooFewPackets) {
   auto l = call();
   l.streams = {stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), 500),
                stream(ep("198.18.0.2", 5000), ep("198.18.0.1", 4000), 500)};
-  EXPECT_EQ(judgeAudio(l), AudioFlow::kBothWays);
+  EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kBothWays);
   l.streams = {stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), 500)};
-  EXPECT_EQ(judgeAudio(l), AudioFlow::kCallerToCalleeOnly);
+  EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kCallerToCalleeOnly);
   l.streams = {stream(ep("198.18.0.2", 5000), ep("198.18.0.1", 4000), 500)};
-  EXPECT_EQ(judgeAudio(l), AudioFlow::kCalleeToCallerOnly);
+  EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kCalleeToCallerOnly);
   // A few packets back (a phone's NAT keepalives) are not audio flowing back.
   l.streams = {stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), 500),
                stream(ep("198.18.0.2", 5000), ep("198.18.0.1", 4000), kAudioMinPackets - 1)};
-  EXPECT_EQ(judgeAudio(l), AudioFlow::kCallerToCalleeOnly);
+  EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kCallerToCalleeOnly);
   l.streams = {stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), kAudioMinPackets - 1)};
-  EXPECT_EQ(judgeAudio(l), std::nullopt);
+  EXPECT_EQ(judgeAudio(l, {}), std::nullopt);
 }
 
 // The caller behind a NAT: its SDP names its private address, the capture (on the public side) sees its
@@ -78,16 +78,46 @@ TEST(AudioFlow, EitherEndOfAStreamNamesItsDirection) {
   l.media.push_back(sdp(true, "10.1.1.5", 4000));
   l.media.push_back(sdp(false, "198.18.0.2", 5000));
   l.streams = {stream(ep("198.18.0.9", 31000), ep("198.18.0.2", 5000), 500)};
-  EXPECT_EQ(judgeAudio(l), AudioFlow::kCallerToCalleeOnly);
+  EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kCallerToCalleeOnly);
   l.streams.push_back(stream(ep("198.18.0.2", 5000), ep("198.18.0.9", 31000), 500));
-  EXPECT_EQ(judgeAudio(l), AudioFlow::kBothWays);
+  EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kBothWays);
+}
+
+// No RTP tied to the leg at all: "none" only when the capture holds other RTP of one of the media hosts
+// the leg's SDP named (the capture point is on that host's media path: not a capture of signalling only,
+// nor one taken on the far side of a B2BUA), and only where both ways were due, as for one-way audio.
+TEST(AudioFlow, NoneOnlyWhenTheCaptureHoldsOtherRtpOfItsMediaHosts) {
+  const RtpHostSeen callee_host = [](const IpAddr& ip) { return ip == *IpAddr::parse("198.18.0.2"); };
+  const RtpHostSeen caller_host = [](const IpAddr& ip) { return ip == *IpAddr::parse("198.18.0.1"); };
+  const RtpHostSeen elsewhere = [](const IpAddr& ip) { return ip == *IpAddr::parse("10.23.1.52"); };
+  auto l = call();
+  EXPECT_EQ(judgeAudio(l, {}), std::nullopt);
+  EXPECT_EQ(judgeAudio(l, elsewhere), std::nullopt);
+  EXPECT_EQ(judgeAudio(l, caller_host), AudioFlow::kNone);
+  EXPECT_EQ(judgeAudio(l, callee_host), AudioFlow::kNone);
+  EXPECT_TRUE(legFindingKinds([&] { auto m = l; m.audio = judgeAudio(l, callee_host); return m; }()).has(FindingKind::kNoAudio));
+  l.bye_ns = *l.answer_ns + kAudioJudgeNs - 1;  // up for less than kAudioJudgeNs
+  EXPECT_EQ(judgeAudio(l, callee_host), std::nullopt);
+  auto hold = call();
+  hold.media.push_back(sdp(false, "198.18.0.2", 5000, "inactive"));
+  EXPECT_EQ(judgeAudio(hold, callee_host), std::nullopt);
+  auto unanswered = call();
+  unanswered.answer_ns.reset();
+  EXPECT_EQ(judgeAudio(unanswered, callee_host), std::nullopt);
+  // A few packets (not enough to judge a direction) are not "none".
+  auto few = call();
+  few.streams = {stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), kAudioMinPackets - 1)};
+  EXPECT_EQ(judgeAudio(few, callee_host), std::nullopt);
+  // Where RTP flowed, the capture's other RTP changes nothing.
+  few.streams[0].packets = 500;
+  EXPECT_EQ(judgeAudio(few, callee_host), AudioFlow::kCallerToCalleeOnly);
 }
 
 TEST(AudioFlow, NotJudgedWhereBothWaysWereNotDue) {
   const auto one_way = stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), 500);
   {
     auto l = call();  // no RTP at all: the capture may be of signalling only
-    EXPECT_EQ(judgeAudio(l), std::nullopt);
+    EXPECT_EQ(judgeAudio(l, {}), std::nullopt);
   }
   {
     auto l = call();  // never answered (early media only)
@@ -95,15 +125,15 @@ TEST(AudioFlow, NotJudgedWhereBothWaysWereNotDue) {
     l.bye_ns.reset();
     l.state = CallState::kCancelled;
     l.streams = {one_way};
-    EXPECT_EQ(judgeAudio(l), std::nullopt);
+    EXPECT_EQ(judgeAudio(l, {}), std::nullopt);
   }
   {
     auto l = call();  // answered for less than kAudioJudgeNs
     l.bye_ns = *l.answer_ns + kAudioJudgeNs - 1;
     l.streams = {one_way};
-    EXPECT_EQ(judgeAudio(l), std::nullopt);
+    EXPECT_EQ(judgeAudio(l, {}), std::nullopt);
     l.bye_ns = *l.answer_ns + kAudioJudgeNs;
-    EXPECT_EQ(judgeAudio(l), AudioFlow::kCallerToCalleeOnly);
+    EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kCallerToCalleeOnly);
   }
   {
     auto l = call();  // still up at the end of the capture: judged to its last packet
@@ -111,26 +141,26 @@ TEST(AudioFlow, NotJudgedWhereBothWaysWereNotDue) {
     l.state = CallState::kInCall;
     l.end_ns = *l.answer_ns;  // no SIP after the 200 OK
     l.streams = {one_way};
-    EXPECT_EQ(judgeAudio(l), AudioFlow::kCallerToCalleeOnly);
+    EXPECT_EQ(judgeAudio(l, {}), AudioFlow::kCallerToCalleeOnly);
   }
   for (const char* hold : {"sendonly", "recvonly", "inactive"}) {
     auto l = call();  // on hold: one way (or none) is what was asked for
     l.media.push_back(sdp(true, "198.18.0.1", 4000, hold));
     l.streams = {one_way};
-    EXPECT_EQ(judgeAudio(l), std::nullopt) << hold;
+    EXPECT_EQ(judgeAudio(l, {}), std::nullopt) << hold;
   }
   {
     auto l = call();  // the callee refused the audio (port 0)
     l.media.push_back(sdp(false, "198.18.0.2", 0));
     l.streams = {one_way};
-    EXPECT_EQ(judgeAudio(l), std::nullopt);
+    EXPECT_EQ(judgeAudio(l, {}), std::nullopt);
   }
   {
     auto l = call();  // no SDP from the callee
     l.media = {};
     l.media.push_back(sdp(true, "198.18.0.1", 4000));
     l.streams = {one_way};
-    EXPECT_EQ(judgeAudio(l), std::nullopt);
+    EXPECT_EQ(judgeAudio(l, {}), std::nullopt);
   }
 }
 
@@ -217,6 +247,9 @@ TEST(LegFindings, EachKindFollowsItsFactAndNothingElse) {
                                              FindingKind::kPrivateMedia, FindingKind::kUdpFragments}));
   k.audio = AudioFlow::kBothWays;  // judged, and both ways: no finding
   EXPECT_FALSE(legFindingKinds(k).has(FindingKind::kOneWayAudio));
+  k.audio = AudioFlow::kNone;  // no audio is its own finding, not one-way
+  EXPECT_FALSE(legFindingKinds(k).has(FindingKind::kOneWayAudio));
+  EXPECT_TRUE(legFindingKinds(k).has(FindingKind::kNoAudio));
   EXPECT_EQ(findingKindKey(FindingKind::kNoAck), "no_ack");
   EXPECT_EQ(findingKindName(FindingKind::kPrivateMedia), "private SDP behind NAT");
 }

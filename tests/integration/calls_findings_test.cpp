@@ -2,12 +2,16 @@
 // - SIP over UDP in IP fragments, on every corpus capture, against the messages tshark reassembled from
 //   fragments (and the largest of them);
 // - an INVITE that nothing answers, not even with 100 Trying: a SIPp UAC calling a loopback port where
-//   nothing listens, the INVITEs counted by tshark.
+//   nothing listens, the INVITEs counted by tshark;
+// - no audio is not claimed for a leg whose media hosts the capture never saw: a real two-leg fax call
+//   where only one leg's RTP was captured (the SIPp run that must be flagged is in flow_capture_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -122,6 +126,55 @@ TEST(CallsFindings, AnInviteNothingAnswersIsNamed) {
       << table.out;
   EXPECT_NE(table.out.find("1 call: CALL_SETUP 1; answered 0 (ASR 0.0 %); INVITE unanswered 1\n"), std::string::npos)
       << table.out;
+}
+
+// A B2BUA's two legs, captured where only the first leg's media passes: tshark finds RTP in the capture,
+// and not one packet to or from the media hosts the second leg's SDP named. That leg has no RTP, but the
+// capture says nothing about its media, so no "no audio" may be claimed; the first leg is judged as usual.
+TEST(CallsFindings, NoAudioIsNotClaimedWhereTheCaptureNeverSawTheLegsMediaHosts) {
+  const auto pcap = vs::test::corpusDir() / "sipcapture_heplify" / "FAX-Call-t38-CA-TDM-SIP-FB-1.pcap";
+  if (!std::filesystem::exists(pcap)) GTEST_SKIP() << pcap << " missing";
+  auto sdp = run({"tshark", "-r", pcap.string(), "-Y", "sdp", "-T", "fields", "-E", "separator=/t", "-e", "sip.Call-ID",
+                  "-e", "sdp.connection_info.address"});
+  ASSERT_EQ(sdp.exit_code, 0) << sdp.all;
+  std::map<std::string, std::set<std::string>> hosts;  // Call-ID -> SDP c= addresses
+  std::istringstream in(sdp.out);
+  for (std::string line; std::getline(in, line);) {
+    auto f = fields(line, '\t');
+    if (f.size() < 2 || f[0].empty()) continue;
+    for (const auto& a : fields(f[1], ',')) hosts[f[0]].insert(a);
+  }
+  ASSERT_EQ(hosts.size(), 2U) << sdp.out;
+  auto count = [&](const std::string& filter) {
+    auto r = run({"tshark", "-r", pcap.string(), "-o", "rtp.heuristic_rtp:TRUE", "-Y", filter});
+    return std::count(r.out.begin(), r.out.end(), '\n');
+  };
+  ASSERT_GT(count("rtp"), 1000);
+  std::string uncaptured;  // the leg none of whose media hosts the capture has RTP (or any UDP) of
+  for (const auto& [call_id, addrs] : hosts) {
+    std::string filter = "udp && (";
+    for (const auto& a : addrs) filter += (filter.back() == '(' ? "ip.addr == " : " || ip.addr == ") + a;
+    if (count(filter + ") && !sip") == 0) uncaptured = call_id;
+  }
+  ASSERT_FALSE(uncaptured.empty());
+
+  auto r = run({voipscopeBinary(), "calls", "--json", pcap.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.all;
+  const auto doc = nlohmann::json::parse(r.out);
+  int judged = 0;
+  for (const auto& call : doc["calls"]) {
+    for (const auto& leg : call["legs"]) {
+      if (leg["call_id"] == uncaptured) {
+        EXPECT_EQ(leg["state"], "COMPLETED") << leg.dump();
+        EXPECT_TRUE(leg["audio"].is_null()) << leg.dump();
+        EXPECT_EQ(leg["findings"], nlohmann::json::array()) << leg.dump();
+      } else {
+        EXPECT_EQ(leg["audio"], "both") << leg.dump();  // tshark's two streams, one each way
+      }
+      ++judged;
+    }
+  }
+  EXPECT_EQ(judged, 2);
 }
 
 }  // namespace

@@ -42,13 +42,27 @@ struct Ports {
 // same_origin: every INVITE carries the same SDP o= line (as SIPp's built-in scenarios do).
 // uas_echo: the UAS sends the RTP it gets back (else it sends none: one-way audio, injected).
 // talk_s: seconds of RTP the UAC sends (and of the call), 1 by default.
+// uac_rtp: the UAC sends its RTP (else none: with uas_echo false, calls of talk_s seconds without any RTP).
 std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& why, bool same_origin = false,
-                         bool uas_echo = true, int talk_s = 1) {
-  p.proxy = vs::itest::freeUdpAndTcpPort();
-  p.uas = vs::itest::freeUdpAndTcpPort();
-  p.uac = vs::itest::freeUdpAndTcpPort();
-  p.uas_media = vs::itest::freeUdpAndTcpPort();
-  p.uac_media = vs::itest::freeUdpAndTcpPort();
+                         bool uas_echo = true, int talk_s = 1, bool uac_rtp = true) {
+  // No port (nor media port range) of an earlier capture in this process: two captures are merged into one
+  // file below, and a port reused by the second run would mix their packets.
+  static std::vector<std::uint16_t> taken;
+  auto pick = [] {
+    for (int tries = 0;; ++tries) {
+      const auto port = vs::itest::freeUdpAndTcpPort();
+      const bool clear = std::none_of(taken.begin(), taken.end(), [&](std::uint16_t t) { return port + 4 > t && t + 4 > port; });
+      if (clear || tries >= 100) {
+        taken.push_back(port);
+        return port;
+      }
+    }
+  };
+  p.proxy = pick();
+  p.uas = pick();
+  p.uac = pick();
+  p.uas_media = pick();
+  p.uac_media = pick();
   auto s = [](std::uint16_t v) { return std::to_string(v); };
   std::string cfg = "#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\nauto_aliases=no\n"
                     "listen=udp:127.0.0.1:" + s(p.proxy) + "\n"
@@ -100,6 +114,7 @@ std::string captureCalls(const TempDir& dir, bool topoh, Ports& p, std::string& 
       text = std::regex_replace(text, std::regex("<pause milliseconds=\"1200\"/>"),
                                 "<pause milliseconds=\"" + std::to_string(talk_s * 1000 + 200) + "\"/>");
     }
+    if (!uac_rtp) text = std::regex_replace(text, std::regex(R"(<nop><action><exec rtp_stream="[^"]*"/></action></nop>)"), "");
     vs::itest::writeFile(dir.path() / "uac.xml", text);
   }
   const auto pcap = (dir.path() / (topoh ? "topoh.pcap" : "plain.pcap")).string();
@@ -242,6 +257,74 @@ TEST(FlowCapture, OneWayAudioIsJudgedFromTheRtpEachWay) {
 // capture tcpdump made of them: the same legs, states and messages, each with its two addresses, in the
 // same order and within 50 ms of the capture's time. Read as a file, from a pipe, and gzip-compressed
 // from a pipe, with the same result.
+// No audio at all, injected: one run of calls with 3 s of RTP both ways, another of 3 s calls where
+// neither side sends any. tshark confirms what reached each run's media ports. Alone, the silent run is a
+// capture of signalling as far as anyone can tell, and nothing is said; merged with the first (mergecap),
+// the capture holds other calls' RTP of the same media host (127.0.0.1), and each silent call must be
+// judged "none" and named, the others "both".
+TEST(FlowCapture, NoAudioIsNamedWhereTheCaptureHoldsOtherRtpOfTheSameHosts) {
+  if (!tools() || !vs::itest::haveProgram("mergecap")) GTEST_SKIP() << "kamailio, sipp, tcpdump, tshark or mergecap missing";
+  TempDir talk_dir, silent_dir;
+  Ports talk, silent;
+  std::string why;
+  auto talk_pcap = captureCalls(talk_dir, false, talk, why, false, true, 3);
+  ASSERT_FALSE(talk_pcap.empty()) << why;
+  auto silent_pcap = captureCalls(silent_dir, false, silent, why, false, false, 3, false);
+  ASSERT_FALSE(silent_pcap.empty()) << why;
+  const auto merged = (talk_dir.path() / "merged.pcap").string();
+  auto m = run({"mergecap", "-F", "pcap", "-w", merged, talk_pcap, silent_pcap});
+  ASSERT_EQ(m.exit_code, 0) << m.all;
+
+  auto udpCount = [&](const std::string& filter) {
+    auto r = run({"tshark", "-r", merged, "-Y", filter});
+    return std::count(r.out.begin(), r.out.end(), '\n');
+  };
+  auto ports = [](std::uint16_t from) {
+    return "udp.port in {" + std::to_string(from) + ".." + std::to_string(from + 3) + "}";
+  };
+  ASSERT_GE(udpCount("udp.dstport == " + std::to_string(talk.uas_media)), 2 * 100);
+  ASSERT_GE(udpCount("udp.srcport == " + std::to_string(talk.uas_media)), 2 * 100);
+  ASSERT_EQ(udpCount(ports(silent.uas_media)), 0);
+  ASSERT_EQ(udpCount(ports(silent.uac_media)), 0);
+
+  // Which Call-IDs are the silent run's: tshark's, from its own capture.
+  std::set<std::string> silent_ids;
+  for (const auto& f : tsharkSip(silent_pcap)) silent_ids.insert(f.call_id);
+  ASSERT_EQ(silent_ids.size(), static_cast<std::size_t>(kCalls));
+
+  auto alone = run({vs::itest::voipscopeBinary(), "calls", "--json", silent_pcap});
+  ASSERT_EQ(alone.exit_code, 0) << alone.all;
+  const auto alone_doc = nlohmann::json::parse(alone.out);
+  ASSERT_EQ(alone_doc["calls"].size(), static_cast<std::size_t>(kCalls));
+  for (const auto& c : alone_doc["calls"]) {
+    EXPECT_TRUE(c["legs"][0]["audio"].is_null()) << c.dump();
+    EXPECT_EQ(c["legs"][0]["findings"], nlohmann::json::array()) << c.dump();
+  }
+
+  auto j = run({vs::itest::voipscopeBinary(), "calls", "--json", merged});
+  ASSERT_EQ(j.exit_code, 0) << j.all;
+  const auto doc = nlohmann::json::parse(j.out);
+  ASSERT_EQ(doc["calls"].size(), static_cast<std::size_t>(2 * kCalls));
+  int none = 0;
+  for (const auto& c : doc["calls"]) {
+    ASSERT_EQ(c["legs"].size(), 1U);
+    const auto& leg = c["legs"][0];
+    const bool is_silent = silent_ids.count(leg["call_id"].get<std::string>()) > 0;
+    EXPECT_EQ(leg["audio"], is_silent ? "none" : "both") << leg.dump();
+    EXPECT_EQ(leg["findings"], is_silent ? nlohmann::json::array({"no_audio"}) : nlohmann::json::array()) << leg.dump();
+    none += is_silent ? 1 : 0;
+  }
+  EXPECT_EQ(none, kCalls);
+  auto table = run({vs::itest::voipscopeBinary(), "calls", merged});
+  ASSERT_EQ(table.exit_code, 0) << table.all;
+  const std::regex note(R"(leg 1: no audio: no RTP either way in the 3\.\d s the call was up, though the capture holds )"
+                        R"(other RTP of its media hosts: media blocked)");
+  EXPECT_EQ(std::distance(std::sregex_iterator(table.out.begin(), table.out.end(), note), std::sregex_iterator()),
+            kCalls)
+      << table.out;
+  EXPECT_NE(table.out.find("; no audio " + std::to_string(kCalls) + "\n"), std::string::npos) << table.out;
+}
+
 TEST(FlowCapture, KamailioSipdumpLogGivesTheCapturedCallsMessageForMessage) {
   if (!tools()) GTEST_SKIP() << "kamailio, sipp, tcpdump or tshark missing";
   if (!fs::exists("/usr/lib/x86_64-linux-gnu/kamailio/modules/sipdump.so")) GTEST_SKIP() << "no sipdump module";
