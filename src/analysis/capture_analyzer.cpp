@@ -162,6 +162,7 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
 
   // judgeAudio()'s evidence for a leg without RTP; none once a stream was dropped for want of room (it may
   // have been that leg's).
+  inline static const RtpHostSeen kNoRtpHost{};
   const RtpHostSeen rtp_host_seen = [this](const proto::pkt::IpAddr& ip) {
     return rtp.streamsDropped() == 0 && rtp.rtpHostSeen(ip);
   };
@@ -173,7 +174,8 @@ struct CaptureAnalyzer::Impl : SipFinder::Placement {
   void deliver(Call&& c) {
     for (auto& leg : c.legs) {
       leg.streams = rtp.takeLeg(leg.call_id, leg.media);
-      leg.audio = judgeAudio(leg, rtp_host_seen);
+      // A capture without RTP (the signalling bench file: 50 000 legs) skips the SDP unpacking.
+      leg.audio = judgeAudio(leg, rtp.anyRtpHost() ? rtp_host_seen : kNoRtpHost);
       findPrivateMedia(leg);
     }
     on_call(std::move(c));

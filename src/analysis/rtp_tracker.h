@@ -69,6 +69,7 @@ class RtpTracker {
   // on the media path of that host (judgeAudio()). The first kMaxRtpHosts addresses are remembered.
   static constexpr std::size_t kMaxRtpHosts = 65'536;
   bool rtpHostSeen(const proto::pkt::IpAddr& ip) const;
+  bool anyRtpHost() const { return !rtp_hosts_.empty(); }
   std::uint64_t unattachedEmitted() const { return unattached_emitted_; }
   std::uint64_t streamsDropped() const { return streams_dropped_; }
   std::size_t activeStreams() const { return streams_.size(); }
