@@ -264,6 +264,7 @@ std::string_view findingKindName(FindingKind k) {
     case FindingKind::kNoAck: return "no ACK";
     case FindingKind::kOneWayAudio: return "one-way audio";
     case FindingKind::kNoAudio: return "no audio";
+    case FindingKind::kPoorAudio: return "poor audio";
     case FindingKind::kPrivateMedia: return "private SDP behind NAT";
     case FindingKind::kUdpFragments: return "SIP in IP fragments";
   }
@@ -276,6 +277,7 @@ std::string_view findingKindKey(FindingKind k) {
     case FindingKind::kNoAck: return "no_ack";
     case FindingKind::kOneWayAudio: return "one_way_audio";
     case FindingKind::kNoAudio: return "no_audio";
+    case FindingKind::kPoorAudio: return "poor_audio";
     case FindingKind::kPrivateMedia: return "private_media";
     case FindingKind::kUdpFragments: return "udp_fragments";
   }
@@ -290,6 +292,29 @@ std::uint64_t unansweredInvites(const Leg& leg) {
   return 0;
 }
 
+bool poorStream(const RtpStream& s) {
+  if (s.packets < kPoorMinPackets) return false;
+  return s.mos ? *s.mos < kPoorMos : s.lost_percent > kPoorLossPercent;
+}
+
+StreamDirection streamDirection(const Leg& leg, const RtpStream& s) {
+  bool forward = false, back = false;
+  leg.media.forEachEnd([&](bool from_caller, std::string_view address, std::uint16_t port) {
+    const auto ip = proto::pkt::IpAddr::parse(address);
+    if (!ip || port == 0) return;
+    const Endpoint e{*ip, port};
+    if (from_caller) {
+      forward = forward || s.src == e;
+      back = back || s.dst == e;
+    } else {
+      forward = forward || s.dst == e;
+      back = back || s.src == e;
+    }
+  });
+  if (forward == back) return StreamDirection::kUnknown;
+  return forward ? StreamDirection::kCallerToCallee : StreamDirection::kCalleeToCaller;
+}
+
 FindingSet legFindingKinds(const Leg& leg) {
   FindingSet out;
   if (unansweredInvites(leg) > 0) out.add(FindingKind::kInviteUnanswered);
@@ -298,6 +323,7 @@ FindingSet legFindingKinds(const Leg& leg) {
     out.add(FindingKind::kOneWayAudio);
   }
   if (leg.audio == AudioFlow::kNone) out.add(FindingKind::kNoAudio);
+  if (std::any_of(leg.streams.begin(), leg.streams.end(), poorStream)) out.add(FindingKind::kPoorAudio);
   if (!leg.caller_private_media.empty() || !leg.callee_private_media.empty()) out.add(FindingKind::kPrivateMedia);
   if (leg.udp_fragmented_messages > 0) out.add(FindingKind::kUdpFragments);
   return out;

@@ -356,6 +356,7 @@ void findPrivateMedia(Leg& leg);
 // - kNoAck: unacked_2xx_resends > 0;
 // - kOneWayAudio: audio judged one way only;
 // - kNoAudio: audio judged kNone (no RTP either way, while the capture holds other calls' RTP);
+// - kPoorAudio: a stream of the leg is poorStream();
 // - kPrivateMedia: caller_private_media or callee_private_media set;
 // - kUdpFragments: udp_fragmented_messages > 0.
 enum class FindingKind : std::uint8_t {
@@ -363,10 +364,11 @@ enum class FindingKind : std::uint8_t {
   kNoAck,
   kOneWayAudio,
   kNoAudio,
+  kPoorAudio,
   kPrivateMedia,
   kUdpFragments
 };
-inline constexpr std::size_t kFindingKinds = 6;
+inline constexpr std::size_t kFindingKinds = 7;
 std::string_view findingKindName(FindingKind k);  // "INVITE unanswered", "no ACK", "one-way audio", ...
 std::string_view findingKindKey(FindingKind k);   // for JSON: "invite_unanswered", "no_ack", "one_way_audio", ...
 // A set of kinds, iterated in kind order.
@@ -386,6 +388,18 @@ class FindingSet {
   std::uint8_t bits_ = 0;
 };
 FindingSet legFindingKinds(const Leg& leg);
+// A stream that sounds bad: of at least kPoorMinPackets (1 s of 20 ms packets), with a listening MOS (the
+// stream's G.107 figure) below kPoorMos, the "some users dissatisfied" line (R 70) the scan templates fail
+// at; or, for a codec the E-model table lacks (no MOS), more than kPoorLossPercent of its packets lost.
+inline constexpr std::uint64_t kPoorMinPackets = 50;
+inline constexpr double kPoorMos = 3.6;
+inline constexpr double kPoorLossPercent = 2.0;
+bool poorStream(const RtpStream& s);
+// Which way a stream of a leg goes, from the SDP each side sent: to an address:port the callee's SDP named
+// or from one the caller's named is caller -> callee (either end: a capture on either side of a NAT), and
+// the other way round; kUnknown when neither (or both) say.
+enum class StreamDirection : std::uint8_t { kCallerToCallee, kCalleeToCaller, kUnknown };
+StreamDirection streamDirection(const Leg& leg, const RtpStream& s);
 // How many times the INVITE was sent when nothing answered it at all (kInviteUnanswered); 0 when something
 // answered, it was sent once, or the leg has no INVITE.
 std::uint64_t unansweredInvites(const Leg& leg);

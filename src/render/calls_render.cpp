@@ -194,6 +194,19 @@ std::vector<Finding> legFindings(const Leg& leg) {
                                       "around this capture point (direct media)",
                                       leg.durationS().value_or(0))});
         break;
+      case FindingKind::kPoorAudio:
+        for (const auto& s : leg.streams) {
+          if (!poorStream(s)) continue;
+          const auto dir = streamDirection(leg, s);
+          std::string way = dir == StreamDirection::kCallerToCallee   ? "caller -> callee"
+                            : dir == StreamDirection::kCalleeToCaller ? "callee -> caller"
+                                                                      : s.src.toString() + " -> " + s.dst.toString();
+          std::string mos = s.mos ? fmt::format("MOS {:.2f}, ", *s.mos) : std::string();
+          out.push_back({k, fmt::format("poor audio {} ({}): {}{:.1f} % lost ({} of {}), jitter up to {:.1f} ms", way,
+                                        s.codec.empty() ? "codec unknown" : s.codec, mos, s.lost_percent,
+                                        std::max<std::int64_t>(s.lost, 0), s.expected, s.max_jitter_ms)});
+        }
+        break;
       case FindingKind::kPrivateMedia:
         for (bool caller : {true, false}) {
           const auto& priv = caller ? leg.caller_private_media : leg.callee_private_media;

@@ -254,4 +254,33 @@ TEST(LegFindings, EachKindFollowsItsFactAndNothingElse) {
   EXPECT_EQ(findingKindName(FindingKind::kPrivateMedia), "private SDP behind NAT");
 }
 
+TEST(PoorAudio, MosBelowTheLineOrLossWithoutAMos) {
+  auto s = stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), 500);
+  EXPECT_FALSE(poorStream(s));  // no MOS (codec not in the table), no loss
+  s.lost_percent = kPoorLossPercent + 0.1;
+  EXPECT_TRUE(poorStream(s));
+  s.mos = 4.1;  // where a MOS is known, it decides: 2.1 % loss of a codec with PLC can still sound fine
+  EXPECT_FALSE(poorStream(s));
+  s.mos = kPoorMos - 0.01;
+  EXPECT_TRUE(poorStream(s));
+  s.packets = kPoorMinPackets - 1;  // too short to say
+  EXPECT_FALSE(poorStream(s));
+
+  auto l = call();
+  l.streams = {stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), 500)};
+  EXPECT_FALSE(legFindingKinds(l).has(FindingKind::kPoorAudio));
+  l.streams[0].mos = 2.9;
+  EXPECT_TRUE(legFindingKinds(l).has(FindingKind::kPoorAudio));
+}
+
+TEST(PoorAudio, DirectionFromEitherEndOfTheSdp) {
+  auto l = call();  // caller SDP 198.18.0.1:4000, callee SDP 198.18.0.2:5000
+  EXPECT_EQ(streamDirection(l, stream(ep("198.18.0.1", 4000), ep("198.18.0.2", 5000), 1)), StreamDirection::kCallerToCallee);
+  EXPECT_EQ(streamDirection(l, stream(ep("198.18.0.2", 5000), ep("198.18.0.1", 4000), 1)), StreamDirection::kCalleeToCaller);
+  // Behind a NAT: only one end is an SDP address.
+  EXPECT_EQ(streamDirection(l, stream(ep("198.18.0.9", 31000), ep("198.18.0.2", 5000), 1)), StreamDirection::kCallerToCallee);
+  EXPECT_EQ(streamDirection(l, stream(ep("198.18.0.2", 5000), ep("198.18.0.9", 31000), 1)), StreamDirection::kCalleeToCaller);
+  EXPECT_EQ(streamDirection(l, stream(ep("198.18.0.8", 1), ep("198.18.0.9", 2), 1)), StreamDirection::kUnknown);
+}
+
 }  // namespace
