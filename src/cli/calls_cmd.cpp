@@ -72,7 +72,7 @@ ExitCode runSaveCall(const CallsCmdOptions& opts) {
   });
   auto rc = forEachCaptureRecord(opts.file, [&](const proto::pkt::Record& rec, std::uint64_t frame) {
     an.addFrame(rec.link_type, rec.data, rec.ts_ns, frame);
-  });
+  }, opts.log_utc_offset_ns);
   if (rc == ExitCode::kUsage) return rc;
   an.finish();
   if (!chosen) {
@@ -105,7 +105,7 @@ ExitCode runSaveCall(const CallsCmdOptions& opts) {
       out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
       buf.clear();
     }
-  });
+  }, opts.log_utc_offset_ns);
   if (!link_type) buf = proto::pkt::pcapFileHeader(proto::pkt::link::kEthernet);
   out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   out.close();
@@ -146,6 +146,7 @@ void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& 
       ->check(CLI::Range(0.0, 1e7));
   cmd->add_flag("--json", opts->json, "One JSON document: calls (legs, dialogs, media, SIP messages) and statistics");
   cmd->add_flag("--csv", opts->csv, "CSV, one row per leg");
+  addLogUtcOffsetOption(*cmd, opts->log_utc_offset_ns);
   cmd->add_flag("--all", opts->all, "Also list Call-IDs without an INVITE (REGISTER, OPTIONS, SUBSCRIBE...)");
   cmd->add_flag("--rtp", opts->rtp, "List every RTP stream (like tshark -z rtp,streams) with MOS and the call it belongs to");
   cmd->add_flag("--streams", opts->streams, "With --csv: one row per RTP stream instead of one per leg");
@@ -181,7 +182,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   std::unique_ptr<io::PcapngFileWriter> writer;
   bool endless = false;
   if (!opts.file.empty()) {
-    auto opened = io::FileSource::open(opts.file);
+    auto opened = io::FileSource::open(opts.file, opts.log_utc_offset_ns);
     if (!opened) {
       fmt::print(stderr, "{}: {}\n", opts.file, opened.error().message);
       return ExitCode::kUsage;

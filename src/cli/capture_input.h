@@ -5,7 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
 
 #include "analysis/capture_analyzer.h"
 #include "core/exit_code.h"
@@ -19,8 +23,16 @@ void printSourceNotes(const std::string& path, const io::FileSource& src);
 
 // Calls on_record for every record (frame numbers from 1) of a capture or SIP text log (io::FileSource).
 // Returns kOk, kWarnings (the warning was printed to stderr) or kUsage (the error was printed).
+// `log_utc_offset_ns`: see io::FileSource::open.
 ExitCode forEachCaptureRecord(const std::string& path,
-                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record);
+                              const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record,
+                              std::int64_t log_utc_offset_ns = 0);
+
+// --log-utc-offset: "+02:00", "-0530", "+2", "-11", "Z" or "UTC" -> nanoseconds east of UTC; nullopt for
+// anything else or beyond +-14:00 (the widest zones in use). And the option itself, on a command that reads
+// text logs: the time zone of the dates in their lines (Asterisk and FreeSWITCH log in local time).
+std::optional<std::int64_t> parseUtcOffset(std::string_view text);
+void addLogUtcOffsetOption(CLI::App& cmd, std::int64_t& offset_ns);
 
 // Capture analysis allocates and frees millions of small objects (legs, their strings and maps): glibc's
 // fastbins made free() consolidate chunks over and over (a fifth of the run on a 50 000-call file).

@@ -129,6 +129,7 @@ ExitCode runSipRegister(const SipRegisterCmdOptions& opts);
 
 struct CallsCmdOptions {
   std::string file;  // "-": standard input
+  std::int64_t log_utc_offset_ns = 0;  // --log-utc-offset: a text log's local dates are this far east of UTC
   std::string iface;       // -i: live capture instead of a file
   std::string filter;      // --filter: BPF expression (live)
   std::string write;       // -w: pcapng copy of the live frames
@@ -208,6 +209,7 @@ ExitCode runNat(const NatCmdOptions& opts);
 // capture front end will feed the same renderers.
 struct FlowOptions {
   std::string file;        // capture file (pcap/pcapng, gzip, '-'), or:
+  std::int64_t log_utc_offset_ns = 0;  // --log-utc-offset (see CallsCmdOptions)
   std::string model_json;  // ladder model JSON (debugging aid)
   std::string call;        // call number from `voipscope calls` or any leg's Call-ID; "" = every call
   bool no_redact = false;

@@ -88,7 +88,7 @@ ExitCode runFlowCapture(const FlowOptions& opts) {
   auto rc = forEachCaptureRecord(opts.file, [&](const proto::pkt::Record& rec, std::uint64_t frame) {
     if (frame == 1) start_ns = rec.ts_ns;
     an.addFrame(rec.link_type, rec.data, rec.ts_ns, frame);
-  });
+  }, opts.log_utc_offset_ns);
   if (rc == ExitCode::kUsage) return rc;
   an.finish();
   std::sort(calls.begin(), calls.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -122,6 +122,7 @@ ExitCode runFlowCapture(const FlowOptions& opts) {
 void setupFlow(CLI::App& app, std::shared_ptr<FlowOptions> opts, ExitCode& result) {
   auto* cmd = app.add_subcommand("flow", "Draw a call ladder (SIP call flow) in the terminal and/or as one HTML file");
   cmd->add_option("file", opts->file, "pcap or pcapng file, or a SIP text log; optionally gzip-compressed; '-' reads stdin");
+  addLogUtcOffsetOption(*cmd, opts->log_utc_offset_ns);
   cmd->add_option("--call", opts->call, "The call to draw: its number in 'voipscope calls' or any leg's Call-ID");
   cmd->add_flag("--no-redact", opts->no_redact, "Keep Authorization digest responses in the HTML message panel");
   cmd->add_option("--model-json", opts->model_json,

@@ -19,7 +19,8 @@ class FileSource {
   // The capture reader's error; for a file that is not a capture, both reasons: "not a pcap or pcapng
   // file (...); not a SIP text log either (...)". Standard input ("-") is either too: its first 4 MiB
   // are read once and handed to the reader that recognises them.
-  static Result<std::unique_ptr<FileSource>> open(const std::string& path);
+  // `log_utc_offset_ns`: for a text log, the offset from UTC of the dates in its lines (SipLogParser).
+  static Result<std::unique_ptr<FileSource>> open(const std::string& path, std::int64_t log_utc_offset_ns = 0);
 
   Result<bool> next(proto::pkt::Record& out) { return capture_ ? capture_->next(out) : log_->next(out); }
   std::uint64_t frames() const { return capture_ ? capture_->frames() : log_->frames(); }
@@ -33,7 +34,7 @@ class FileSource {
 
  private:
   FileSource() = default;
-  static Result<std::unique_ptr<FileSource>> openStdin();
+  static Result<std::unique_ptr<FileSource>> openStdin(std::int64_t log_utc_offset_ns);
   std::unique_ptr<CaptureReader> capture_;
   std::unique_ptr<SipLogReader> log_;
 };

@@ -78,7 +78,7 @@ Error SipLogReader::notALog() const {
                                sniffed_lines_, sniffed_bytes_));
 }
 
-Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path) {
+Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path, std::int64_t utc_offset_ns) {
   std::unique_ptr<SipLogReader> r(new SipLogReader);
   // zlib reads a file without a gzip header as it is ("transparent"), so one reader serves both.
   r->path_ = path;
@@ -93,11 +93,11 @@ Result<std::unique_ptr<SipLogReader>> SipLogReader::open(const std::string& path
   timespec ref{};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ref = st.st_mtim;
   else clock_gettime(CLOCK_REALTIME, &ref);
-  r->parser_ = proto::siplog::SipLogParser(std::int64_t{ref.tv_sec} * 1'000'000'000 + ref.tv_nsec);
+  r->parser_ = proto::siplog::SipLogParser(std::int64_t{ref.tv_sec} * 1'000'000'000 + ref.tv_nsec, utc_offset_ns);
   return r;
 }
 
-Result<std::unique_ptr<SipLogReader>> SipLogReader::adopt(InputStream in) {
+Result<std::unique_ptr<SipLogReader>> SipLogReader::adopt(InputStream in, std::int64_t utc_offset_ns) {
   std::unique_ptr<SipLogReader> r(new SipLogReader);
   r->path_ = in.zlibName();
   r->head_ = in.takeHead();
@@ -105,7 +105,7 @@ Result<std::unique_ptr<SipLogReader>> SipLogReader::adopt(InputStream in) {
   if (!r->sniff()) return r->notALog();
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
-  r->parser_ = proto::siplog::SipLogParser(std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec);
+  r->parser_ = proto::siplog::SipLogParser(std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec, utc_offset_ns);
   return r;
 }
 

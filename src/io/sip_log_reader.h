@@ -28,10 +28,11 @@ class SipLogReader {
   // Errors: "cannot open: ...", "not a SIP text log either (no message header line in its first 2000
   // lines, 81234 bytes)" (fewer lines when the file ends or they reach kLogSniffBytes), "gzip: ..." (a compressed file that does not inflate). Year-less log dates get their year
   // from the file's modification time (the current time for a pipe).
-  static Result<std::unique_ptr<SipLogReader>> open(const std::string& path);
+  // `utc_offset_ns`: the offset from UTC of the dates in its lines (SipLogParser).
+  static Result<std::unique_ptr<SipLogReader>> open(const std::string& path, std::int64_t utc_offset_ns = 0);
   // Standard input whose head was read already (it was not a capture): the same, reading on from it.
   // Year-less dates take the current year (see open()).
-  static Result<std::unique_ptr<SipLogReader>> adopt(InputStream in);
+  static Result<std::unique_ptr<SipLogReader>> adopt(InputStream in, std::int64_t utc_offset_ns = 0);
   // A compressed log cut short or damaged ends with an Error after its last whole message: "gzip: ...".
   Result<bool> next(proto::pkt::Record& out);
   std::uint64_t frames() const { return frames_; }

@@ -457,6 +457,54 @@ TEST(CallsLog, FlowDrawsALogsCallAndSaveCallWritesItAsAPcapTsharkReads) {
             "31.260000000\tgz-1\t2 BYE\n");
 }
 
+// An Asterisk server in New York logs its local time (UTC-05:00). --log-utc-offset -05:00 reads the log's
+// dates as that: the calls start five hours later in UTC, every interval is unchanged, and a call saved as
+// a pcap carries the UTC time (read back by tshark). Values that are no offset are usage errors (exit 3).
+TEST(CallsLog, UtcOffsetReadsTheLogsLocalDatesAsUtc) {
+  TempDir dir;
+  vs::itest::writeFile(dir.path() / "full", pjsipLog(2));
+  const auto log = dir.file("full");
+  auto local = run({vs::itest::voipscopeBinary(), "calls", "--json", log});
+  auto shifted = run({vs::itest::voipscopeBinary(), "calls", "--json", "--log-utc-offset", "-05:00", log});
+  ASSERT_EQ(local.exit_code, 0) << local.all;
+  ASSERT_EQ(shifted.exit_code, 0) << shifted.all;
+  const auto a = jsonOf(local.out), b = jsonOf(shifted.out);
+  ASSERT_EQ(a["calls"].size(), 2U);
+  ASSERT_EQ(b["calls"].size(), 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& la = a["calls"][i]["legs"][0];
+    const auto& lb = b["calls"][i]["legs"][0];
+    EXPECT_EQ(la["start"], fmt::format("2024-01-31T10:00:{:02}.000000Z", 2 * i)) << la.dump();
+    EXPECT_EQ(lb["start"], fmt::format("2024-01-31T15:00:{:02}.000000Z", 2 * i)) << lb.dump();
+    EXPECT_EQ(la["setup_answer_ms"], lb["setup_answer_ms"]);
+    EXPECT_EQ(la["duration_s"], lb["duration_s"]);
+  }
+
+  const auto pcap = dir.file("call1.pcap");
+  auto save = run({vs::itest::voipscopeBinary(), "calls", "--log-utc-offset", "-0500", log, "--save-call", "1", pcap});
+  ASSERT_EQ(save.exit_code, 0) << save.all;
+  if (vs::itest::haveProgram("tshark")) {
+    auto t = run({"tshark", "-r", pcap, "-c", "1", "-T", "fields", "-e", "frame.time_epoch"});
+    ASSERT_EQ(t.exit_code, 0) << t.all;
+    std::tm tm{};
+    tm.tm_year = 2024 - 1900;
+    tm.tm_mon = 0;
+    tm.tm_mday = 31;
+    tm.tm_hour = 15;
+    EXPECT_EQ(std::stod(t.out), static_cast<double>(timegm(&tm))) << t.out;
+  }
+
+  for (const char* bad : {"+25:00", "+14:01", "EST", "5", "+5:7", "+05:60", ""}) {
+    auto r = run({vs::itest::voipscopeBinary(), "calls", "--log-utc-offset", bad, log});
+    EXPECT_EQ(r.exit_code, 3) << bad << ": " << r.all;
+    EXPECT_NE(r.all.find("--log-utc-offset: not a UTC offset"), std::string::npos) << bad << ": " << r.all;
+  }
+  for (const char* good : {"+14:00", "-12", "+0530", "Z", "UTC"}) {
+    auto r = run({vs::itest::voipscopeBinary(), "calls", "--log-utc-offset", good, log});
+    EXPECT_EQ(r.exit_code, 0) << good << ": " << r.all;
+  }
+}
+
 // sofia-sip (the SIP stack of FreeSWITCH) logs every message it sends or receives when TPORT_LOG is set:
 // sip-options (Debian's sofia-sip-bin) asks Kamailio three times while tcpdump captures the loopback.
 // `calls` on that log gives each exchange as tshark reads it from the capture: Call-ID, OPTIONS then 200,

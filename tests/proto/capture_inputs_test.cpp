@@ -454,6 +454,58 @@ TEST(SipLog, SofiaSipTraceTakesThePeerAndDatesTheTimeOfDayAcrossMidnight) {
   EXPECT_FALSE(siplog::parseHeaderLine("recv 12 bytes from udp/[192.0.2.1]:5060 at 25:00:00.000000:"));
 }
 
+// A server logs in its local time: --log-utc-offset shifts every date read from a log line (Asterisk,
+// FreeSWITCH, sngrep text) to UTC, and leaves what is UTC already (sofia-sip's stamps, sipdump's epoch).
+TEST(SipLog, LocalDatesAreShiftedByTheUtcOffsetAndUtcStampsAreNot) {
+  constexpr std::int64_t kHour = 3'600'000'000'000;
+  const std::string rule(72, '-');
+  // FreeSWITCH in Auckland (+13:00 in summer): the log line says 12:59:59 on the 23rd, the sofia stamp
+  // 23:59:59 UTC of the 22nd. Read as UTC, the line puts the stamp on the wrong day, 24 h late.
+  auto freeswitch = [&](std::int64_t offset_ns) {
+    siplog::SipLogParser p(utcNs(2026, 11, 23, 12, 0, 0), offset_ns);
+    (void)p.line("2026-11-23 12:59:59.900000 [NOTICE] switch_channel.c:1118 New Channel sofia/internal/1004@192.0.2.1");
+    (void)p.line("recv 40 bytes from udp/[192.0.2.1]:52110 at 23:59:59.950000:");
+    (void)p.line(rule);
+    (void)p.line("OPTIONS sip:x SIP/2.0");
+    (void)p.line("");
+    auto m = p.line(rule);
+    return m ? m->ts_ns : 0;
+  };
+  EXPECT_EQ(freeswitch(0), utcNs(2026, 11, 23, 23, 59, 59, 950'000'000));
+  EXPECT_EQ(freeswitch(13 * kHour), utcNs(2026, 11, 22, 23, 59, 59, 950'000'000));
+
+  // Asterisk five hours behind UTC, and sngrep text two ahead: each date moves by its offset.
+  siplog::SipLogParser ast(0, -5 * kHour);
+  (void)ast.line("[2024-01-31 10:00:01] VERBOSE[1] x: <--- Received SIP request (1 bytes) from UDP:192.0.2.3:5060 --->");
+  (void)ast.line("BYE sip:b SIP/2.0");
+  (void)ast.line("Call-ID: z");
+  (void)ast.line("");
+  auto bye = ast.line("[2024-01-31 10:00:02] NOTICE[1] next log line");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->ts_ns, utcNs(2024, 1, 31, 15, 0, 1));
+  siplog::SipLogParser ngrep(0, 2 * kHour);
+  (void)ngrep.line("2024/01/31 10:00:00.000000 192.0.2.1:5060 -> 192.0.2.2:5060");
+  (void)ngrep.line("OPTIONS sip:b SIP/2.0");
+  auto opt = ngrep.finish();
+  ASSERT_TRUE(opt);
+  EXPECT_EQ(opt->ts_ns, utcNs(2024, 1, 31, 8, 0, 0));
+
+  // Kamailio's sipdump gives epoch seconds: not shifted.
+  siplog::SipLogParser dump(0, 2 * kHour);
+  const std::string eq(20, '='), tilde(20, '~'), bar(20, '|');
+  std::optional<siplog::LogMessage> rec;
+  for (std::string_view l : {std::string_view(eq), std::string_view("time: 1706695200.000250"),
+                             std::string_view("srcip: 192.0.2.1"), std::string_view("srcport: 5062"),
+                             std::string_view("dstip: 192.0.2.2"), std::string_view("dstport: 5060"),
+                             std::string_view(tilde), std::string_view("OPTIONS sip:b SIP/2.0"),
+                             std::string_view("Content-Length: 0"), std::string_view(""), std::string_view(bar)}) {
+    if (auto m = dump.line(l)) rec = m;
+  }
+  if (!rec) rec = dump.finish();
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->ts_ns, 1706695200'000'250'000LL);
+}
+
 TEST(SipLog, OversizedMessageIsCutAndFlagged) {
   siplog::SipLogParser p;
   (void)p.line("2024/01/31 10:00:00.000000 192.0.2.1:5060 -> 192.0.2.2:5060");

@@ -382,6 +382,7 @@ std::optional<LogMessage> SipLogParser::line(std::string_view l) {
   auto h = parseHeaderLine(l, year_ref_ns_);
   if (h) {
     auto done = in_msg_ ? close() : std::nullopt;
+    h->ts_ns = utc(h->ts_ns);  // a date on the header line (Asterisk, sngrep text); sofia's is set below
     if (h->time_of_day_ns) h->ts_ns = nearestDay(*h->time_of_day_ns, last_ts_ != 0 ? last_ts_ : year_ref_ns_);
     if (!h->ts_ns && last_ts_ != 0) h->ts_ns = last_ts_ + 1000;
     start(*h);
@@ -392,10 +393,10 @@ std::optional<LogMessage> SipLogParser::line(std::string_view l) {
   std::optional<std::int64_t> log_ts;
   if (!in_msg_ || !in_body_ || content_length_.value_or(1) > body_bytes_) {
     // A new log line ("[2024-01-31 10:00:00] VERBOSE[12] ...") ends the message in progress.
-    if (!l.empty() && l.front() == '[') log_ts = findTimestamp(l.substr(0, 40), year_ref_ns_);
+    if (!l.empty() && l.front() == '[') log_ts = utc(findTimestamp(l.substr(0, 40), year_ref_ns_));
   }
   if (!in_msg_) {
-    if (auto ts = log_ts ? log_ts : findTimestamp(l.substr(0, 40), year_ref_ns_); ts) last_ts_ = *ts;
+    if (auto ts = log_ts ? log_ts : utc(findTimestamp(l.substr(0, 40), year_ref_ns_)); ts) last_ts_ = *ts;
     return std::nullopt;
   }
   if ((separator || log_ts) && !dump_msg_) {

@@ -67,7 +67,11 @@ struct LogMessage {
 class SipLogParser {
  public:
   // `year_ref_ns`: the reference time for year-less dates (see above); 0: such dates are not read.
-  explicit SipLogParser(std::int64_t year_ref_ns = 0) : year_ref_ns_(year_ref_ns) {}
+  // `utc_offset_ns`: the offset from UTC of the dates written in log lines (an Asterisk or FreeSWITCH
+  // server logs in its local time): they are read as that much ahead of UTC. sofia-sip stamps and sipdump
+  // times are UTC already, and never shifted.
+  explicit SipLogParser(std::int64_t year_ref_ns = 0, std::int64_t utc_offset_ns = 0)
+      : year_ref_ns_(year_ref_ns), utc_offset_ns_(utc_offset_ns) {}
   // One line without its line end ("\r" tolerated). Returns the message this line completed, if any.
   std::optional<LogMessage> line(std::string_view l);
   std::optional<LogMessage> finish();  // end of input: the message in progress, if it has a start line
@@ -97,6 +101,12 @@ class SipLogParser {
   LogMessage cur_;
   std::int64_t last_ts_ = 0;
   std::int64_t year_ref_ns_ = 0;
+  std::int64_t utc_offset_ns_ = 0;
+  // A date read from a log line, as UTC.
+  std::optional<std::int64_t> utc(std::optional<std::int64_t> local) const {
+    if (local) *local -= utc_offset_ns_;
+    return local;
+  }
   std::uint64_t lines_ = 0, headers_ = 0;
 };
 
