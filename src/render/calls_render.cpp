@@ -284,7 +284,7 @@ std::string callsTableRow(const Call& c, std::int64_t start_ns) {
 std::string callsCsvHeader() {
   return "call,leg,call_id,kind,state,from,to,caller,callee,start,setup_ringing_ms,setup_answer_ms,duration_s,"
          "hangup,messages,retransmissions,invite_finals,link,end_reason,audio,caller_private_media,"
-         "callee_private_media,unacked_2xx_resends\n";
+         "callee_private_media,unacked_2xx_resends,findings\n";
 }
 
 std::string callsCsvRows(const Call& c) {
@@ -298,13 +298,19 @@ std::string callsCsvRows(const Call& c) {
       if (k.to == i) link = fmt::format("{} ({})", k.reason, confidenceName(k.confidence));
     }
     auto fmtOpt = [](const std::optional<double>& v, int p) { return v ? fmt::format("{:.{}f}", *v, p) : std::string(); };
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
+    std::string findings;  // the JSON keys, space-separated
+    legFindingKinds(l).forEach([&](FindingKind k) {
+      if (!findings.empty()) findings += ' ';
+      findings += findingKindKey(k);
+    });
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.id, i + 1, csvField(l.call_id),
                        csvField(l.kind), l.state ? callStateName(*l.state) : "", csvField(l.from_user), csvField(l.to_user),
                        l.invite_ns ? l.caller.toString() : "", l.invite_ns ? l.callee.toString() : "",
                        isoTime(l.start_ns), fmtOpt(l.setupRingingMs(), 3), fmtOpt(l.setupAnswerMs(), 3),
                        fmtOpt(l.durationS(), 3), hangupName(l.hangup), l.messages, l.retransmissions, finals,
                        csvField(link), csvField(l.end_reason), l.audio ? audioFlowName(*l.audio) : "",
-                       csvField(l.caller_private_media), csvField(l.callee_private_media), l.unacked_2xx_resends);
+                       csvField(l.caller_private_media), csvField(l.callee_private_media), l.unacked_2xx_resends,
+                       findings);
   }
   return out;
 }

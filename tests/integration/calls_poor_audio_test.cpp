@@ -184,6 +184,11 @@ TEST(CallsPoorAudio, LossyStreamIsNamedWithTsharksLossAndTheCleanOneIsNot) {
   EXPECT_NE(table.out.find(expect), std::string::npos) << expect << "\n" << table.out;
   EXPECT_EQ(table.out.find("callee -> caller"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("; poor audio 1\n"), std::string::npos) << table.out;
+  // CSV: the kinds in the last column.
+  auto csv = run({vs::itest::voipscopeBinary(), "calls", "--csv", pcap});
+  ASSERT_EQ(csv.exit_code, 0) << csv.all;
+  EXPECT_NE(csv.out.find(",unacked_2xx_resends,findings\n"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find(",0,poor_audio\n"), std::string::npos) << csv.out;
 }
 
 }  // namespace
