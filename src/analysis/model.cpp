@@ -267,6 +267,7 @@ std::string_view findingKindName(FindingKind k) {
     case FindingKind::kPoorAudio: return "poor audio";
     case FindingKind::kPrivateMedia: return "private SDP behind NAT";
     case FindingKind::kUdpFragments: return "SIP in IP fragments";
+    case FindingKind::kRegisterRefused: return "REGISTER refused";
   }
   return "";
 }
@@ -280,6 +281,7 @@ std::string_view findingKindKey(FindingKind k) {
     case FindingKind::kPoorAudio: return "poor_audio";
     case FindingKind::kPrivateMedia: return "private_media";
     case FindingKind::kUdpFragments: return "udp_fragments";
+    case FindingKind::kRegisterRefused: return "register_refused";
   }
   return "";
 }
@@ -315,6 +317,19 @@ StreamDirection streamDirection(const Leg& leg, const RtpStream& s) {
   return forward ? StreamDirection::kCallerToCallee : StreamDirection::kCalleeToCaller;
 }
 
+std::uint64_t registerRefusals(const Leg& leg) {
+  if (leg.invite_ns) return 0;
+  const bool registers = std::any_of(leg.requests_by_method.begin(), leg.requests_by_method.end(),
+                                     [](const auto& m) { return m.first == "REGISTER"; });
+  if (!registers) return 0;
+  std::uint64_t refused = 0;
+  for (const auto& [status, n] : leg.responses_by_status) {
+    if (status >= 200 && status < 300) return 0;
+    if (status >= 400) refused += n;
+  }
+  return refused >= 2 ? refused : 0;
+}
+
 FindingSet legFindingKinds(const Leg& leg) {
   FindingSet out;
   if (unansweredInvites(leg) > 0) out.add(FindingKind::kInviteUnanswered);
@@ -326,6 +341,7 @@ FindingSet legFindingKinds(const Leg& leg) {
   if (std::any_of(leg.streams.begin(), leg.streams.end(), poorStream)) out.add(FindingKind::kPoorAudio);
   if (!leg.caller_private_media.empty() || !leg.callee_private_media.empty()) out.add(FindingKind::kPrivateMedia);
   if (leg.udp_fragmented_messages > 0) out.add(FindingKind::kUdpFragments);
+  if (registerRefusals(leg) > 0) out.add(FindingKind::kRegisterRefused);
   return out;
 }
 

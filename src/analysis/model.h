@@ -357,6 +357,7 @@ void findPrivateMedia(Leg& leg);
 // - kOneWayAudio: audio judged one way only;
 // - kNoAudio: audio judged kNone (no RTP either way, while the capture holds other calls' RTP);
 // - kPoorAudio: a stream of the leg is poorStream();
+// - kRegisterRefused: registerRefusals() > 0;
 // - kPrivateMedia: caller_private_media or callee_private_media set;
 // - kUdpFragments: udp_fragmented_messages > 0.
 enum class FindingKind : std::uint8_t {
@@ -366,9 +367,10 @@ enum class FindingKind : std::uint8_t {
   kNoAudio,
   kPoorAudio,
   kPrivateMedia,
-  kUdpFragments
+  kUdpFragments,
+  kRegisterRefused
 };
-inline constexpr std::size_t kFindingKinds = 7;
+inline constexpr std::size_t kFindingKinds = 8;
 std::string_view findingKindName(FindingKind k);  // "INVITE unanswered", "no ACK", "one-way audio", ...
 std::string_view findingKindKey(FindingKind k);   // for JSON: "invite_unanswered", "no_ack", "one_way_audio", ...
 // A set of kinds, iterated in kind order.
@@ -403,6 +405,10 @@ StreamDirection streamDirection(const Leg& leg, const RtpStream& s);
 // How many times the INVITE was sent when nothing answered it at all (kInviteUnanswered); 0 when something
 // answered, it was sent once, or the leg has no INVITE.
 std::uint64_t unansweredInvites(const Leg& leg);
+// A registration that never succeeds: a leg without an INVITE whose REGISTERs got at least two final
+// responses >= 400 and none 2xx (one 401 is the usual challenge before the credentials; a second means
+// they were refused). Returns those refusals; 0 otherwise.
+std::uint64_t registerRefusals(const Leg& leg);
 
 enum class LinkConfidence : std::uint8_t { kHigh, kMedium, kLow };
 std::string_view confidenceName(LinkConfidence c);

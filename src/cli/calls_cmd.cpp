@@ -1,6 +1,7 @@
 // `voipscope calls FILE | -i IFACE | --hep-listen udp:PORT`: the calls in a capture file (pcap/pcapng,
 // plain or gzip, or "-" for stdin), on a live interface, or sent by HEPv3 agents. All three feed the same
 // analyzer through one loop.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <vector>
@@ -278,6 +279,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   std::int64_t start_ns = 0;
   bool first_call = true;
   std::uint64_t not_listed = 0;  // Call-IDs without an INVITE, left out of the table without --all
+  std::uint64_t not_listed_refused = 0;  // ... of them, registrations refused (a phone that cannot register)
   render::CallOutcomes outcomes;  // of the listed calls, under the table
   if (opts.rtp && opts.json) {
     fmt::print(stderr, "calls: --rtp is a table; use --json (streams are in each leg and in \"streams\")\n");
@@ -311,6 +313,10 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     }
     if (!opts.all && !c.isCall()) {
       ++not_listed;
+      if (std::any_of(c.legs.begin(), c.legs.end(),
+                      [](const auto& l) { return analysis::legFindingKinds(l).has(analysis::FindingKind::kRegisterRefused); })) {
+        ++not_listed_refused;
+      }
       return;
     }
     if (opts.json) {
@@ -378,8 +384,11 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     // What the table leaves out, and how to see it: an empty table over a capture full of SIP should
     // not look like a capture without SIP.
     if (!opts.rtp && not_listed > 0) {
-      fmt::print("{} Call-ID{} without an INVITE not listed (REGISTER, OPTIONS, ...): --all lists them\n",
-                 not_listed, not_listed == 1 ? "" : "s");
+      const auto refused = not_listed_refused > 0
+                               ? fmt::format(", {} of them REGISTER refused", not_listed_refused)
+                               : std::string();
+      fmt::print("{} Call-ID{} without an INVITE not listed (REGISTER, OPTIONS, ...){}: --all lists them\n",
+                 not_listed, not_listed == 1 ? "" : "s", refused);
     }
     if (!opts.rtp && st.rtp_streams_unattached > 0) {
       fmt::print("{} RTP stream{} not tied to a call: --rtp lists every stream\n", st.rtp_streams_unattached,

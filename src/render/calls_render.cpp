@@ -216,6 +216,19 @@ std::vector<Finding> legFindings(const Leg& leg) {
                                         (caller ? leg.caller.ip : leg.callee.ip).toString())});
         }
         break;
+      case FindingKind::kRegisterRefused: {
+        std::string codes;
+        for (const auto& [status, n] : leg.responses_by_status) {
+          if (status >= 400) codes += fmt::format("{}{} x{}", codes.empty() ? "" : ", ", status, n);
+        }
+        const bool challenged_again = std::any_of(leg.responses_by_status.begin(), leg.responses_by_status.end(),
+                                                  [](const auto& r) { return r.first == 401 || r.first == 407; });
+        out.push_back({k, fmt::format("REGISTER refused {} times, never accepted ({}){}", registerRefusals(leg), codes,
+                                      challenged_again ? ": a 401/407 after the credentials is a wrong user or "
+                                                         "password"
+                                                       : "")});
+        break;
+      }
       case FindingKind::kUdpFragments:
         out.push_back({k, fmt::format("{} SIP message{} over UDP in IP fragments (up to {} bytes): firewalls and "
                                       "NATs often drop fragments; SIP over TCP avoids them",
