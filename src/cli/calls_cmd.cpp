@@ -148,6 +148,9 @@ void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& 
   cmd->add_flag("--json", opts->json, "One JSON document: calls (legs, dialogs, media, SIP messages) and statistics");
   cmd->add_flag("--csv", opts->csv, "CSV, one row per leg");
   addLogUtcOffsetOption(*cmd, opts->log_utc_offset_ns);
+  cmd->add_flag("--findings", opts->findings_only,
+                "Only the calls with a finding (one-way, no or poor audio, no ACK, REGISTER refused...); the "
+                "outcome line still counts every call");
   cmd->add_flag("--all", opts->all, "Also list Call-IDs without an INVITE (REGISTER, OPTIONS, SUBSCRIBE...)");
   cmd->add_flag("--rtp", opts->rtp, "List every RTP stream (like tshark -z rtp,streams) with MOS and the call it belongs to");
   cmd->add_flag("--streams", opts->streams, "With --csv: one row per RTP stream instead of one per leg");
@@ -280,6 +283,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   bool first_call = true;
   std::uint64_t not_listed = 0;  // Call-IDs without an INVITE, left out of the table without --all
   std::uint64_t not_listed_refused = 0;  // ... of them, registrations refused (a phone that cannot register)
+  std::uint64_t without_findings = 0;    // calls left out by --findings
   render::CallOutcomes outcomes;  // of the listed calls, under the table
   if (opts.rtp && opts.json) {
     fmt::print(stderr, "calls: --rtp is a table; use --json (streams are in each leg and in \"streams\")\n");
@@ -317,6 +321,13 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
                       [](const auto& l) { return analysis::legFindingKinds(l).has(analysis::FindingKind::kRegisterRefused); })) {
         ++not_listed_refused;
       }
+      return;
+    }
+    if (opts.findings_only && std::none_of(c.legs.begin(), c.legs.end(), [](const auto& l) {
+          return !analysis::legFindingKinds(l).empty();
+        })) {
+      ++without_findings;
+      if (!opts.json && !opts.csv) outcomes.add(c);
       return;
     }
     if (opts.json) {
@@ -389,6 +400,10 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
                                : std::string();
       fmt::print("{} Call-ID{} without an INVITE not listed (REGISTER, OPTIONS, ...){}: --all lists them\n",
                  not_listed, not_listed == 1 ? "" : "s", refused);
+    }
+    if (!opts.rtp && without_findings > 0) {
+      fmt::print("{} call{} without a finding not listed: without --findings every call is\n", without_findings,
+                 without_findings == 1 ? "" : "s");
     }
     if (!opts.rtp && st.rtp_streams_unattached > 0) {
       fmt::print("{} RTP stream{} not tied to a call: --rtp lists every stream\n", st.rtp_streams_unattached,

@@ -138,6 +138,7 @@ struct CallsCmdOptions {
   bool json = false;
   bool csv = false;
   bool all = false;        // also Call-IDs without an INVITE (REGISTER, OPTIONS, ...)
+  bool findings_only = false;  // --findings: only calls with a finding (the outcome line still counts all)
   bool no_redact = false;
   bool messages = false;   // JSON: include each SIP message's text
   bool rtp = false;        // list every RTP stream (tshark -z rtp,streams style) instead of calls

@@ -323,6 +323,27 @@ TEST(FlowCapture, NoAudioIsNamedWhereTheCaptureHoldsOtherRtpOfTheSameHosts) {
             kCalls)
       << table.out;
   EXPECT_NE(table.out.find("; no audio " + std::to_string(kCalls) + "\n"), std::string::npos) << table.out;
+
+  // --findings: only the silent calls, the same outcome line over every call, and what was left out.
+  auto only = run({vs::itest::voipscopeBinary(), "calls", "--findings", merged});
+  ASSERT_EQ(only.exit_code, 0) << only.all;
+  EXPECT_EQ(std::distance(std::sregex_iterator(only.out.begin(), only.out.end(), note), std::sregex_iterator()), kCalls)
+      << only.out;
+  const std::regex row(R"(\n +\d+  \+\d)");
+  EXPECT_EQ(std::distance(std::sregex_iterator(only.out.begin(), only.out.end(), row), std::sregex_iterator()), kCalls)
+      << only.out;
+  const auto outcome = [](const std::string& out) {
+    const auto at = out.find(std::to_string(2 * kCalls) + " calls: ");
+    return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+  };
+  EXPECT_FALSE(outcome(table.out).empty()) << table.out;
+  EXPECT_EQ(outcome(only.out), outcome(table.out)) << only.out;
+  EXPECT_NE(only.out.find(std::to_string(kCalls) + " calls without a finding not listed"), std::string::npos) << only.out;
+  auto only_json = run({vs::itest::voipscopeBinary(), "calls", "--findings", "--json", merged});
+  ASSERT_EQ(only_json.exit_code, 0) << only_json.all;
+  const auto only_doc = nlohmann::json::parse(only_json.out);
+  ASSERT_EQ(only_doc["calls"].size(), static_cast<std::size_t>(kCalls));
+  for (const auto& c : only_doc["calls"]) EXPECT_EQ(silent_ids.count(c["legs"][0]["call_id"].get<std::string>()), 1U);
 }
 
 TEST(FlowCapture, KamailioSipdumpLogGivesTheCapturedCallsMessageForMessage) {
