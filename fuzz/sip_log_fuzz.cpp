@@ -7,7 +7,15 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  vs::proto::siplog::SipLogParser p;
+  // The first byte picks a UTC offset (-14:00 .. +14:00 in steps of 15 min) for the log's dates, and a
+  // year reference (Asterisk's year-less dates) when odd.
+  std::int64_t offset_ns = 0, year_ref_ns = 0;
+  if (!in.empty()) {
+    const auto b = static_cast<std::uint8_t>(in.front());
+    offset_ns = (static_cast<std::int64_t>(b % 113) - 56) * 15 * 60 * 1'000'000'000LL;
+    if (b & 1U) year_ref_ns = 1'795'520'000'000'000'000LL;  // 2026-11-24
+  }
+  vs::proto::siplog::SipLogParser p(year_ref_ns, offset_ns);
   std::size_t total = 0;
   while (!in.empty()) {
     auto eol = in.find('\n');
