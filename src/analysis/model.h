@@ -355,11 +355,11 @@ void findPrivateMedia(Leg& leg);
 //   (nothing at the callee's address and port took it: unreachable, filtered, wrong port or transport);
 // - kNoAck: unacked_2xx_resends > 0;
 // - kOneWayAudio: audio judged one way only;
-// - kNoAudio: audio judged kNone (no RTP either way, while the capture holds other calls' RTP);
+// - kNoAudio: audio judged kNone (no RTP either way, while the capture holds other RTP of its media hosts);
 // - kPoorAudio: a stream of the leg is poorStream();
-// - kRegisterRefused: registerRefusals() > 0;
 // - kPrivateMedia: caller_private_media or callee_private_media set;
-// - kUdpFragments: udp_fragmented_messages > 0.
+// - kUdpFragments: udp_fragmented_messages > 0;
+// - kRegisterRefused: registerRefusals() > 0.
 enum class FindingKind : std::uint8_t {
   kInviteUnanswered,
   kNoAck,
@@ -388,6 +388,7 @@ class FindingSet {
 
  private:
   std::uint8_t bits_ = 0;
+  static_assert(kFindingKinds <= 8, "one bit per kind");
 };
 FindingSet legFindingKinds(const Leg& leg);
 // A stream that sounds bad: of at least kPoorMinPackets (1 s of 20 ms packets), with a listening MOS (the
