@@ -330,6 +330,12 @@ std::uint64_t registerRefusals(const Leg& leg) {
   return refused >= 2 ? refused : 0;
 }
 
+FindingSet callFindingKinds(const Call& call) {
+  FindingSet out;
+  for (const auto& l : call.legs) out.add(legFindingKinds(l));
+  return out;
+}
+
 FindingSet legFindingKinds(const Leg& leg) {
   FindingSet out;
   if (unansweredInvites(leg) > 0) out.add(FindingKind::kInviteUnanswered);

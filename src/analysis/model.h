@@ -377,6 +377,7 @@ std::string_view findingKindKey(FindingKind k);   // for JSON: "invite_unanswere
 class FindingSet {
  public:
   void add(FindingKind k) { bits_ = static_cast<std::uint8_t>(bits_ | (1U << static_cast<unsigned>(k))); }
+  void add(FindingSet other) { bits_ = static_cast<std::uint8_t>(bits_ | other.bits_); }
   bool has(FindingKind k) const { return (bits_ >> static_cast<unsigned>(k)) & 1U; }
   bool empty() const { return bits_ == 0; }
   template <class F>
@@ -428,6 +429,8 @@ struct Call {
   // The first leg's state: what the caller experienced.
   std::optional<CallState> state() const { return legs.empty() ? std::nullopt : legs.front().state; }
 };
+// The kinds of finding any of its legs has.
+FindingSet callFindingKinds(const Call& call);
 
 struct Malformed {
   std::uint64_t frame = 0;

@@ -1,7 +1,6 @@
 // `voipscope calls FILE | -i IFACE | --hep-listen udp:PORT`: the calls in a capture file (pcap/pcapng,
 // plain or gzip, or "-" for stdin), on a live interface, or sent by HEPv3 agents. All three feed the same
 // analyzer through one loop.
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <vector>
@@ -317,15 +316,10 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     }
     if (!opts.all && !c.isCall()) {
       ++not_listed;
-      if (std::any_of(c.legs.begin(), c.legs.end(),
-                      [](const auto& l) { return analysis::legFindingKinds(l).has(analysis::FindingKind::kRegisterRefused); })) {
-        ++not_listed_refused;
-      }
+      if (analysis::callFindingKinds(c).has(analysis::FindingKind::kRegisterRefused)) ++not_listed_refused;
       return;
     }
-    if (opts.findings_only && std::none_of(c.legs.begin(), c.legs.end(), [](const auto& l) {
-          return !analysis::legFindingKinds(l).empty();
-        })) {
+    if (opts.findings_only && analysis::callFindingKinds(c).empty()) {
       ++without_findings;
       if (!opts.json && !opts.csv) outcomes.add(c);
       return;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "proto/pkt/decoder.h"
+#include "proto/siplog/sip_log.h"
 
 namespace vs::cli {
 
@@ -14,39 +15,14 @@ void printSourceNotes(const std::string& path, const io::FileSource& src) {
   if (src.cutMessages() > 0) fmt::print(stderr, "{}: {} messages longer than 65000 bytes were cut\n", path, src.cutMessages());
 }
 
-std::optional<std::int64_t> parseUtcOffset(std::string_view t) {
-  if (t == "Z" || t == "UTC" || t == "utc") return 0;
-  if (t.size() < 2 || (t[0] != '+' && t[0] != '-')) return std::nullopt;
-  const bool west = t[0] == '-';
-  t.remove_prefix(1);
-  auto number = [](std::string_view d) -> std::optional<int> {
-    if (d.empty() || d.size() > 2 || d.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
-    return std::stoi(std::string(d));
-  };
-  std::optional<int> hours, minutes = 0;
-  if (auto colon = t.find(':'); colon != std::string_view::npos) {
-    hours = number(t.substr(0, colon));
-    minutes = number(t.substr(colon + 1));
-    if (t.size() - colon - 1 != 2) minutes.reset();
-  } else if (t.size() == 4) {
-    hours = number(t.substr(0, 2));
-    minutes = number(t.substr(2));
-  } else {
-    hours = number(t);
-  }
-  if (!hours || !minutes || *minutes >= 60 || *hours * 60 + *minutes > 14 * 60) return std::nullopt;
-  const std::int64_t ns = (std::int64_t{*hours} * 60 + *minutes) * 60 * 1'000'000'000;
-  return west ? -ns : ns;
-}
-
 void addLogUtcOffsetOption(CLI::App& cmd, std::int64_t& offset_ns) {
   cmd.add_option_function<std::string>(
          "--log-utc-offset",
-         [&offset_ns](const std::string& v) { offset_ns = parseUtcOffset(v).value_or(0); },
+         [&offset_ns](const std::string& v) { offset_ns = proto::siplog::parseUtcOffset(v).value_or(0); },
          "Text logs: the dates in their lines are local time this far from UTC (+02:00, -0500; Asterisk and "
          "FreeSWITCH log in the server's time zone). sofia-sip stamps and sipdump times are UTC already")
       ->check([](const std::string& v) {
-        return parseUtcOffset(v) ? std::string() : "not a UTC offset (+HH:MM, -HHMM, +H, Z), at most 14:00: " + v;
+        return proto::siplog::parseUtcOffset(v) ? std::string() : "not a UTC offset (+HH:MM, -HHMM, +H, Z), at most 14:00: " + v;
       });
 }
 

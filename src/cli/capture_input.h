@@ -5,9 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -28,10 +26,8 @@ ExitCode forEachCaptureRecord(const std::string& path,
                               const std::function<void(const proto::pkt::Record&, std::uint64_t frame)>& on_record,
                               std::int64_t log_utc_offset_ns = 0);
 
-// --log-utc-offset: "+02:00", "-0530", "+2", "-11", "Z" or "UTC" -> nanoseconds east of UTC; nullopt for
-// anything else or beyond +-14:00 (the widest zones in use). And the option itself, on a command that reads
-// text logs: the time zone of the dates in their lines (Asterisk and FreeSWITCH log in local time).
-std::optional<std::int64_t> parseUtcOffset(std::string_view text);
+// --log-utc-offset on a command that reads text logs: the time zone of the dates in their lines (Asterisk
+// and FreeSWITCH log in local time), read by proto::siplog::parseUtcOffset().
 void addLogUtcOffsetOption(CLI::App& cmd, std::int64_t& offset_ns);
 
 // Capture analysis allocates and frees millions of small objects (legs, their strings and maps): glibc's

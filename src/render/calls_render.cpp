@@ -468,9 +468,7 @@ std::string captureStatsJson(const CaptureStats& s) {
 void CallOutcomes::add(const Call& call) {
   if (call.legs.empty()) return;
   ++calls_;
-  FindingSet has;
-  for (const auto& l : call.legs) legFindingKinds(l).forEach([&](FindingKind k) { has.add(k); });
-  has.forEach([&](FindingKind k) { ++with_finding_[static_cast<std::size_t>(k)]; });
+  callFindingKinds(call).forEach([&](FindingKind k) { ++with_finding_[static_cast<std::size_t>(k)]; });
   const auto& first = call.legs.front();
   if (!first.state) {
     ++no_state_;

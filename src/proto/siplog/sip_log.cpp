@@ -444,4 +444,29 @@ std::optional<LogMessage> SipLogParser::finish() {
   return close();
 }
 
+std::optional<std::int64_t> parseUtcOffset(std::string_view t) {
+  if (t == "Z" || t == "UTC" || t == "utc") return 0;
+  if (t.size() < 2 || (t[0] != '+' && t[0] != '-')) return std::nullopt;
+  const bool west = t[0] == '-';
+  t.remove_prefix(1);
+  auto number = [](std::string_view d) -> std::optional<int> {
+    if (d.empty() || d.size() > 2 || d.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    return std::stoi(std::string(d));
+  };
+  std::optional<int> hours, minutes = 0;
+  if (auto colon = t.find(':'); colon != std::string_view::npos) {
+    hours = number(t.substr(0, colon));
+    minutes = number(t.substr(colon + 1));
+    if (t.size() - colon - 1 != 2) minutes.reset();
+  } else if (t.size() == 4) {
+    hours = number(t.substr(0, 2));
+    minutes = number(t.substr(2));
+  } else {
+    hours = number(t);
+  }
+  if (!hours || !minutes || *minutes >= 60 || *hours * 60 + *minutes > 14 * 60) return std::nullopt;
+  const std::int64_t ns = (std::int64_t{*hours} * 60 + *minutes) * 60 * 1'000'000'000;
+  return west ? -ns : ns;
+}
+
 }  // namespace vs::proto::siplog

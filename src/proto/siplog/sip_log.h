@@ -55,6 +55,10 @@ std::optional<Header> parseHeaderLine(std::string_view line, std::int64_t year_r
 // that, with a reference time, "Jan 31 10:00:00[.123]" (day space-padded or not).
 std::optional<std::int64_t> findTimestamp(std::string_view line, std::int64_t year_ref_ns = 0);
 
+// A log's time zone as a user writes it: "+02:00", "-0530", "+2", "-11", "Z" or "UTC" -> nanoseconds east of
+// UTC (the SipLogParser's utc_offset_ns); nullopt for anything else or beyond +-14:00 (the widest zones in use).
+std::optional<std::int64_t> parseUtcOffset(std::string_view text);
+
 struct LogMessage {
   std::int64_t ts_ns = 0;
   pkt::IpAddr src, dst;
