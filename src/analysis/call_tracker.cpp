@@ -553,6 +553,7 @@ void CallTracker::message(const FoundSip& f) {
     if (auto* c = a.status_counts.find([&](const auto& e) { return e.first == status; })) ++c->second;
     else a.status_counts.push_back({status, 1});
     if (status >= 200) leg.last_final_status = status;
+    if (status >= 200 && !retransmission && cseq_method == "REGISTER") noteRegisterFinal(leg, status, f.ts_ns, f.frame);
     if (cseq_method == "INVITE") {
       if (status >= 180 && status < 200 && !leg.ringing_ns) leg.ringing_ns = f.ts_ns;
       if (status >= 200 && status < 300 && retransmission && a.ok_resends < std::numeric_limits<std::uint16_t>::max()) ++a.ok_resends;
@@ -740,6 +741,27 @@ void CallTracker::releaseLeg(std::uint32_t slot) {
   --live_legs_;
 }
 
+// A final response to a REGISTER of the leg: a 2xx ends a run of refusals, a response >= 400 extends it.
+void CallTracker::noteRegisterFinal(HeldLeg& leg, int status, std::int64_t ts_ns, std::uint64_t frame) {
+  if (status < 300) {
+    leg.register_accepted = true;
+    leg.register_refused.reset();
+    return;
+  }
+  if (status < 400) return;
+  if (!leg.register_refused) {
+    leg.register_refused = std::make_unique<RegisterRefusals>();
+    leg.register_refused->first_ns = ts_ns;
+    leg.register_refused->first_frame = frame;
+    leg.register_refused->after_accepted = leg.register_accepted;
+  }
+  auto& by = leg.register_refused->by_status;
+  auto at = std::find_if(by.begin(), by.end(), [&](const auto& e) { return e.first == status; });
+  if (at != by.end()) ++at->second;
+  else by.emplace_back(status, 1);
+  ++leg.register_refused->count;
+}
+
 // The model's Leg from a held one; the slot's values move out (it is released or never used again).
 void CallTracker::buildLeg(Active& a, Leg& out) {
   auto& h = a.leg;
@@ -801,6 +823,10 @@ void CallTracker::buildLeg(Active& a, Leg& out) {
     else by_status.emplace(at, e.first, e.second);
   });
   out.invite_final_statuses = std::move(h.invite_final_statuses);
+  if (h.register_refused) {
+    out.register_refused = std::move(*h.register_refused);
+    std::sort(out.register_refused.by_status.begin(), out.register_refused.by_status.end());
+  }
   auto& eps = out.endpoints;
   eps.reserve(a.endpoints.size());
   a.endpoints.forEach([&](const Endpoint& e) { eps.push_back(e.toString()); });

@@ -319,15 +319,7 @@ StreamDirection streamDirection(const Leg& leg, const RtpStream& s) {
 
 std::uint64_t registerRefusals(const Leg& leg) {
   if (leg.invite_ns) return 0;
-  const bool registers = std::any_of(leg.requests_by_method.begin(), leg.requests_by_method.end(),
-                                     [](const auto& m) { return m.first == "REGISTER"; });
-  if (!registers) return 0;
-  std::uint64_t refused = 0;
-  for (const auto& [status, n] : leg.responses_by_status) {
-    if (status >= 200 && status < 300) return 0;
-    if (status >= 400) refused += n;
-  }
-  return refused >= 2 ? refused : 0;
+  return leg.register_refused.count >= 2 ? leg.register_refused.count : 0;
 }
 
 FindingSet callFindingKinds(const Call& call) {

@@ -269,6 +269,18 @@ enum class AudioFlow : std::uint8_t { kBothWays, kCallerToCalleeOnly, kCalleeToC
 // "both", "caller_to_callee_only", "callee_to_caller_only", "none"
 std::string_view audioFlowName(AudioFlow f);
 
+// A leg's REGISTERs refused and not accepted since: the final responses >= 400 to them after the last 2xx
+// to a REGISTER (every one when no 2xx came), retransmissions not counted. count 0: none, or a 2xx since.
+struct RegisterRefusals {
+  std::uint64_t count = 0;
+  std::vector<std::pair<int, std::uint64_t>> by_status;  // sorted by status
+  std::int64_t first_ns = 0;                             // the first of them, and its frame
+  std::uint64_t first_frame = 0;
+  // A 2xx came before them: the phone was registered, then refused (a password changed, an account disabled
+  // or moved, a registrar that lost its users), rather than never accepted at all.
+  bool after_accepted = false;
+};
+
 struct Leg {
   std::string call_id;
   std::string kind;  // "call" (has an INVITE) or "non-call:<first method>"
@@ -305,6 +317,7 @@ struct Leg {
   std::vector<std::pair<int, std::uint64_t>> responses_by_status;
   std::vector<int> invite_final_statuses;  // every final response to an INVITE, in order
   int last_final_status = 0;               // of the last final response of any method; 0 when none
+  RegisterRefusals register_refused;
   // SIP messages over UDP that travelled in IP fragments (a large INVITE: many codecs, long headers), and
   // the largest: firewalls and NATs often drop fragments, so such calls fail at random. SIP over TCP avoids it.
   std::uint32_t udp_fragmented_messages = 0, udp_fragmented_max_bytes = 0;
@@ -407,9 +420,10 @@ StreamDirection streamDirection(const Leg& leg, const RtpStream& s);
 // How many times the INVITE was sent when nothing answered it at all (kInviteUnanswered); 0 when something
 // answered, it was sent once, or the leg has no INVITE.
 std::uint64_t unansweredInvites(const Leg& leg);
-// A registration that never succeeds: a leg without an INVITE whose REGISTERs got at least two final
-// responses >= 400 and none 2xx (one 401 is the usual challenge before the credentials; a second means
-// they were refused). Returns those refusals; 0 otherwise.
+// A registration that fails: a leg without an INVITE whose REGISTERs got at least two final responses
+// >= 400 with no 2xx after them (one 401 is the usual challenge before the credentials; a second means they
+// were refused), whether none was ever accepted or a 2xx came before (Leg::register_refused.after_accepted).
+// Returns those refusals; 0 otherwise.
 std::uint64_t registerRefusals(const Leg& leg);
 
 enum class LinkConfidence : std::uint8_t { kHigh, kMedium, kLow };

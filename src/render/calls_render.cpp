@@ -217,16 +217,19 @@ std::vector<Finding> legFindings(const Leg& leg) {
         }
         break;
       case FindingKind::kRegisterRefused: {
+        const auto& r = leg.register_refused;
         std::string codes;
-        for (const auto& [status, n] : leg.responses_by_status) {
-          if (status >= 400) codes += fmt::format("{}{} x{}", codes.empty() ? "" : ", ", status, n);
+        bool challenged = false;
+        for (const auto& [status, n] : r.by_status) {
+          codes += fmt::format("{}{} x{}", codes.empty() ? "" : ", ", status, n);
+          challenged = challenged || status == 401 || status == 407;
         }
-        const bool challenged_again = std::any_of(leg.responses_by_status.begin(), leg.responses_by_status.end(),
-                                                  [](const auto& r) { return r.first == 401 || r.first == 407; });
-        out.push_back({k, fmt::format("REGISTER refused {} times, never accepted ({}){}", registerRefusals(leg), codes,
-                                      challenged_again ? ": a 401/407 after the credentials is a wrong user or "
-                                                         "password"
-                                                       : "")});
+        const char* hint = challenged ? ": a 401/407 after the credentials is a wrong user or password" : "";
+        out.push_back({k, r.after_accepted
+                              ? fmt::format("REGISTER accepted, then refused {} times from {} ({}), not accepted "
+                                            "again{}",
+                                            r.count, isoTime(r.first_ns), codes, hint)
+                              : fmt::format("REGISTER refused {} times, never accepted ({}){}", r.count, codes, hint)});
         break;
       }
       case FindingKind::kUdpFragments:
@@ -359,6 +362,16 @@ std::string callJson(const Call& c) {
                        l.last_final_status != 0 ? std::to_string(l.last_final_status) : "null");
     out += fmt::format(",\"udp_fragmented_messages\":{},\"udp_fragmented_max_bytes\":{}", l.udp_fragmented_messages,
                        l.udp_fragmented_max_bytes);
+    if (l.register_refused.count == 0) {
+      out += ",\"register_refused\":null";
+    } else {
+      const auto& r = l.register_refused;
+      std::string by;
+      for (const auto& [status, n] : r.by_status) by += fmt::format("{}\"{}\":{}", by.empty() ? "" : ",", status, n);
+      out += fmt::format(",\"register_refused\":{{\"count\":{},\"since\":{},\"since_frame\":{},\"after_accepted\":{},"
+                         "\"by_status\":{{{}}}}}",
+                         r.count, jsonString(isoTime(r.first_ns)), r.first_frame, r.after_accepted, by);
+    }
     out += ",\"findings\":[";
     bool first_finding = true;
     legFindingKinds(l).forEach([&](FindingKind k) {

@@ -169,6 +169,55 @@ TEST(CallCounts, RequestsByMethodAndResponsesByStatusAreInNameAndCodeOrder) {
   EXPECT_EQ(leg.messages, 13U);
 }
 
+// A registration's refusals are the REGISTER final responses >= 400 with no 2xx after them, retransmitted
+// responses once: a refresh challenged and then accepted is no refusal, nor is a capture that ends after
+// one challenge; two refusals after a 2xx are "accepted, then refused" from the first of them.
+TEST(RegisterRefusals, OnlyTheRefusalsSinceTheLastAcceptanceCount) {
+  struct Case {
+    const char* name;
+    std::vector<const char*> finals;  // one REGISTER (its own CSeq) per entry; "=" resends the last response
+    std::uint64_t count;
+    bool after_accepted;
+    std::int64_t first_ms;  // of the first counted refusal
+    std::vector<std::pair<int, std::uint64_t>> by_status;
+  };
+  const std::vector<Case> cases{
+      {"refresh challenged, then accepted", {"401", "200", "401", "200"}, 0, false, 0, {}},
+      {"accepted, then refused", {"401", "200", "401", "401", "=", "403"}, 3, true, 60, {{401, 2}, {403, 1}}},
+      {"never accepted", {"403", "401"}, 2, false, 20, {{401, 1}, {403, 1}}},
+      {"ends after one challenge", {"401", "200", "401"}, 1, true, 60, {{401, 1}}},
+  };
+  for (const auto& c : cases) {
+    Capture cap;
+    std::int64_t t = 0;
+    int cseq = 0;
+    Msg m;
+    m.call_id = "reg-1";
+    for (const char* f : c.finals) {
+      if (std::string_view(f) != "=") {
+        ++cseq;
+        m.start = "REGISTER sip:example.com SIP/2.0";
+        m.cseq = fmt::format("{} REGISTER", cseq);
+        cap.send(1, 2, t += 10, m);
+        m.start = fmt::format("SIP/2.0 {} Whatever", f);
+      }
+      cap.send(2, 1, t += 10, m);
+    }
+    cap.finish();
+    ASSERT_EQ(cap.calls.size(), 1U) << c.name;
+    const auto& leg = cap.calls[0].legs.at(0);
+    const auto& r = leg.register_refused;
+    EXPECT_EQ(r.count, c.count) << c.name;
+    EXPECT_EQ(registerRefusals(leg), c.count >= 2 ? c.count : 0) << c.name;
+    EXPECT_EQ(legFindingKinds(leg).has(FindingKind::kRegisterRefused), c.count >= 2) << c.name;
+    if (c.count == 0) continue;
+    EXPECT_EQ(r.after_accepted, c.after_accepted) << c.name;
+    EXPECT_EQ(r.first_ns, c.first_ms * 1'000'000) << c.name;
+    EXPECT_EQ(r.first_frame, static_cast<std::uint64_t>(c.first_ms / 10)) << c.name;  // a frame every 10 ms
+    EXPECT_EQ(r.by_status, c.by_status) << c.name;
+  }
+}
+
 // A leg's end_reason is the Reason header of the message that ended it, judged by how the leg ended: a
 // challenge's Reason does not outlive the answered call, a CANCEL's is not overwritten by its 487's, a
 // rejection keeps the last final response's, and a call still up has none.

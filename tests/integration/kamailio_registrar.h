@@ -38,6 +38,9 @@ struct KamailioRegistrarOptions {
   // TLS as well on this port when not 0: tls_config is a Kamailio tls.cfg the test wrote (certificate, key).
   std::uint16_t tls_port = 0;
   std::string tls_config;
+  // The SIP port (UDP and TCP); 0: a free one. A test that restarts the registrar on the same port (a
+  // password changed under a registered phone) names it.
+  std::uint16_t port = 0;
 };
 
 // The config text, on its own so a test can show it when something fails.
@@ -97,7 +100,7 @@ class KamailioRegistrar {
     char tmpl[] = "/tmp/vs-kamreg-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return;
     dir_ = tmpl;
-    port_ = freePort();
+    port_ = options.port != 0 ? options.port : freePort();
     if (port_ == 0) return;
     auto cfg = dir_ / "kamailio.cfg";
     std::ofstream(cfg) << kamailioRegistrarConfig(port_, options);
