@@ -480,7 +480,10 @@ void CallTracker::message(const FoundSip& f) {
     leg.to_user.assign(uriUser(m.header(sip::HeaderId::kTo).value_or("")));
     leg.from_tag.assign(from_tag);
   }
-  if (leg.kind.empty() && m.isRequest()) leg.kind = fmt::format("non-call:{}", method);
+  if (leg.kind.empty() && m.isRequest()) {
+    leg.kind = fmt::format("non-call:{}", method);
+    if (!a.has_invite) leg.callee = f.dst;  // the first INVITE's replaces it
+  }
 
   if (m.isRequest()) {
     if (method_index >= 0) {

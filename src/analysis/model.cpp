@@ -268,6 +268,7 @@ std::string_view findingKindName(FindingKind k) {
     case FindingKind::kPrivateMedia: return "private SDP behind NAT";
     case FindingKind::kUdpFragments: return "SIP in IP fragments";
     case FindingKind::kRegisterRefused: return "REGISTER refused";
+    case FindingKind::kRequestUnanswered: return "request unanswered";
   }
   return "";
 }
@@ -282,6 +283,7 @@ std::string_view findingKindKey(FindingKind k) {
     case FindingKind::kPrivateMedia: return "private_media";
     case FindingKind::kUdpFragments: return "udp_fragments";
     case FindingKind::kRegisterRefused: return "register_refused";
+    case FindingKind::kRequestUnanswered: return "request_unanswered";
   }
   return "";
 }
@@ -317,6 +319,15 @@ StreamDirection streamDirection(const Leg& leg, const RtpStream& s) {
   return forward ? StreamDirection::kCallerToCallee : StreamDirection::kCalleeToCaller;
 }
 
+std::uint64_t unansweredRequests(const Leg& leg) {
+  if (leg.invite_ns || !leg.responses_by_status.empty()) return 0;
+  std::uint64_t sent = 0;
+  for (const auto& [method, n] : leg.requests_by_method) {
+    if (method != "ACK") sent += n;
+  }
+  return sent >= 2 ? sent : 0;
+}
+
 std::uint64_t registerRefusals(const Leg& leg) {
   if (leg.invite_ns) return 0;
   return leg.register_refused.count >= 2 ? leg.register_refused.count : 0;
@@ -340,6 +351,7 @@ FindingSet legFindingKinds(const Leg& leg) {
   if (!leg.caller_private_media.empty() || !leg.callee_private_media.empty()) out.add(FindingKind::kPrivateMedia);
   if (leg.udp_fragmented_messages > 0) out.add(FindingKind::kUdpFragments);
   if (registerRefusals(leg) > 0) out.add(FindingKind::kRegisterRefused);
+  if (unansweredRequests(leg) > 0) out.add(FindingKind::kRequestUnanswered);
   return out;
 }
 

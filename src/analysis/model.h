@@ -287,7 +287,9 @@ struct Leg {
   std::optional<CallState> state;  // calls only
   std::string from_user, to_user, from_tag;
   std::vector<std::string> to_tags;  // sorted, distinct
-  Endpoint caller, callee;           // source and destination of the first INVITE
+  // Source and destination of the first INVITE; a leg without one has only the callee: the destination of
+  // its first request (the registrar a REGISTER went to, the server an OPTIONS pinged).
+  Endpoint caller, callee;
   std::uint64_t first_frame = 0, last_frame = 0;
   std::int64_t start_ns = 0, end_ns = 0;
   std::optional<std::int64_t> invite_ns, ringing_ns, answer_ns, bye_ns;
@@ -372,7 +374,8 @@ void findPrivateMedia(Leg& leg);
 // - kPoorAudio: a stream of the leg is poorStream();
 // - kPrivateMedia: caller_private_media or callee_private_media set;
 // - kUdpFragments: udp_fragmented_messages > 0;
-// - kRegisterRefused: registerRefusals() > 0.
+// - kRegisterRefused: registerRefusals() > 0;
+// - kRequestUnanswered: unansweredRequests() > 0.
 enum class FindingKind : std::uint8_t {
   kInviteUnanswered,
   kNoAck,
@@ -381,16 +384,17 @@ enum class FindingKind : std::uint8_t {
   kPoorAudio,
   kPrivateMedia,
   kUdpFragments,
-  kRegisterRefused
+  kRegisterRefused,
+  kRequestUnanswered
 };
-inline constexpr std::size_t kFindingKinds = 8;
+inline constexpr std::size_t kFindingKinds = 9;
 std::string_view findingKindName(FindingKind k);  // "INVITE unanswered", "no ACK", "one-way audio", ...
 std::string_view findingKindKey(FindingKind k);   // for JSON: "invite_unanswered", "no_ack", "one_way_audio", ...
 // A set of kinds, iterated in kind order.
 class FindingSet {
  public:
-  void add(FindingKind k) { bits_ = static_cast<std::uint8_t>(bits_ | (1U << static_cast<unsigned>(k))); }
-  void add(FindingSet other) { bits_ = static_cast<std::uint8_t>(bits_ | other.bits_); }
+  void add(FindingKind k) { bits_ = static_cast<std::uint16_t>(bits_ | (1U << static_cast<unsigned>(k))); }
+  void add(FindingSet other) { bits_ = static_cast<std::uint16_t>(bits_ | other.bits_); }
   bool has(FindingKind k) const { return (bits_ >> static_cast<unsigned>(k)) & 1U; }
   bool empty() const { return bits_ == 0; }
   template <class F>
@@ -401,8 +405,8 @@ class FindingSet {
   }
 
  private:
-  std::uint8_t bits_ = 0;
-  static_assert(kFindingKinds <= 8, "one bit per kind");
+  std::uint16_t bits_ = 0;
+  static_assert(kFindingKinds <= 16, "one bit per kind");
 };
 FindingSet legFindingKinds(const Leg& leg);
 // A stream that sounds bad: of at least kPoorMinPackets (1 s of 20 ms packets), with a listening MOS (the
@@ -425,6 +429,11 @@ std::uint64_t unansweredInvites(const Leg& leg);
 // were refused), whether none was ever accepted or a 2xx came before (Leg::register_refused.after_accepted).
 // Returns those refusals; 0 otherwise.
 std::uint64_t registerRefusals(const Leg& leg);
+// Requests nothing answered: a leg without an INVITE whose requests (ACK aside: it has no response) were
+// sent at least twice, retransmissions included, and got no response at all, not even an error: nothing
+// at the destination of its first request (Leg::callee) took them (the registrar or server unreachable,
+// filtered, or on another port or transport). Returns how many were sent; 0 otherwise.
+std::uint64_t unansweredRequests(const Leg& leg);
 
 enum class LinkConfidence : std::uint8_t { kHigh, kMedium, kLow };
 std::string_view confidenceName(LinkConfidence c);

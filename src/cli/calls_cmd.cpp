@@ -282,6 +282,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
   bool first_call = true;
   std::uint64_t not_listed = 0;  // Call-IDs without an INVITE, left out of the table without --all
   std::uint64_t not_listed_refused = 0;  // ... of them, registrations refused (a phone that cannot register)
+  std::uint64_t not_listed_unanswered = 0;  // ... and requests nothing answered (a registrar out of reach)
   std::uint64_t without_findings = 0;    // calls left out by --findings
   render::CallOutcomes outcomes;  // of the listed calls, under the table
   if (opts.rtp && opts.json) {
@@ -316,7 +317,9 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     }
     if (!opts.all && !c.isCall()) {
       ++not_listed;
-      if (analysis::callFindingKinds(c).has(analysis::FindingKind::kRegisterRefused)) ++not_listed_refused;
+      const auto kinds = analysis::callFindingKinds(c);
+      if (kinds.has(analysis::FindingKind::kRegisterRefused)) ++not_listed_refused;
+      if (kinds.has(analysis::FindingKind::kRequestUnanswered)) ++not_listed_unanswered;
       return;
     }
     if (opts.findings_only && analysis::callFindingKinds(c).empty()) {
@@ -389,9 +392,12 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
     // What the table leaves out, and how to see it: an empty table over a capture full of SIP should
     // not look like a capture without SIP.
     if (!opts.rtp && not_listed > 0) {
-      const auto refused = not_listed_refused > 0
-                               ? fmt::format(", {} of them REGISTER refused", not_listed_refused)
-                               : std::string();
+      // ", 2 of them REGISTER refused, 1 unanswered", ", 1 of them unanswered"
+      std::string refused;
+      for (const auto& [n, what] : {std::pair{not_listed_refused, "REGISTER refused"},
+                                    std::pair{not_listed_unanswered, "unanswered"}}) {
+        if (n > 0) refused += fmt::format(", {}{} {}", n, refused.empty() ? " of them" : "", what);
+      }
       fmt::print("{} Call-ID{} without an INVITE not listed (REGISTER, OPTIONS, ...){}: --all lists them\n",
                  not_listed, not_listed == 1 ? "" : "s", refused);
     }

@@ -232,6 +232,21 @@ std::vector<Finding> legFindings(const Leg& leg) {
                               : fmt::format("REGISTER refused {} times, never accepted ({}){}", r.count, codes, hint)});
         break;
       }
+      case FindingKind::kRequestUnanswered: {
+        std::string methods;
+        std::size_t kinds = 0;
+        for (const auto& [method, n] : leg.requests_by_method) {
+          if (method == "ACK") continue;
+          methods += (methods.empty() ? "" : ", ") + method;
+          ++kinds;
+        }
+        const auto sent = unansweredRequests(leg);
+        out.push_back({k, fmt::format("{} sent {} times, no answer at all (not even an error): {} unreachable or "
+                                      "filtered (wrong address, port or transport, a firewall)",
+                                      kinds == 1 ? methods : "requests (" + methods + ")", sent,
+                                      leg.callee.toString())});
+        break;
+      }
       case FindingKind::kUdpFragments:
         out.push_back({k, fmt::format("{} SIP message{} over UDP in IP fragments (up to {} bytes): firewalls and "
                                       "NATs often drop fragments; SIP over TCP avoids them",

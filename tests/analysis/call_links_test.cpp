@@ -218,6 +218,60 @@ TEST(RegisterRefusals, OnlyTheRefusalsSinceTheLastAcceptanceCount) {
   }
 }
 
+// Requests nothing answered, on a leg without an INVITE: two or more (retransmissions count) with no
+// response at all, ACKs aside; the leg's callee is where its first request went.
+TEST(UnansweredRequests, TwoOrMoreRequestsWithNoResponseAtAll) {
+  struct Case {
+    const char* name;
+    std::vector<const char*> sent;  // "REGISTER 1": a request and its CSeq; "SIP/2.0 100 Trying": a response
+    std::uint64_t want;
+  };
+  const std::vector<Case> cases{
+      {"retransmitted, never answered", {"REGISTER 1", "REGISTER 1", "REGISTER 1"}, 3},
+      {"two transactions, never answered", {"OPTIONS 1", "OPTIONS 2"}, 2},
+      {"sent once", {"OPTIONS 1"}, 0},
+      {"a provisional answer", {"REGISTER 1", "SIP/2.0 100 Trying", "REGISTER 1"}, 0},
+      {"ACKs have no answer", {"ACK 1", "ACK 1"}, 0},
+  };
+  for (const auto& c : cases) {
+    Capture cap;
+    std::int64_t t = 0;
+    Msg m;
+    m.call_id = "unanswered-1";
+    for (std::string_view e : c.sent) {
+      const bool response = e.starts_with("SIP/");
+      if (!response) {
+        const auto sp = e.find(' ');
+        m.start = fmt::format("{} sip:example.com SIP/2.0", e.substr(0, sp));
+        m.cseq = fmt::format("{} {}", e.substr(sp + 1), e.substr(0, sp));
+      } else {
+        m.start = std::string(e);
+      }
+      if (response) cap.send(2, 1, t += 10, m);
+      else cap.send(1, 2, t += 10, m);
+    }
+    cap.finish();
+    ASSERT_EQ(cap.calls.size(), 1U) << c.name;
+    const auto& leg = cap.calls[0].legs.at(0);
+    EXPECT_EQ(unansweredRequests(leg), c.want) << c.name;
+    EXPECT_EQ(legFindingKinds(leg).has(FindingKind::kRequestUnanswered), c.want > 0) << c.name;
+    if (c.want > 0) {
+      EXPECT_EQ(leg.callee.toString(), "192.0.2.2:5060") << c.name;
+    }
+  }
+  // A call's INVITEs are the INVITE rule's, not this one's.
+  Capture cap;
+  Msg inv;
+  inv.call_id = "unanswered-invite";
+  inv.start = "INVITE sip:bob@192.0.2.2 SIP/2.0";
+  cap.send(1, 2, 10, inv);
+  cap.send(1, 2, 510, inv);
+  cap.finish();
+  ASSERT_EQ(cap.calls.size(), 1U);
+  EXPECT_EQ(unansweredRequests(cap.calls[0].legs.at(0)), 0U);
+  EXPECT_TRUE(legFindingKinds(cap.calls[0].legs.at(0)).has(FindingKind::kInviteUnanswered));
+}
+
 // A leg's end_reason is the Reason header of the message that ended it, judged by how the leg ended: a
 // challenge's Reason does not outlive the answered call, a CANCEL's is not overwritten by its 487's, a
 // rejection keeps the last final response's, and a call still up has none.
