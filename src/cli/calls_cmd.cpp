@@ -148,8 +148,8 @@ void setupCalls(CLI::App& app, std::shared_ptr<CallsCmdOptions> opts, ExitCode& 
   cmd->add_flag("--csv", opts->csv, "CSV, one row per leg");
   addLogUtcOffsetOption(*cmd, opts->log_utc_offset_ns);
   cmd->add_flag("--findings", opts->findings_only,
-                "Only the calls with a finding (one-way, no or poor audio, no ACK, REGISTER refused...); the "
-                "outcome line still counts every call");
+                "Only the calls with a finding (one-way, no or poor audio, no ACK, REGISTER refused or "
+                "unanswered...), Call-IDs without an INVITE included; the outcome line still counts every call");
   cmd->add_flag("--all", opts->all, "Also list Call-IDs without an INVITE (REGISTER, OPTIONS, SUBSCRIBE...)");
   cmd->add_flag("--rtp", opts->rtp, "List every RTP stream (like tshark -z rtp,streams) with MOS and the call it belongs to");
   cmd->add_flag("--streams", opts->streams, "With --csv: one row per RTP stream instead of one per leg");
@@ -315,14 +315,18 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
       }
       return;
     }
-    if (!opts.all && !c.isCall()) {
+    // A Call-ID without an INVITE is listed with --all, or with --findings when it has a finding (a phone
+    // refused or unanswered is what --findings is asked for); the outcome line then still counts only
+    // what it counts without the flag.
+    const bool hidden_kind = !opts.all && !c.isCall();
+    const auto kinds = opts.findings_only || hidden_kind ? analysis::callFindingKinds(c) : analysis::FindingSet{};
+    if (hidden_kind && !(opts.findings_only && !kinds.empty())) {
       ++not_listed;
-      const auto kinds = analysis::callFindingKinds(c);
       if (kinds.has(analysis::FindingKind::kRegisterRefused)) ++not_listed_refused;
       if (kinds.has(analysis::FindingKind::kRequestUnanswered)) ++not_listed_unanswered;
       return;
     }
-    if (opts.findings_only && analysis::callFindingKinds(c).empty()) {
+    if (opts.findings_only && kinds.empty()) {
       ++without_findings;
       if (!opts.json && !opts.csv) outcomes.add(c);
       return;
@@ -333,7 +337,7 @@ ExitCode runCalls(const CallsCmdOptions& opts) {
       fmt::print("{}", render::callsCsvRows(c));
     } else {
       fmt::print("{}", render::callsTableRow(c, start_ns));
-      outcomes.add(c);
+      if (!hidden_kind) outcomes.add(c);
     }
     if (endless) std::fflush(stdout);
     first_call = false;

@@ -135,6 +135,20 @@ TEST(CallsUnanswered, RequestsNothingAnsweredAreNamedWithTsharksCountsAndTheirDe
                            "--all lists them"),
             std::string::npos)
       << plain.out;
+
+  // --findings lists the unanswered registration without --all, and leaves out the pings (no finding).
+  auto findings = run({voipscopeBinary(), "calls", "--findings", pcap});
+  ASSERT_EQ(findings.exit_code, 0) << findings.all;
+  EXPECT_NE(findings.out.find("REGISTER sent "), std::string::npos) << findings.out;
+  EXPECT_EQ(findings.out.find("OPTIONS sent "), std::string::npos) << findings.out;
+  EXPECT_NE(findings.out.find("2 Call-IDs without an INVITE not listed (REGISTER, OPTIONS, ...): --all lists them"),
+            std::string::npos)
+      << findings.out;
+  auto findings_json = run({voipscopeBinary(), "calls", "--findings", "--json", pcap});
+  ASSERT_EQ(findings_json.exit_code, 0) << findings_json.all;
+  const auto fdoc = nlohmann::json::parse(findings_json.out);
+  ASSERT_EQ(fdoc["calls"].size(), 1U) << findings_json.out;
+  EXPECT_EQ(fdoc["calls"][0]["legs"][0]["findings"], nlohmann::json::array({"request_unanswered"}));
 }
 
 TEST(CallsUnanswered, EveryCorpusCaptureNamesExactlyTheCallIdsTsharkShowsUnanswered) {
