@@ -27,6 +27,21 @@ std::string isoTime(std::int64_t ns) {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, (ns % 1'000'000'000) / 1000);
 }
 
+// Counts by SIP status, in their order: as a JSON object's members ("401":4,"403":1) and as text
+// ("401 x4, 403 x1").
+template <class Counts>
+std::string statusCountsJson(const Counts& counts) {
+  std::string out;
+  for (const auto& [status, n] : counts) out += fmt::format("{}\"{}\":{}", out.empty() ? "" : ",", status, n);
+  return out;
+}
+template <class Counts>
+std::string statusCountsText(const Counts& counts) {
+  std::string out;
+  for (const auto& [status, n] : counts) out += fmt::format("{}{} x{}", out.empty() ? "" : ", ", status, n);
+  return out;
+}
+
 std::string optJson(const std::optional<double>& v, int prec) {
   return v ? fmt::format("{:.{}f}", *v, prec) : "null";
 }
@@ -218,18 +233,15 @@ std::vector<Finding> legFindings(const Leg& leg) {
         break;
       case FindingKind::kRegisterRefused: {
         const auto& r = leg.register_refused;
-        std::string codes;
-        bool challenged = false;
-        for (const auto& [status, n] : r.by_status) {
-          codes += fmt::format("{}{} x{}", codes.empty() ? "" : ", ", status, n);
-          challenged = challenged || status == 401 || status == 407;
-        }
+        const bool challenged = std::any_of(r.by_status.begin(), r.by_status.end(),
+                                            [](const auto& e) { return e.first == 401 || e.first == 407; });
         const char* hint = challenged ? ": a 401/407 after the credentials is a wrong user or password" : "";
         out.push_back({k, r.after_accepted
                               ? fmt::format("REGISTER accepted, then refused {} times from {} ({}), not accepted "
                                             "again{}",
-                                            r.count, isoTime(r.first_ns), codes, hint)
-                              : fmt::format("REGISTER refused {} times, never accepted ({}){}", r.count, codes, hint)});
+                                            r.count, isoTime(r.first_ns), statusCountsText(r.by_status), hint)
+                              : fmt::format("REGISTER refused {} times, never accepted ({}){}", r.count,
+                                            statusCountsText(r.by_status), hint)});
         break;
       }
       case FindingKind::kRequestUnanswered: {
@@ -381,11 +393,10 @@ std::string callJson(const Call& c) {
       out += ",\"register_refused\":null";
     } else {
       const auto& r = l.register_refused;
-      std::string by;
-      for (const auto& [status, n] : r.by_status) by += fmt::format("{}\"{}\":{}", by.empty() ? "" : ",", status, n);
       out += fmt::format(",\"register_refused\":{{\"count\":{},\"since\":{},\"since_frame\":{},\"after_accepted\":{},"
                          "\"by_status\":{{{}}}}}",
-                         r.count, jsonString(isoTime(r.first_ns)), r.first_frame, r.after_accepted, by);
+                         r.count, jsonString(isoTime(r.first_ns)), r.first_frame, r.after_accepted,
+                         statusCountsJson(r.by_status));
     }
     out += ",\"findings\":[";
     bool first_finding = true;
@@ -402,12 +413,7 @@ std::string callJson(const Call& c) {
       out += fmt::format("{}{}:{}", first ? "" : ",", jsonString(m), n);
       first = false;
     }
-    out += "},\"responses_by_status\":{";
-    first = true;
-    for (const auto& [s, n] : l.responses_by_status) {
-      out += fmt::format("{}\"{}\":{}", first ? "" : ",", s, n);
-      first = false;
-    }
+    out += "},\"responses_by_status\":{" + statusCountsJson(l.responses_by_status);
     out += "},\"invite_final_statuses\":[";
     for (std::size_t k = 0; k < l.invite_final_statuses.size(); ++k) {
       out += fmt::format("{}{}", k ? "," : "", l.invite_final_statuses[k]);
@@ -469,7 +475,7 @@ std::string captureStatsJson(const CaptureStats& s) {
   for (const auto& [m, n] : s.sip.requests_by_method) {
     methods += fmt::format("{}{}:{}", methods.empty() ? "" : ",", jsonString(m), n);
   }
-  for (const auto& [c, n] : s.sip.responses_by_status) codes += fmt::format("{}\"{}\":{}", codes.empty() ? "" : ",", c, n);
+  codes = statusCountsJson(s.sip.responses_by_status);
   for (const auto& [t, n] : s.sip.messages_by_transport) {
     transports += fmt::format("{}{}:{}", transports.empty() ? "" : ",", jsonString(t), n);
   }
@@ -523,9 +529,7 @@ std::string CallOutcomes::text() const {
     // The commonest status first: where the failures come from.
     std::vector<std::pair<int, std::uint64_t>> codes(rejected_by_status_.begin(), rejected_by_status_.end());
     std::stable_sort(codes.begin(), codes.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    out += " (";
-    for (std::size_t i = 0; i < codes.size(); ++i) out += fmt::format("{}{} x{}", i ? ", " : "", codes[i].first, codes[i].second);
-    out += ")";
+    out += " (" + statusCountsText(codes) + ")";
   }
   if (no_state_ > 0) out += fmt::format("{}no INVITE {}", sep, no_state_);
   const auto invited = calls_ - no_state_;
