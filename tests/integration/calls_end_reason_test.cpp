@@ -22,15 +22,6 @@ namespace fs = std::filesystem;
 using namespace vs::itest;
 using namespace std::chrono_literals;
 
-std::vector<std::string> tabs(const std::string& line) {
-  std::vector<std::string> out(1);
-  for (char c : line) {
-    if (c == '\t') out.emplace_back();
-    else out.back().push_back(c);
-  }
-  return out;
-}
-
 struct Ending {
   bool bye = false, cancel = false, rejected = false;  // whether tshark saw such a message
   std::string bye_reason, cancel_reason, rejected_reason;
@@ -48,7 +39,7 @@ std::map<std::string, Ending> tsharkEndings(const fs::path& file) {
   std::istringstream in(r.out);
   std::string line;
   while (std::getline(in, line)) {
-    auto f = tabs(line);
+    auto f = tabFields(line);
     if (f.size() < 5 || f[0].empty() || f[0].find('|') != std::string::npos) continue;  // one message per frame
     std::string reason;
     for (char c : f[4]) reason += c == '|' ? std::string(", ") : std::string(1, c);

@@ -54,12 +54,9 @@ std::map<std::string, TsharkRegisterRun> tsharkRegisterRuns(const std::string& p
   std::map<std::string, TsharkRegisterRun> runs;
   std::istringstream in(t.out);
   for (std::string line; std::getline(in, line);) {
-    std::istringstream f(line);
-    std::string frame, cid, seq, status;
-    if (!std::getline(f, frame, '\t') || !std::getline(f, cid, '\t') || !std::getline(f, seq, '\t') ||
-        !std::getline(f, status) || cid.empty() || status.empty()) {
-      continue;
-    }
+    const auto f = vs::itest::tabFields(line);  // frame, Call-ID, CSeq number, status
+    if (f.size() < 4 || f[1].empty() || f[3].empty()) continue;
+    const std::string &frame = f[0], &cid = f[1], &seq = f[2], &status = f[3];
     auto& r = runs[cid];
     const int code = std::stoi(status);
     if (!r.seen.insert({seq, code}).second) continue;

@@ -34,21 +34,6 @@ struct TsharkSip {
   std::map<std::uint64_t, std::tuple<std::string, std::string, std::string, std::string, std::string>> frames;
 };
 
-std::vector<std::string> tabs(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : line) {
-    if (c == '\t') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
 TsharkSip tsharkSip(const fs::path& file) {
   // SIP on TCP port 6060 in one capture: tshark decodes it only when told (voipscope finds it by content).
   auto r = run({"tshark", "-r", file.string(), "-d", "tcp.port==6060,sip", "-Y", "sip", "-T", "fields", "-E",
@@ -60,7 +45,7 @@ TsharkSip tsharkSip(const fs::path& file) {
   std::istringstream in(r.out);
   std::string line;
   while (std::getline(in, line)) {
-    auto f = tabs(line);
+    auto f = tabFields(line);
     if (f.size() < 10 || f[0].empty()) continue;
     auto frame = std::stoull(f[0]);
     if (f[1] == "1" || f[1] == "True") t.resent.insert(frame);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <regex>
@@ -43,11 +44,10 @@ std::map<std::string, TsharkLeg> tsharkLegs(const std::string& pcap) {
   std::map<std::string, TsharkLeg> out;
   std::istringstream in(t.out);
   for (std::string line; std::getline(in, line);) {
-    std::istringstream f(line);
-    std::string cid, method, status;
-    if (!std::getline(f, cid, '\t') || cid.empty()) continue;
-    std::getline(f, method, '\t');
-    std::getline(f, status);
+    auto f = tabFields(line);  // Call-ID, method, status
+    f.resize(std::max<std::size_t>(f.size(), 3));
+    const std::string &cid = f[0], &method = f[1], &status = f[2];
+    if (cid.empty()) continue;
     auto& l = out[cid];
     if (!status.empty()) ++l.responses;
     else if (method == "INVITE") l.invite = true;

@@ -242,6 +242,15 @@ std::vector<std::string> csvFields(const std::string& line) {
   return out;
 }
 
+std::vector<std::string> tabFields(const std::string& line) {
+  std::vector<std::string> out(1);
+  for (char c : line) {
+    if (c == '\t') out.emplace_back();
+    else out.back().push_back(c);
+  }
+  return out;
+}
+
 TempDir::TempDir() {
   std::random_device rd;
   path_ = std::filesystem::temp_directory_path() / ("voipscope-itest-" + std::to_string(rd()) + std::to_string(rd()));

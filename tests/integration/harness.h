@@ -123,6 +123,8 @@ std::string rawExchange(std::uint16_t port, const std::string& request, std::chr
 std::vector<std::string> fileLines(const std::string& path);
 // A CSV line split on commas (test fields carry no quoted commas).
 std::vector<std::string> csvFields(const std::string& line);
+// A tshark `-T fields` line split on tabs: every field, empty ones (trailing too) kept.
+std::vector<std::string> tabFields(const std::string& line);
 
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b);
 
