@@ -762,7 +762,6 @@ void CallTracker::noteRegisterFinal(HeldLeg& leg, int status, std::int64_t ts_ns
   auto at = std::find_if(by.begin(), by.end(), [&](const auto& e) { return e.first == status; });
   if (at != by.end()) ++at->second;
   else by.emplace_back(status, 1);
-  ++leg.register_refused->count;
 }
 
 // The model's Leg from a held one; the slot's values move out (it is released or never used again).

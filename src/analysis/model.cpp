@@ -330,7 +330,8 @@ std::uint64_t unansweredRequests(const Leg& leg) {
 
 std::uint64_t registerRefusals(const Leg& leg) {
   if (leg.invite_ns) return 0;
-  return leg.register_refused.count >= 2 ? leg.register_refused.count : 0;
+  const auto n = leg.register_refused.count();
+  return n >= 2 ? n : 0;
 }
 
 FindingSet callFindingKinds(const Call& call) {

@@ -270,10 +270,14 @@ enum class AudioFlow : std::uint8_t { kBothWays, kCallerToCalleeOnly, kCalleeToC
 std::string_view audioFlowName(AudioFlow f);
 
 // A leg's REGISTERs refused and not accepted since: the final responses >= 400 to them after the last 2xx
-// to a REGISTER (every one when no 2xx came), retransmissions not counted. count 0: none, or a 2xx since.
+// to a REGISTER (every one when no 2xx came), retransmissions not counted. count() 0: none, or a 2xx since.
 struct RegisterRefusals {
-  std::uint64_t count = 0;
   std::vector<std::pair<int, std::uint64_t>> by_status;  // sorted by status
+  std::uint64_t count() const {
+    std::uint64_t n = 0;
+    for (const auto& e : by_status) n += e.second;
+    return n;
+  }
   std::int64_t first_ns = 0;                             // the first of them, and its frame
   std::uint64_t first_frame = 0;
   // A 2xx came before them: the phone was registered, then refused (a password changed, an account disabled

@@ -239,8 +239,8 @@ std::vector<Finding> legFindings(const Leg& leg) {
         out.push_back({k, r.after_accepted
                               ? fmt::format("REGISTER accepted, then refused {} times from {} ({}), not accepted "
                                             "again{}",
-                                            r.count, isoTime(r.first_ns), statusCountsText(r.by_status), hint)
-                              : fmt::format("REGISTER refused {} times, never accepted ({}){}", r.count,
+                                            r.count(), isoTime(r.first_ns), statusCountsText(r.by_status), hint)
+                              : fmt::format("REGISTER refused {} times, never accepted ({}){}", r.count(),
                                             statusCountsText(r.by_status), hint)});
         break;
       }
@@ -389,13 +389,13 @@ std::string callJson(const Call& c) {
                        l.last_final_status != 0 ? std::to_string(l.last_final_status) : "null");
     out += fmt::format(",\"udp_fragmented_messages\":{},\"udp_fragmented_max_bytes\":{}", l.udp_fragmented_messages,
                        l.udp_fragmented_max_bytes);
-    if (l.register_refused.count == 0) {
+    if (l.register_refused.by_status.empty()) {
       out += ",\"register_refused\":null";
     } else {
       const auto& r = l.register_refused;
       out += fmt::format(",\"register_refused\":{{\"count\":{},\"since\":{},\"since_frame\":{},\"after_accepted\":{},"
                          "\"by_status\":{{{}}}}}",
-                         r.count, jsonString(isoTime(r.first_ns)), r.first_frame, r.after_accepted,
+                         r.count(), jsonString(isoTime(r.first_ns)), r.first_frame, r.after_accepted,
                          statusCountsJson(r.by_status));
     }
     out += ",\"findings\":[";

@@ -207,7 +207,7 @@ TEST(RegisterRefusals, OnlyTheRefusalsSinceTheLastAcceptanceCount) {
     ASSERT_EQ(cap.calls.size(), 1U) << c.name;
     const auto& leg = cap.calls[0].legs.at(0);
     const auto& r = leg.register_refused;
-    EXPECT_EQ(r.count, c.count) << c.name;
+    EXPECT_EQ(r.count(), c.count) << c.name;
     EXPECT_EQ(registerRefusals(leg), c.count >= 2 ? c.count : 0) << c.name;
     EXPECT_EQ(legFindingKinds(leg).has(FindingKind::kRegisterRefused), c.count >= 2) << c.name;
     if (c.count == 0) continue;
